@@ -1,0 +1,134 @@
+/**
+ * Optional fused kernels. Core has a composite fallback for each, written with required kernels; a backend
+ * that implements one gets it used instead, and the conformance suite checks it against the fallback.
+ * All are float32. Kernels marked in-place write through `param`/`x` handles that core owns.
+ */
+import type { Handle } from './kernels.js';
+
+/** Arguments of `softmax` and `logSoftmax` over the last axis of a `[rows, cols]` view. */
+export interface SoftmaxArgs {
+  x: Handle;
+  out: Handle;
+  rows: number;
+  cols: number;
+}
+
+/**
+ * Arguments of `softmaxCrossEntropy`: `out[r] = logsumexp(logits[r, :]) - logits[r, labels[r]]`. `labels` is
+ * int32 and core has checked its range. `out` has `rows` elements.
+ */
+export interface SoftmaxCrossEntropyArgs {
+  logits: Handle;
+  labels: Handle;
+  out: Handle;
+  rows: number;
+  cols: number;
+}
+
+/**
+ * Arguments of `sgdUpdate`, in place, following torch.optim.SGD: `g = grad + weightDecay·param`; with momentum,
+ * `buf = firstStep ? g : momentum·buf + (1 - dampening)·g` and `g = nesterov ? g + momentum·buf : buf`;
+ * then `param -= lr·g`. `momentumBuf` is null when momentum is 0.
+ */
+export interface SgdUpdateArgs {
+  param: Handle;
+  grad: Handle;
+  momentumBuf: Handle | null;
+  n: number;
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+  firstStep: boolean;
+  maximize: boolean;
+}
+
+/**
+ * Arguments of `adamUpdate`, in place, following torch.optim.Adam (decoupled = false) and AdamW (true), with
+ * `step` counted from 1. `maxExpAvgSq` is non-null for amsgrad.
+ */
+export interface AdamUpdateArgs {
+  param: Handle;
+  grad: Handle;
+  expAvg: Handle;
+  expAvgSq: Handle;
+  maxExpAvgSq: Handle | null;
+  n: number;
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  decoupled: boolean;
+  step: number;
+  maximize: boolean;
+}
+
+/** Arguments of `clamp`: `out = min(max(x, lo), hi)`, NaN stays NaN. `out` may be `x`. */
+export interface ClampArgs {
+  x: Handle;
+  out: Handle;
+  n: number;
+  lo: number;
+  hi: number;
+}
+
+/**
+ * Arguments of `renormSlices`: x is viewed `[outer, size, inner]`; for each `(o, i)` the L2 norm `nrm` over the
+ * middle axis is computed (overflow-safe) and, when it lies outside `[lo, hi]` and is non-zero, the slice is
+ * scaled by `(rate·clamp(nrm, lo, hi) + (1 - rate)·nrm) / nrm`. Slices inside the bounds are left bit-for-bit
+ * unchanged; zero slices stay zero. `out` may be `x`.
+ */
+export interface RenormSlicesArgs {
+  x: Handle;
+  out: Handle;
+  outer: number;
+  size: number;
+  inner: number;
+  lo: number;
+  hi: number;
+  rate: number;
+}
+
+/**
+ * Arguments of `simplexProject`: each row of a `[rows, cols]` view is replaced by its Euclidean projection
+ * onto `{ y >= 0, sum(y) = radius }` (sort-based, exact). `out` may be `x`.
+ */
+export interface SimplexProjectArgs {
+  x: Handle;
+  out: Handle;
+  rows: number;
+  cols: number;
+  radius: number;
+}
+
+/** Argument types of every optional fused kernel, by name. */
+export interface FusedKernelArgs {
+  softmax: SoftmaxArgs;
+  logSoftmax: SoftmaxArgs;
+  softmaxCrossEntropy: SoftmaxCrossEntropyArgs;
+  sgdUpdate: SgdUpdateArgs;
+  adamUpdate: AdamUpdateArgs;
+  clamp: ClampArgs;
+  renormSlices: RenormSlicesArgs;
+  simplexProject: SimplexProjectArgs;
+}
+
+/** The name of an optional fused kernel. */
+export type FusedKernelName = keyof FusedKernelArgs;
+
+/** Whichever fused kernels a backend provides. */
+export type FusedKernels = { readonly [K in FusedKernelName]?: (args: FusedKernelArgs[K]) => void };
+
+/** The names of the optional fused kernels, for iteration. */
+export const FUSED_KERNEL_NAMES: readonly FusedKernelName[] = [
+  'softmax',
+  'logSoftmax',
+  'softmaxCrossEntropy',
+  'sgdUpdate',
+  'adamUpdate',
+  'clamp',
+  'renormSlices',
+  'simplexProject',
+];
