@@ -1,0 +1,3 @@
+/** @cp/conformance: `runConformance(name, createBackend)` checks a backend against cp's whole test suite. */
+export { runConformance, type ConformanceOptions } from './run-conformance.js';
+export type { Suite, SuiteContext } from './context.js';

@@ -1,0 +1,134 @@
+/**
+ * Reverse-mode backpropagation: an iterative topological sort from the root (no recursion, so deep graphs
+ * work), then each node's rule in reverse order, accumulating gradients. Runs without recording a graph.
+ * Temporaries are freed when it returns; only the leaves' `.grad` survive.
+ */
+import { tidy, keep } from '../engine/scope.js';
+import { AutogradError, fmtShape, ShapeError } from '../errors.js';
+import { sameShape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { empty } from '../ops/dispatch.js';
+import { noGrad } from './grad-mode.js';
+
+/** Options of `backward()`. */
+export interface BackwardOptions {
+  /** Keep the graph so backward can run through it again (PyTorch's `retain_graph`). */
+  retainGraph?: boolean;
+}
+
+/** Tensors reachable from `root` through nodes that need gradients, inputs before outputs. */
+function topoSort(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>([root]);
+  const stack: [Tensor, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const [t, i] = top;
+    const inputs = t._node?.inputs ?? [];
+    if (i < inputs.length) {
+      top[1]++;
+      const child = inputs[i];
+      if (child.requiresGrad && !visited.has(child)) {
+        visited.add(child);
+        stack.push([child, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(t);
+    }
+  }
+  return order;
+}
+
+function runHooks(t: Tensor, g: Tensor): Tensor {
+  if (!t._hooks) return g;
+  for (const hook of t._hooks) g = hook(g) ?? g;
+  return g;
+}
+
+/** Adds `g` into `t.grad`, in place when the backend allows; the first gradient is stored as a private copy. */
+function accumulate(t: Tensor, g: Tensor): void {
+  if (!sameShape(g.shape, t.shape)) {
+    throw new ShapeError(`backward: gradient shape ${fmtShape(g.shape)} does not match tensor shape ${fmtShape(t.shape)}`);
+  }
+  if (t.grad === null || t.grad.isDisposed) {
+    t.grad = keep(g.clone());
+    return;
+  }
+  const prev = t.grad;
+  const backend = prev.backend;
+  if (backend.capabilities.inPlace && g.backend === backend) {
+    backend.kernels.binary({
+      op: 'add',
+      dtype: 'float32',
+      a: prev.storage.handle,
+      b: g.storage.handle,
+      out: prev.storage.handle,
+      shape: [prev.size],
+      aStrides: [1],
+      bStrides: [1],
+    });
+  } else {
+    t.grad = keep(prev.add(g));
+    prev.dispose();
+  }
+}
+
+function onesFor(root: Tensor): Tensor {
+  const one = empty(root.backend, root.shape, 'float32');
+  root.backend.kernels.fill({ dtype: 'float32', out: one.storage.handle, offset: 0, n: one.size, value: 1 });
+  return one;
+}
+
+/** Backpropagates from `root`; see `Tensor.backward`. */
+export function backward(root: Tensor, grad?: Tensor, options?: BackwardOptions): void {
+  if (!root.requiresGrad) {
+    throw new AutogradError('backward: this tensor does not require grad and has no graph (did you forget requiresGrad?)');
+  }
+  if (!grad && root.size !== 1) {
+    throw new AutogradError(
+      `backward: a gradient can be implied only for a one-element output; this one has shape ${fmtShape(root.shape)}: pass backward(grad)`,
+    );
+  }
+  if (grad && !sameShape(grad.shape, root.shape)) {
+    throw new ShapeError(`backward: gradient shape ${fmtShape(grad.shape)} does not match output shape ${fmtShape(root.shape)}`);
+  }
+  const retain = options?.retainGraph ?? false;
+  noGrad(() =>
+    tidy(() => {
+      const order = topoSort(root);
+      const grads = new Map<Tensor, Tensor>();
+      grads.set(root, grad ?? onesFor(root));
+      for (let i = order.length - 1; i >= 0; i--) {
+        const t = order[i];
+        let g = grads.get(t);
+        if (!g) continue;
+        grads.delete(t);
+        g = runHooks(t, g);
+        const node = t._node;
+        if (!node) {
+          accumulate(t, g);
+          continue;
+        }
+        if (t._retainGrad) accumulate(t, g);
+        if (!node.rule) {
+          throw new AutogradError(
+            `backward: the graph through '${node.op}' was already freed by an earlier backward(); pass { retainGraph: true } to the first call`,
+          );
+        }
+        const inputGrads = node.rule(g);
+        node.inputs.forEach((input, k) => {
+          const gi = inputGrads[k];
+          if (!gi || !input.requiresGrad) return;
+          const prev = grads.get(input);
+          grads.set(input, prev ? prev.add(gi) : gi);
+        });
+        if (!retain) {
+          node.rule = null;
+          node.inputs = [];
+          node.saved = [];
+        }
+      }
+    }),
+  );
+}

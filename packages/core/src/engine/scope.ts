@@ -1,0 +1,72 @@
+/**
+ * `tidy(fn)`: tensors made inside `fn` are disposed when it returns, except those it returns, those passed
+ * to `keep()`, and those the returned tensors' autograd graph still needs (so `tidy(() => loss).backward()`
+ * works). Survivors move to the enclosing scope.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+
+const scopes: Tensor[][] = [];
+
+/** Called by the engine for every new tensor. */
+export function track(t: Tensor): void {
+  if (scopes.length > 0) scopes[scopes.length - 1].push(t);
+}
+
+/** Marks a tensor so the enclosing `tidy` does not dispose it. Returns it. */
+export function keep<T extends Tensor>(t: T): T {
+  for (const scope of scopes) {
+    const i = scope.indexOf(t);
+    if (i >= 0) scope.splice(i, 1);
+  }
+  return t;
+}
+
+function collectTensors(value: unknown, out: Set<Tensor>, isTensor: (v: unknown) => v is Tensor): void {
+  if (isTensor(value)) out.add(value);
+  else if (Array.isArray(value)) for (const v of value) collectTensors(v, out, isTensor);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) collectTensors(v, out, isTensor);
+}
+
+/** Adds every tensor the graphs behind `roots` still reference (iteratively). */
+function graphClosure(roots: Set<Tensor>): Set<Tensor> {
+  const seen = new Set<Tensor>(roots);
+  const stack = [...roots];
+  while (stack.length > 0) {
+    const node = stack.pop()!._node;
+    if (!node) continue;
+    for (const t of [...node.inputs, ...node.saved]) {
+      if (!seen.has(t)) {
+        seen.add(t);
+        stack.push(t);
+      }
+    }
+  }
+  return seen;
+}
+
+let isTensorFn: ((v: unknown) => v is Tensor) | null = null;
+
+/** Set once by tensor.ts (avoids an import cycle at module load). */
+export function setTensorCheck(fn: (v: unknown) => v is Tensor): void {
+  isTensorFn = fn;
+}
+
+/** Runs `fn`, then disposes every tensor it made that is not returned, kept, or needed by a returned graph. */
+export function tidy<T>(fn: () => T): T {
+  const scope: Tensor[] = [];
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    scopes.pop();
+  }
+  const results = new Set<Tensor>();
+  collectTensors(result, results, isTensorFn!);
+  const survivors = graphClosure(results);
+  for (const t of scope) {
+    if (survivors.has(t)) track(t);
+    else t.dispose();
+  }
+  return result;
+}

@@ -1,0 +1,51 @@
+/** Dtype conversion, copies, and moving data between backends. */
+import type { Backend } from '../backend/backend.js';
+import type { DType } from '../backend/dtype.js';
+import { DTypeError } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { backendOf, empty, record } from './dispatch.js';
+
+/** `x` converted to `dtype` (a new tensor; `x` itself when the dtype already matches). */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return x;
+  const backend = backendOf('to', x);
+  const out = empty(backend, x.shape, dtype);
+  backend.kernels.cast({ x: x.storage.handle, from: x.dtype, to: dtype, out: out.storage.handle, n: x.size });
+  return out;
+}
+
+/** `x` as float32, for ops that compute in floating point. */
+export function asFloat(x: Tensor): Tensor {
+  return cast(x, 'float32');
+}
+
+/** Throws unless `x` is float32. */
+export function requireFloat(op: string, x: Tensor): void {
+  if (x.dtype !== 'float32') throw new DTypeError(`${op}: expected a float32 tensor, got ${x.dtype}`);
+}
+
+/** A copy of `x` with its own storage (gradients flow through). */
+export function clone(x: Tensor): Tensor {
+  const backend = backendOf('clone', x);
+  const out = empty(backend, x.shape, x.dtype);
+  const n = x.size;
+  backend.kernels.copyStrided({
+    dtype: x.dtype,
+    x: x.storage.handle,
+    xOffset: 0,
+    xStrides: [1],
+    out: out.storage.handle,
+    outOffset: 0,
+    outStrides: [1],
+    shape: [n],
+  });
+  return record(out, 'clone', [x], (g) => [g]);
+}
+
+/** `x`'s data on another backend (gradients flow back to `x`'s backend). */
+export function copyTo(x: Tensor, backend: Backend): Tensor {
+  if (x.backend === backend) return x;
+  const out = empty(backend, x.shape, x.dtype);
+  backend.write(out.storage.handle, x.dataSync());
+  return record(out, 'to', [x], (g) => [copyTo(g, x.backend)]);
+}

@@ -1,0 +1,91 @@
+/** Comparisons (bool results), `where`, and `clamp`. Comparisons have no gradient; `where` routes it. */
+import type { CompareOp } from '../backend/kernels.js';
+import { DTypeError } from '../errors.js';
+import { broadcastShapes, broadcastStrides, collapseLayout } from '../tensor/shape.js';
+import type { Tensor, TensorLike } from '../tensor/tensor.js';
+import { cast } from './cast.js';
+import { backendOf, empty, record } from './dispatch.js';
+import { maximum, minimum, promote, scalarTensor, unbroadcast } from './elementwise.js';
+
+function asTensor(v: TensorLike, like: Tensor): Tensor {
+  if (typeof v !== 'number') return v;
+  const dtype = !Number.isInteger(v) || like.dtype === 'float32' ? 'float32' : 'int32';
+  return scalarTensor(v, like, dtype);
+}
+
+/** `a op b` elementwise with broadcasting; a bool tensor. */
+export function compare(op: CompareOp, a: TensorLike, b: TensorLike): Tensor {
+  if (typeof a === 'number') {
+    if (typeof b === 'number') throw new DTypeError(`${op}: at least one operand must be a tensor`);
+    a = asTensor(a, b);
+  }
+  const tb = asTensor(b, a);
+  const dtype = promote(a.dtype, tb.dtype);
+  const ca = cast(a, dtype);
+  const cb = cast(tb, dtype);
+  const backend = backendOf(op, ca, cb);
+  const shape = broadcastShapes(op, ca.shape, cb.shape);
+  const out = empty(backend, shape, 'bool');
+  const layout = collapseLayout(shape, [broadcastStrides(ca.shape, shape), broadcastStrides(cb.shape, shape)]);
+  backend.kernels.compare({
+    op,
+    dtype,
+    a: ca.storage.handle,
+    b: cb.storage.handle,
+    out: out.storage.handle,
+    shape: layout.shape,
+    aStrides: layout.strides[0],
+    bStrides: layout.strides[1],
+  });
+  return out;
+}
+
+/** `condition ? a : b` elementwise with broadcasting; the gradient goes to the branch that was taken. */
+export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  if (condition.dtype !== 'bool') throw new DTypeError(`where: condition must be bool, got ${condition.dtype}`);
+  const ta = asTensor(a, typeof b === 'number' ? condition : b);
+  const tb = asTensor(b, ta);
+  const dtype = promote(ta.dtype, tb.dtype);
+  const ca = cast(ta, dtype);
+  const cb = cast(tb, dtype);
+  const backend = backendOf('where', condition, ca, cb);
+  const shape = broadcastShapes('where', condition.shape, ca.shape, cb.shape);
+  const out = empty(backend, shape, dtype);
+  const layout = collapseLayout(shape, [
+    broadcastStrides(condition.shape, shape),
+    broadcastStrides(ca.shape, shape),
+    broadcastStrides(cb.shape, shape),
+  ]);
+  backend.kernels.where({
+    dtype,
+    cond: condition.storage.handle,
+    a: ca.storage.handle,
+    b: cb.storage.handle,
+    out: out.storage.handle,
+    shape: layout.shape,
+    condStrides: layout.strides[0],
+    aStrides: layout.strides[1],
+    bStrides: layout.strides[2],
+  });
+  return record(out, 'where', [ca, cb], (g) => [
+    ca.requiresGrad ? unbroadcast(where(condition, g, 0), ca.shape) : null,
+    cb.requiresGrad ? unbroadcast(where(condition, 0, g), cb.shape) : null,
+  ]);
+}
+
+/** Clamps `x` into `[min, max]`; a missing bound is not applied. Gradient flows where x is inside. */
+export function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor {
+  if (min == null && max == null) throw new DTypeError('clamp: at least one of min and max must be given');
+  let out = x;
+  if (min != null) out = maximumKeepGrad(out, min, 'lower');
+  if (max != null) out = maximumKeepGrad(out, max, 'upper');
+  return out;
+}
+
+// NOTE: clamp's gradient is 1 at the bound itself (PyTorch), unlike maximum/minimum's half-half tie split,
+// so it is written with where().
+function maximumKeepGrad(x: Tensor, bound: TensorLike, side: 'lower' | 'upper'): Tensor {
+  if (!x.requiresGrad || typeof bound !== 'number') return side === 'lower' ? maximum(x, bound) : minimum(x, bound);
+  const outside = side === 'lower' ? compare('lt', x, bound) : compare('gt', x, bound);
+  return where(outside, bound, x);
+}

@@ -1,0 +1,51 @@
+/**
+ * What every op does around its kernel: pick the backend that holds the inputs, allocate the output, and
+ * record the autograd node when an input needs a gradient. Ops stay a few lines each.
+ */
+import { getBackend } from '../backend/registry.js';
+import type { Backend } from '../backend/backend.js';
+import type { DType } from '../backend/dtype.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import type { GradRule } from '../autograd/node.js';
+import { allocStorage } from '../engine/storage.js';
+import { BackendError } from '../errors.js';
+import { sizeOf, type Shape } from '../tensor/shape.js';
+import { fromStorage, type Tensor } from '../tensor/tensor.js';
+
+/** The backend holding `tensors` (all must agree), or the current backend when there are none. */
+export function backendOf(op: string, ...tensors: Tensor[]): Backend {
+  if (tensors.length === 0) return getBackend();
+  const b = tensors[0].storage.backend;
+  for (const t of tensors) {
+    if (t.storage.backend !== b) {
+      throw new BackendError(
+        `${op}: tensors are on different backends ('${b.name}' and '${t.storage.backend.name}'); move one with .to(backend)`,
+      );
+    }
+  }
+  return b;
+}
+
+/** A new tensor with uninitialized storage. */
+export function empty(backend: Backend, shape: Shape, dtype: DType): Tensor {
+  return fromStorage(allocStorage(backend, dtype, sizeOf(shape)), shape, dtype);
+}
+
+/** True when recording `inputs` would need a graph node. */
+export function needsGrad(...inputs: Tensor[]): boolean {
+  if (!isGradEnabled()) return false;
+  for (const t of inputs) if (t.requiresGrad) return true;
+  return false;
+}
+
+/**
+ * Attaches a graph node to `out` when an input needs a gradient. `rule` maps the output gradient to one
+ * gradient per input (null where not needed); `saved` lists tensors the rule reads besides `inputs`.
+ */
+export function record(out: Tensor, op: string, inputs: Tensor[], rule: GradRule, saved: Tensor[] = []): Tensor {
+  if (needsGrad(...inputs)) {
+    out.requiresGrad = true;
+    out._node = { op, inputs, saved, rule };
+  }
+  return out;
+}

@@ -1,0 +1,201 @@
+/**
+ * Elementwise arithmetic and math functions with PyTorch's broadcasting and type promotion, each with its
+ * gradient rule beside the forward. Broadcast inputs get their gradient summed back to their shape
+ * (`unbroadcast`), in one place.
+ */
+import type { DType } from '../backend/dtype.js';
+import type { BinaryOp, UnaryOp } from '../backend/kernels.js';
+import { DTypeError } from '../errors.js';
+import { broadcastShapes, broadcastStrides, collapseLayout, sameShape, type Shape } from '../tensor/shape.js';
+import type { Tensor, TensorLike } from '../tensor/tensor.js';
+import { cast } from './cast.js';
+import { compare, where } from './compare.js';
+import { backendOf, empty, record } from './dispatch.js';
+import { sumTo } from './reduce.js';
+
+/** The result dtype of a binary op on two tensors (float32 > int32 > bool; bool arithmetic gives int32). */
+export function promote(a: DType, b: DType): DType {
+  if (a === 'float32' || b === 'float32') return 'float32';
+  return 'int32';
+}
+
+/** The result dtype of a tensor with a plain number. */
+function promoteScalar(a: DType, s: number): DType {
+  if (a === 'float32' || !Number.isInteger(s)) return 'float32';
+  return 'int32';
+}
+
+const INT_BINARY: ReadonlySet<BinaryOp> = new Set(['add', 'sub', 'mul', 'max', 'min']);
+
+/** Runs a unary kernel (float32 math; int32 for neg/abs/sign) without recording a gradient. */
+export function unaryRaw(op: UnaryOp, x: Tensor): Tensor {
+  const intOk = op === 'neg' || op === 'abs' || op === 'sign';
+  const input = x.dtype === 'float32' || (intOk && x.dtype === 'int32') ? x : cast(x, intOk ? 'int32' : 'float32');
+  const backend = backendOf(op, input);
+  const out = empty(backend, input.shape, input.dtype);
+  backend.kernels.unary({ op, dtype: input.dtype, x: input.storage.handle, out: out.storage.handle, n: input.size });
+  return out;
+}
+
+/** Runs a binary kernel with broadcasting, without recording a gradient. */
+export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  let dtype = op === 'div' || op === 'pow' ? 'float32' : promote(a.dtype, b.dtype);
+  if (dtype === 'int32' && !INT_BINARY.has(op)) dtype = 'float32';
+  const ca = cast(a, dtype);
+  const cb = cast(b, dtype);
+  const backend = backendOf(op, ca, cb);
+  const shape = broadcastShapes(op, ca.shape, cb.shape);
+  const out = empty(backend, shape, dtype);
+  const layout = collapseLayout(shape, [broadcastStrides(ca.shape, shape), broadcastStrides(cb.shape, shape)]);
+  backend.kernels.binary({
+    op,
+    dtype,
+    a: ca.storage.handle,
+    b: cb.storage.handle,
+    out: out.storage.handle,
+    shape: layout.shape,
+    aStrides: layout.strides[0],
+    bStrides: layout.strides[1],
+  });
+  return out;
+}
+
+/** Runs `x op s` (or `s op x` when `reverse`) without recording a gradient. */
+export function scalarRaw(op: BinaryOp, x: Tensor, s: number, reverse = false): Tensor {
+  let dtype = op === 'div' || op === 'pow' ? 'float32' : promoteScalar(x.dtype, s);
+  if (dtype === 'int32' && !INT_BINARY.has(op)) dtype = 'float32';
+  const cx = cast(x, dtype);
+  const backend = backendOf(op, cx);
+  const out = empty(backend, cx.shape, dtype);
+  backend.kernels.binaryScalar({ op, dtype, x: cx.storage.handle, scalar: s, reverse, out: out.storage.handle, n: cx.size });
+  return out;
+}
+
+/** Sums a broadcast gradient back to `shape` (no-op when the shapes already match). */
+export function unbroadcast(g: Tensor, shape: Shape): Tensor {
+  return sameShape(g.shape, shape) ? g : sumTo(g, shape);
+}
+
+type Rule2 = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
+type RuleScalar = (g: Tensor, x: Tensor, s: number, out: Tensor) => Tensor;
+
+const rules: Record<BinaryOp, Rule2> = {
+  add: (g) => [g, g],
+  sub: (g) => [g, neg(g)],
+  mul: (g, a, b) => [mul(g, b), mul(g, a)],
+  div: (g, a, b) => [div(g, b), neg(div(mul(g, a), mul(b, b)))],
+  pow: (g, a, b, out) => [mul(g, mul(b, pow(a, sub(b, 1)))), mul(g, mul(out, log(a)))],
+  max: (g, a, b) => splitTies(g, compare('gt', a, b), compare('eq', a, b)),
+  min: (g, a, b) => splitTies(g, compare('lt', a, b), compare('eq', a, b)),
+};
+
+// NOTE: like PyTorch, equal inputs of maximum/minimum share the gradient half and half.
+function splitTies(g: Tensor, wins: Tensor, ties: Tensor): [Tensor, Tensor] {
+  const half = mul(g, 0.5);
+  const ga = where(wins, g, where(ties, half, 0));
+  const gb = where(wins, 0, where(ties, half, g));
+  return [ga, gb];
+}
+
+const scalarRules: Record<BinaryOp, RuleScalar> = {
+  add: (g) => g,
+  sub: (g) => g,
+  mul: (g, _x, s) => mul(g, s),
+  div: (g, _x, s) => div(g, s),
+  pow: (g, x, s) => mul(g, mul(pow(x, s - 1), s)),
+  max: (g, x, s) => where(compare('gt', x, s), g, where(compare('eq', x, s), mul(g, 0.5), 0)),
+  min: (g, x, s) => where(compare('lt', x, s), g, where(compare('eq', x, s), mul(g, 0.5), 0)),
+};
+
+const reverseScalarRules: Partial<Record<BinaryOp, RuleScalar>> = {
+  sub: (g) => neg(g),
+  div: (g, x, s) => neg(div(mul(g, s), mul(x, x))),
+  pow: (g, _x, s, out) => mul(g, mul(out, Math.log(s))),
+};
+
+/** Applies a binary op to tensors and/or numbers, recording its gradient. */
+export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
+  if (typeof a === 'number' && typeof b === 'number') throw new DTypeError(`${op}: at least one operand must be a tensor`);
+  if (typeof b === 'number') {
+    const x = a as Tensor;
+    const out = scalarRaw(op, x, b);
+    return record(out, op, [x], (g) => [scalarRules[op](g, x, b, out)], [out]);
+  }
+  if (typeof a === 'number') {
+    const out = scalarRaw(op, b, a, true);
+    const rule = reverseScalarRules[op] ?? scalarRules[op];
+    return record(out, op, [b], (g) => [rule(g, b, a, out)], [out]);
+  }
+  const out = binaryRaw(op, a, b);
+  return record(
+    out,
+    op,
+    [a, b],
+    (g) => {
+      const [ga, gb] = rules[op](g, a, b, out);
+      return [ga && a.requiresGrad ? unbroadcast(ga, a.shape) : null, gb && b.requiresGrad ? unbroadcast(gb, b.shape) : null];
+    },
+    [out],
+  );
+}
+
+/** `a + b`. */
+export const add = (a: TensorLike, b: TensorLike): Tensor => binary('add', a, b);
+/** `a - b`. */
+export const sub = (a: TensorLike, b: TensorLike): Tensor => binary('sub', a, b);
+/** `a * b`. */
+export const mul = (a: TensorLike, b: TensorLike): Tensor => binary('mul', a, b);
+/** `a / b` (true division). */
+export const div = (a: TensorLike, b: TensorLike): Tensor => binary('div', a, b);
+/** `a ** b`. */
+export const pow = (a: TensorLike, b: TensorLike): Tensor => binary('pow', a, b);
+/** Elementwise maximum. */
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary('max', a, b);
+/** Elementwise minimum. */
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary('min', a, b);
+
+/** Applies a unary op and records `rule(g, x, out)` as its gradient. */
+export function unary(op: UnaryOp, x: Tensor, rule: (g: Tensor, x: Tensor, out: Tensor) => Tensor | null): Tensor {
+  const out = unaryRaw(op, x);
+  return record(out, op, [x], (g) => [rule(g, x, out)], [out]);
+}
+
+const zeroGrad = (g: Tensor): Tensor => mul(g, 0);
+
+/** `-x`. */
+export const neg = (x: Tensor): Tensor => unary('neg', x, (g) => neg(g));
+/** `|x|` (gradient 0 at 0). */
+export const abs = (x: Tensor): Tensor => unary('abs', x, (g, xx) => mul(g, sign(xx)));
+/** Sign of x. */
+export const sign = (x: Tensor): Tensor => unary('sign', x, zeroGrad);
+/** `e^x`. */
+export const exp = (x: Tensor): Tensor => unary('exp', x, (g, _x, out) => mul(g, out));
+/** `e^x - 1`. */
+export const expm1 = (x: Tensor): Tensor => unary('expm1', x, (g, _x, out) => mul(g, add(out, 1)));
+/** Natural log. */
+export const log = (x: Tensor): Tensor => unary('log', x, (g, xx) => div(g, xx));
+/** `log(1 + x)`. */
+export const log1p = (x: Tensor): Tensor => unary('log1p', x, (g, xx) => div(g, add(xx, 1)));
+/** Square root. */
+export const sqrt = (x: Tensor): Tensor => unary('sqrt', x, (g, _x, out) => div(mul(g, 0.5), out));
+/** `1 / sqrt(x)`. */
+export const rsqrt = (x: Tensor): Tensor => unary('rsqrt', x, (g, _x, out) => mul(mul(g, -0.5), mul(out, mul(out, out))));
+/** `1 / x`. */
+export const reciprocal = (x: Tensor): Tensor => unary('recip', x, (g, _x, out) => neg(mul(g, mul(out, out))));
+/** Sine. */
+export const sin = (x: Tensor): Tensor => unary('sin', x, (g, xx) => mul(g, cos(xx)));
+/** Cosine. */
+export const cos = (x: Tensor): Tensor => unary('cos', x, (g, xx) => neg(mul(g, sin(xx))));
+/** Error function; d/dx = 2/sqrt(pi) e^(-x^2). */
+export const erf = (x: Tensor): Tensor =>
+  unary('erf', x, (g, xx) => mul(g, mul(exp(neg(mul(xx, xx))), 2 / Math.sqrt(Math.PI))));
+/** Rounds down (gradient 0). */
+export const floor = (x: Tensor): Tensor => unary('floor', x, zeroGrad);
+
+/** Converts a `TensorLike` to a tensor on the backend and dtype of `like`. Used by ternary ops. */
+export function scalarTensor(v: number, like: Tensor, dtype: DType = like.dtype): Tensor {
+  const backend = backendOf('scalar', like);
+  const out = empty(backend, [], dtype);
+  backend.kernels.fill({ dtype, out: out.storage.handle, offset: 0, n: 1, value: v });
+  return out;
+}

@@ -1,0 +1,85 @@
+/**
+ * Index-based selection: `indexSelect` (rows of an embedding, say) and `gather` (torch.gather), both on the
+ * `gather` kernel, with `scatterAdd` as their adjoint. Indices are checked here, so a bad label names the
+ * op and the value instead of reading out of bounds.
+ */
+import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
+import { normalizeDim, sizeOf, type Shape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { backendOf, empty, record } from './dispatch.js';
+
+function checkIndex(op: string, index: Tensor, size: number): void {
+  if (index.dtype !== 'int32') throw new DTypeError(`${op}: index must be int32, got ${index.dtype}`);
+  const data = index.dataSync();
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v < 0 || v >= size) throw new ArgumentError(`${op}: index ${v} (at flat position ${i}) is out of range for size ${size}`);
+  }
+}
+
+interface GatherPlan {
+  outer: number;
+  size: number;
+  inner: number;
+  count: number;
+  indexStrides: [number, number, number];
+}
+
+function runGather(op: string, x: Tensor, index: Tensor, plan: GatherPlan, outShape: Shape): Tensor {
+  const backend = backendOf(op, x, index);
+  const out = empty(backend, outShape, x.dtype);
+  if (out.size > 0) {
+    backend.kernels.gather({ dtype: x.dtype, x: x.storage.handle, index: index.storage.handle, out: out.storage.handle, ...plan });
+  }
+  return out;
+}
+
+function runScatterAdd(op: string, g: Tensor, index: Tensor, plan: GatherPlan, shape: Shape): Tensor {
+  const backend = backendOf(op, g, index);
+  const out = empty(backend, shape, g.dtype);
+  backend.kernels.fill({ dtype: g.dtype, out: out.storage.handle, offset: 0, n: out.size, value: 0 });
+  if (g.size > 0) {
+    backend.kernels.scatterAdd({ dtype: g.dtype, src: g.storage.handle, index: index.storage.handle, out: out.storage.handle, ...plan });
+  }
+  return out;
+}
+
+/** Entries of `x` along `dim` picked by a 1-D int32 `index`. */
+export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  const d = normalizeDim('indexSelect', dim, x.ndim);
+  if (index.ndim > 1) throw new ShapeError(`indexSelect: index must be 0-D or 1-D, got shape ${fmtShape(index.shape)}`);
+  checkIndex('indexSelect', index, x.shape[d]);
+  const plan: GatherPlan = {
+    outer: sizeOf(x.shape.slice(0, d)),
+    size: x.shape[d],
+    inner: sizeOf(x.shape.slice(d + 1)),
+    count: index.size,
+    indexStrides: [0, 1, 0],
+  };
+  const outShape = x.shape.map((v, i) => (i === d ? index.size : v));
+  const out = runGather('indexSelect', x, index, plan, outShape);
+  return record(out, 'indexSelect', [x], (g) => [runScatterAdd('indexSelect', g, index, plan, x.shape)]);
+}
+
+/**
+ * `out[..., j, ...] = x[..., index[..., j, ...], ...]` along `dim` (torch.gather). `index` has x's rank and
+ * matches x in every other dim.
+ */
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  const d = normalizeDim('gather', dim, x.ndim);
+  if (index.ndim !== x.ndim || index.shape.some((v, i) => i !== d && v !== x.shape[i])) {
+    throw new ShapeError(`gather: index shape ${fmtShape(index.shape)} must match input shape ${fmtShape(x.shape)} except in dim ${d}`);
+  }
+  checkIndex('gather', index, x.shape[d]);
+  const inner = sizeOf(x.shape.slice(d + 1));
+  const count = index.shape[d];
+  const plan: GatherPlan = {
+    outer: sizeOf(x.shape.slice(0, d)),
+    size: x.shape[d],
+    inner,
+    count,
+    indexStrides: [count * inner, inner, 1],
+  };
+  const out = runGather('gather', x, index, plan, index.shape);
+  return record(out, 'gather', [x], (g) => [runScatterAdd('gather', g, index, plan, x.shape)]);
+}

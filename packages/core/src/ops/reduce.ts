@@ -1,0 +1,199 @@
+/**
+ * Reductions over one or more dims with `keepdim`, with gradients. The kernel reduces the middle axis of
+ * an `[outer, size, inner]` view; a set of dims that is not one contiguous block is reduced one dim at a
+ * time. Composite reductions (mean, var, std, logsumexp) get their gradients from their parts.
+ */
+import type { ArgReduceOp, ReduceOp } from '../backend/kernels.js';
+import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
+import { normalizeDim, normalizeDims, sizeOf, type Shape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { cast } from './cast.js';
+import { compare, where } from './compare.js';
+import { backendOf, empty, record } from './dispatch.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { abs, add, div, exp, log, mul, pow, sqrt, sub } from './elementwise.js';
+import { expand, reshape } from './movement.js';
+
+/** Shape after reducing `dims` (kept as size 1 when `keepdim`). */
+export function reducedShape(shape: Shape, dims: readonly number[], keepdim: boolean): number[] {
+  const out: number[] = [];
+  for (let d = 0; d < shape.length; d++) {
+    if (!dims.includes(d)) out.push(shape[d]);
+    else if (keepdim) out.push(1);
+  }
+  return out;
+}
+
+/** Runs the reduce kernel over one contiguous block of dims `[first, last]`; keepdim shape. */
+function reduceBlock(op: ReduceOp, x: Tensor, first: number, last: number): Tensor {
+  const outer = sizeOf(x.shape.slice(0, first));
+  const size = sizeOf(x.shape.slice(first, last + 1));
+  const inner = sizeOf(x.shape.slice(last + 1));
+  const shape = x.shape.map((d, i) => (i >= first && i <= last ? 1 : d));
+  const backend = backendOf(op, x);
+  const out = empty(backend, shape, x.dtype);
+  backend.kernels.reduce({ op, dtype: x.dtype, x: x.storage.handle, out: out.storage.handle, outer, size, inner });
+  return out;
+}
+
+/** Reduces `dims` with the kernel (no gradient); result has keepdim shape. */
+function reduceRaw(op: ReduceOp, x: Tensor, dims: number[]): Tensor {
+  if ((op === 'max' || op === 'min') && dims.some((d) => x.shape[d] === 0)) {
+    throw new ShapeError(`${op}: cannot reduce over a dim of size 0 (shape ${fmtShape(x.shape)})`);
+  }
+  const input = x.dtype === 'bool' ? cast(x, 'int32') : x;
+  if (dims.length === 0) return input;
+  const contiguous = dims[dims.length - 1] - dims[0] === dims.length - 1;
+  if (contiguous) return reduceBlock(op, input, dims[0], dims[dims.length - 1]);
+  let out = input;
+  for (let i = dims.length - 1; i >= 0; i--) out = reduceBlock(op, out, dims[i], dims[i]);
+  return out;
+}
+
+function finishShape(out: Tensor, x: Tensor, dims: number[], keepdim: boolean): Tensor {
+  return keepdim ? out : reshape(out, reducedShape(x.shape, dims, false));
+}
+
+/** Sum over `dim` (all when undefined). Bool and int32 sum to int32. */
+export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  const dims = normalizeDims('sum', dim, x.ndim);
+  const kept = reduceRaw('sum', x, dims);
+  const res = record(kept, 'sum', [x], (g) => [expand(g, x.shape)]);
+  return finishShape(res, x, dims, keepdim);
+}
+
+/** Sums `g` down to `shape` (the adjoint of broadcasting `shape` up to `g.shape`). */
+export function sumTo(g: Tensor, shape: Shape): Tensor {
+  const lead = g.ndim - shape.length;
+  const dims: number[] = [];
+  for (let d = 0; d < g.ndim; d++) if (d < lead || (shape[d - lead] === 1 && g.shape[d] !== 1)) dims.push(d);
+  return reshape(sum(g, dims, true), shape);
+}
+
+/** Mean over `dim`. */
+export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  if (x.dtype !== 'float32') throw new DTypeError(`mean: expected a float32 tensor, got ${x.dtype}; convert with .float()`);
+  const dims = normalizeDims('mean', dim, x.ndim);
+  const count = dims.reduce((n, d) => n * x.shape[d], 1);
+  return div(sum(x, dims, keepdim), count);
+}
+
+/** Product over `dim`. The gradient is exact with zeros in the slice. */
+export function prod(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  const dims = normalizeDims('prod', dim, x.ndim);
+  const kept = reduceRaw('prod', x, dims);
+  const res = record(kept, 'prod', [x], (g) => {
+    // NOTE: d prod / d x_i = product of the others. With one zero in the slice only that entry gets a
+    // gradient; with two or more, none does. Dividing out/x would give NaN there.
+    const isZero = compare('eq', x, 0);
+    const zeros = sum(cast(isZero, 'int32'), dims, true);
+    const prodNonZero = prod(where(isZero, 1, x), dims, true);
+    const others = where(isZero, where(compare('eq', zeros, 1), prodNonZero, 0), div(kept, x));
+    return [mul(expand(g, x.shape), others)];
+  });
+  return finishShape(res, x, dims, keepdim);
+}
+
+function extreme(op: 'max' | 'min', x: Tensor, dim: number | readonly number[] | undefined, keepdim: boolean): Tensor {
+  const dims = normalizeDims(op, dim, x.ndim);
+  const kept = reduceRaw(op, x, dims);
+  const res = record(kept, op, [x], (g) => {
+    // NOTE: ties share the gradient evenly, like torch.amax/amin.
+    const mask = cast(compare('eq', x, kept), 'float32');
+    return [div(mul(expand(g, x.shape), mask), sum(mask, dims, true))];
+  });
+  return finishShape(res, x, dims, keepdim);
+}
+
+/** Maximum over `dim` (values). NaN propagates; a size-0 dim is an error. */
+export function max(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  return extreme('max', x, dim, keepdim);
+}
+
+/** Minimum over `dim` (values). */
+export function min(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  return extreme('min', x, dim, keepdim);
+}
+
+function argReduce(op: ArgReduceOp, x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+  if (dim === undefined) return argReduce(op, reshape(x, [x.size]), 0, false);
+  const d = normalizeDim(op, dim, x.ndim);
+  const input = x.ndim === 0 ? reshape(x, [1]) : x;
+  if (input.shape[d] === 0) throw new ShapeError(`${op}: cannot reduce over a dim of size 0 (shape ${fmtShape(x.shape)})`);
+  const src = input.dtype === 'bool' ? cast(input, 'int32') : input;
+  const backend = backendOf(op, src);
+  const outShape = reducedShape(input.shape, [d], keepdim && x.ndim > 0);
+  const out = empty(backend, outShape, 'int32');
+  backend.kernels.argReduce({
+    op,
+    dtype: src.dtype,
+    x: src.storage.handle,
+    out: out.storage.handle,
+    outer: sizeOf(input.shape.slice(0, d)),
+    size: input.shape[d],
+    inner: sizeOf(input.shape.slice(d + 1)),
+  });
+  return out;
+}
+
+/** Index (int32) of the maximum along `dim`, or of the flattened tensor. */
+export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
+  return argReduce('argmax', x, dim, keepdim);
+}
+
+/** Index (int32) of the minimum along `dim`, or of the flattened tensor. */
+export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
+  return argReduce('argmin', x, dim, keepdim);
+}
+
+/** Options of `var` and `std`. */
+export interface VarOptions {
+  /** Subtracted from the count in the denominator (1 = Bessel's correction, PyTorch's default). */
+  correction?: number;
+  keepdim?: boolean;
+}
+
+/** Variance over `dim`. */
+export function variance(x: Tensor, dim?: number | readonly number[], options?: VarOptions): Tensor {
+  const dims = normalizeDims('var', dim, x.ndim);
+  const count = dims.reduce((n, d) => n * x.shape[d], 1);
+  const correction = options?.correction ?? 1;
+  const centered = sub(x, mean(x, dims, true));
+  return div(sum(mul(centered, centered), dims, options?.keepdim ?? false), Math.max(0, count - correction));
+}
+
+/** Standard deviation over `dim`. */
+export function std(x: Tensor, dim?: number | readonly number[], options?: VarOptions): Tensor {
+  return sqrt(variance(x, dim, options));
+}
+
+/** `log(sum(exp(x)))` over `dim`, shifted by the (detached) max so it neither overflows nor underflows. */
+export function logsumexp(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  const dims = normalizeDims('logsumexp', dim, x.ndim);
+  const m = reduceRaw('max', x, dims);
+  // NOTE: an all -Infinity (or +Infinity) slice would give inf - inf = NaN; shift by 0 there instead.
+  const shift = where(compare('eq', abs(m), Infinity), 0, m);
+  const res = add(log(sum(exp(sub(x, shift)), dims, true)), shift);
+  return finishShape(res, x, dims, keepdim);
+}
+
+/**
+ * The p-norm over `dim`. p = 2 is computed overflow-safely (scaled by the max |x|) and has gradient 0 at
+ * the zero vector, like PyTorch; p = 1 and p = Infinity are exact; other p > 0 use `(sum |x|^p)^(1/p)`.
+ */
+export function norm(x: Tensor, p = 2, dim?: number | readonly number[], keepdim = false): Tensor {
+  if (x.dtype !== 'float32') throw new DTypeError(`norm: expected a float32 tensor, got ${x.dtype}`);
+  if (!(p > 0)) throw new ArgumentError(`norm: p must be > 0 (or Infinity), got ${p}`);
+  const dims = normalizeDims('norm', dim, x.ndim);
+  if (p === 1) return sum(abs(x), dims, keepdim);
+  if (p === Infinity) return max(abs(x), dims, keepdim);
+  if (p !== 2) return pow(sum(pow(abs(x), p), dims, keepdim), 1 / p);
+  const kept = noGrad(() => {
+    const scale = reduceRaw('max', abs(x), dims);
+    const safe = where(compare('eq', scale, 0), 1, scale);
+    const scaled = div(x, safe);
+    return mul(sqrt(reduceRaw('sum', mul(scaled, scaled), dims)), safe);
+  });
+  const res = record(kept, 'norm', [x], (g) => [mul(expand(g, x.shape), div(x, where(compare('eq', kept, 0), 1, kept)))]);
+  return finishShape(res, x, dims, keepdim);
+}

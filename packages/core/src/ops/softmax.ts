@@ -1,0 +1,48 @@
+/**
+ * softmax and logSoftmax. On the last dim a backend's fused kernel is used when it has one; otherwise (and
+ * on other dims) the max-shifted composite. Either way the graph records one node with the analytic
+ * gradient, so both paths differentiate identically.
+ */
+import type { FusedKernelName } from '../backend/fused-kernels.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { normalizeDim } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { requireFloat } from './cast.js';
+import { backendOf, empty, record } from './dispatch.js';
+import { div, exp, mul, sub } from './elementwise.js';
+import { logsumexp, max, sum } from './reduce.js';
+
+function fusedLastDim(name: FusedKernelName & ('softmax' | 'logSoftmax'), x: Tensor, d: number): Tensor | null {
+  const backend = backendOf(name, x);
+  const kernel = backend.fused[name];
+  if (!kernel || d !== x.ndim - 1 || x.ndim === 0) return null;
+  const cols = x.shape[d];
+  const out = empty(backend, x.shape, 'float32');
+  if (out.size > 0) kernel({ x: x.storage.handle, out: out.storage.handle, rows: x.size / cols, cols });
+  return out;
+}
+
+/** Softmax along `dim`. */
+export function softmax(x: Tensor, dim = -1): Tensor {
+  requireFloat('softmax', x);
+  const d = normalizeDim('softmax', dim, x.ndim);
+  const out = noGrad(
+    () =>
+      fusedLastDim('softmax', x, d) ??
+      (() => {
+        const e = exp(sub(x, max(x, d, true)));
+        return div(e, sum(e, d, true));
+      })(),
+  );
+  // d softmax: out * (g - sum(g * out))
+  return record(out, 'softmax', [x], (g) => [mul(out, sub(g, sum(mul(g, out), d, true)))], [out]);
+}
+
+/** Log-softmax along `dim`. */
+export function logSoftmax(x: Tensor, dim = -1): Tensor {
+  requireFloat('logSoftmax', x);
+  const d = normalizeDim('logSoftmax', dim, x.ndim);
+  const out = noGrad(() => fusedLastDim('logSoftmax', x, d) ?? sub(x, logsumexp(x, d, true)));
+  // d logSoftmax: g - softmax * sum(g)
+  return record(out, 'logSoftmax', [x], (g) => [sub(g, mul(exp(out), sum(g, d, true)))], [out]);
+}

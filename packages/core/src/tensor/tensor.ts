@@ -1,0 +1,518 @@
+/**
+ * The Tensor: a shape, a dtype and a reference to backend storage, plus autograd state. Methods are thin
+ * PyTorch-named wrappers over the functions in ops/*; data moves out of the backend only when a read
+ * method (`toArray`, `dataSync`, `data`, `item`) is called.
+ */
+import type { Backend } from '../backend/backend.js';
+import type { DType, TypedArray } from '../backend/dtype.js';
+import { backward, type BackwardOptions } from '../autograd/backward.js';
+import type { GradNode } from '../autograd/node.js';
+import { setTensorCheck, track } from '../engine/scope.js';
+import { collector, type Storage } from '../engine/storage.js';
+import { ArgumentError, AutogradError, DisposedError, DTypeError, fmtShape } from '../errors.js';
+import * as E from '../ops/elementwise.js';
+import * as C from '../ops/compare.js';
+import * as A from '../ops/activation.js';
+import * as R from '../ops/reduce.js';
+import * as M from '../ops/movement.js';
+import * as I from '../ops/indexing.js';
+import { matmul } from '../ops/linalg.js';
+import { logSoftmax, softmax } from '../ops/softmax.js';
+import { cast, clone, copyTo } from '../ops/cast.js';
+import { copyInto, fillInto } from '../ops/assign.js';
+import { toNested, type NestedArray } from './nested.js';
+import type { Shape } from './shape.js';
+
+/** A tensor operand: a tensor or a plain number (broadcast as a scalar). */
+export type TensorLike = Tensor | number;
+
+/** A gradient hook: sees the gradient flowing into a tensor, may return a replacement. */
+export type GradHook = (grad: Tensor) => Tensor | undefined | void;
+
+/** Options of reductions over dims. */
+export interface ReduceOptions {
+  keepdim?: boolean;
+}
+
+let nextId = 1;
+
+/** An n-dimensional array on a backend, with reverse-mode autograd. */
+export class Tensor {
+  /** A process-unique id (for debugging and graph printing). */
+  readonly id = nextId++;
+  /** Whether gradients flow to this tensor. Only float32 tensors can require gradients. */
+  requiresGrad = false;
+  /** The accumulated gradient of a leaf (or of a tensor that called `retainGrad()`). */
+  grad: Tensor | null = null;
+  /** @internal The graph node that made this tensor; null for leaves. */
+  _node: GradNode | null = null;
+  /** @internal Gradient hooks (`registerHook`). */
+  _hooks: GradHook[] | null = null;
+  /** @internal Keep `.grad` on a non-leaf. */
+  _retainGrad = false;
+  /** @internal Null once disposed. */
+  _storage: Storage | null;
+
+  /** @internal Use the creation functions (`tensor`, `zeros`, ...) instead. */
+  constructor(
+    storage: Storage,
+    /** The size of each dim. */
+    readonly shape: Shape,
+    /** The element type. */
+    readonly dtype: DType,
+  ) {
+    this._storage = storage;
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return this._storage ? this._storage.size : sizeOfShape(this.shape);
+  }
+
+  /** Number of dims. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** True for tensors not made by a recorded op (user-created tensors and parameters). */
+  get isLeaf(): boolean {
+    return this._node === null;
+  }
+
+  /** True after `dispose()`. */
+  get isDisposed(): boolean {
+    return this._storage === null;
+  }
+
+  /** @internal The storage; throws when disposed. */
+  get storage(): Storage {
+    if (!this._storage) {
+      throw new DisposedError(`tensor ${this.id} (shape ${fmtShape(this.shape)}) was disposed and can no longer be used`);
+    }
+    return this._storage;
+  }
+
+  /** The backend that holds the data. */
+  get backend(): Backend {
+    return this.storage.backend;
+  }
+
+  /** Frees the storage now (when no other view shares it). Safe to call twice. */
+  dispose(): void {
+    if (!this._storage) return;
+    collector.unregister(this);
+    const s = this._storage;
+    this._storage = null;
+    s.release();
+  }
+
+  // ---- reading data -------------------------------------------------------------------------------
+
+  /** A copy of the data as a flat typed array. */
+  dataSync(): TypedArray {
+    return this.storage.backend.readSync(this.storage.handle);
+  }
+
+  /** Async form of `dataSync()`. */
+  data(): Promise<TypedArray> {
+    return this.storage.backend.read(this.storage.handle);
+  }
+
+  /** The data as nested arrays (numbers; booleans for bool tensors); a number for a 0-dim tensor. */
+  toArray(): NestedArray {
+    return toNested(this.dataSync(), this.shape, this.dtype);
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new ArgumentError(`item: only one-element tensors can be read as a number; shape is ${fmtShape(this.shape)}`);
+    return this.dataSync()[0];
+  }
+
+  /** A short description (no data is read). */
+  toString(): string {
+    return `Tensor(shape=${fmtShape(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+
+  // ---- autograd -----------------------------------------------------------------------------------
+
+  /** Backpropagates from this tensor: fills `.grad` of the leaves that require it (accumulating). */
+  backward(grad?: Tensor, options?: BackwardOptions): void {
+    backward(this, grad, options);
+  }
+
+  /** Sets `requiresGrad` in place (leaves only) and returns this tensor. */
+  requiresGrad_(value = true): this {
+    if (value && this.dtype !== 'float32') {
+      throw new DTypeError(`requiresGrad_: only float32 tensors can require gradients; this tensor is ${this.dtype}`);
+    }
+    if (!this.isLeaf && !value) throw new ArgumentError('requiresGrad_: cannot turn off gradients of a non-leaf; use detach()');
+    this.requiresGrad = value;
+    return this;
+  }
+
+  /** Registers a hook called with this tensor's gradient during backward. Returns a handle with `remove()`. */
+  registerHook(hook: GradHook): { remove(): void } {
+    if (!this.requiresGrad) throw new AutogradError('registerHook: cannot register a hook on a tensor that does not require grad');
+    const hooks = (this._hooks ??= []);
+    hooks.push(hook);
+    return { remove: () => void hooks.splice(hooks.indexOf(hook) >>> 0, 1) };
+  }
+
+  /** Keeps `.grad` on this non-leaf tensor during backward. */
+  retainGrad(): this {
+    this._retainGrad = true;
+    return this;
+  }
+
+  /** A tensor sharing this one's data, cut from the graph. */
+  detach(): Tensor {
+    return M.detach(this);
+  }
+
+  // ---- conversion ---------------------------------------------------------------------------------
+
+  /** A copy with its own storage. */
+  clone(): Tensor {
+    return clone(this);
+  }
+  /** Copies `src` into this tensor's storage in place (broadcasting; not recorded by autograd). */
+  copy_(src: Tensor): this {
+    copyInto(this, src);
+    return this;
+  }
+  /** Fills this tensor with `value` in place. */
+  fill_(value: number): this {
+    fillInto(this, value);
+    return this;
+  }
+  /** Fills this tensor with zeros in place. */
+  zero_(): this {
+    fillInto(this, 0);
+    return this;
+  }
+  /** This tensor (cp tensors are always contiguous). */
+  contiguous(): Tensor {
+    return this;
+  }
+  /** Converts to another dtype (a copy); to a backend moves the data there. */
+  to(target: DType | Backend): Tensor {
+    return typeof target === 'string' ? cast(this, target) : copyTo(this, target);
+  }
+  /** `to('float32')`. */
+  float(): Tensor {
+    return cast(this, 'float32');
+  }
+  /** `to('int32')`. */
+  int(): Tensor {
+    return cast(this, 'int32');
+  }
+  /** `to('bool')`. */
+  bool(): Tensor {
+    return cast(this, 'bool');
+  }
+
+  // ---- elementwise --------------------------------------------------------------------------------
+
+  /** `this + other` (broadcasting). */
+  add(other: TensorLike): Tensor {
+    return E.add(this, other);
+  }
+  /** `this - other`. */
+  sub(other: TensorLike): Tensor {
+    return E.sub(this, other);
+  }
+  /** `this * other`. */
+  mul(other: TensorLike): Tensor {
+    return E.mul(this, other);
+  }
+  /** `this / other` (true division: int32 inputs give float32). */
+  div(other: TensorLike): Tensor {
+    return E.div(this, other);
+  }
+  /** `this ** exponent`. */
+  pow(exponent: TensorLike): Tensor {
+    return E.pow(this, exponent);
+  }
+  /** Elementwise maximum (NaN propagates). */
+  maximum(other: TensorLike): Tensor {
+    return E.maximum(this, other);
+  }
+  /** Elementwise minimum (NaN propagates). */
+  minimum(other: TensorLike): Tensor {
+    return E.minimum(this, other);
+  }
+  /** `-this`. */
+  neg(): Tensor {
+    return E.neg(this);
+  }
+  /** `|this|`. */
+  abs(): Tensor {
+    return E.abs(this);
+  }
+  /** -1, 0 or 1 (NaN stays NaN). */
+  sign(): Tensor {
+    return E.sign(this);
+  }
+  /** `e^this`. */
+  exp(): Tensor {
+    return E.exp(this);
+  }
+  /** `e^this - 1`, accurate near 0. */
+  expm1(): Tensor {
+    return E.expm1(this);
+  }
+  /** Natural log. */
+  log(): Tensor {
+    return E.log(this);
+  }
+  /** `log(1 + this)`, accurate near 0. */
+  log1p(): Tensor {
+    return E.log1p(this);
+  }
+  /** Square root. */
+  sqrt(): Tensor {
+    return E.sqrt(this);
+  }
+  /** `1 / sqrt(this)`. */
+  rsqrt(): Tensor {
+    return E.rsqrt(this);
+  }
+  /** `1 / this`. */
+  reciprocal(): Tensor {
+    return E.reciprocal(this);
+  }
+  /** `this * this`. */
+  square(): Tensor {
+    return E.mul(this, this);
+  }
+  /** Sine. */
+  sin(): Tensor {
+    return E.sin(this);
+  }
+  /** Cosine. */
+  cos(): Tensor {
+    return E.cos(this);
+  }
+  /** Error function. */
+  erf(): Tensor {
+    return E.erf(this);
+  }
+  /** Rounds down. */
+  floor(): Tensor {
+    return E.floor(this);
+  }
+  /** Hyperbolic tangent. */
+  tanh(): Tensor {
+    return A.tanh(this);
+  }
+  /** Logistic sigmoid. */
+  sigmoid(): Tensor {
+    return A.sigmoid(this);
+  }
+  /** `max(this, 0)`. */
+  relu(): Tensor {
+    return A.relu(this);
+  }
+  /** `x` where positive, else `negativeSlope * x`. */
+  leakyRelu(negativeSlope = 0.01): Tensor {
+    return A.leakyRelu(this, negativeSlope);
+  }
+  /** GELU; `approximate: 'tanh'` for the tanh form. */
+  gelu(approximate: 'none' | 'tanh' = 'none'): Tensor {
+    return A.gelu(this, approximate);
+  }
+  /** `log(1 + e^(beta x)) / beta`, linear above `threshold`. */
+  softplus(beta = 1, threshold = 20): Tensor {
+    return A.softplus(this, beta, threshold);
+  }
+  /** Clamps into `[min, max]` (either bound may be omitted with null/undefined). */
+  clamp(min?: TensorLike | null, max?: TensorLike | null): Tensor {
+    return C.clamp(this, min, max);
+  }
+
+  // ---- comparison ---------------------------------------------------------------------------------
+
+  /** `this == other` (bool). */
+  eq(other: TensorLike): Tensor {
+    return C.compare('eq', this, other);
+  }
+  /** `this != other` (bool). */
+  ne(other: TensorLike): Tensor {
+    return C.compare('ne', this, other);
+  }
+  /** `this < other` (bool). */
+  lt(other: TensorLike): Tensor {
+    return C.compare('lt', this, other);
+  }
+  /** `this <= other` (bool). */
+  le(other: TensorLike): Tensor {
+    return C.compare('le', this, other);
+  }
+  /** `this > other` (bool). */
+  gt(other: TensorLike): Tensor {
+    return C.compare('gt', this, other);
+  }
+  /** `this >= other` (bool). */
+  ge(other: TensorLike): Tensor {
+    return C.compare('ge', this, other);
+  }
+  /** `condition ? this : other` (like `torch.Tensor.where`). */
+  where(condition: Tensor, other: TensorLike): Tensor {
+    return C.where(condition, this, other);
+  }
+
+  // ---- reductions ---------------------------------------------------------------------------------
+
+  /** Sum over `dim` (all dims when omitted). */
+  sum(dim?: number | number[], options?: ReduceOptions): Tensor {
+    return R.sum(this, dim, options?.keepdim);
+  }
+  /** Mean over `dim`. */
+  mean(dim?: number | number[], options?: ReduceOptions): Tensor {
+    return R.mean(this, dim, options?.keepdim);
+  }
+  /** Product over `dim`. */
+  prod(dim?: number | number[], options?: ReduceOptions): Tensor {
+    return R.prod(this, dim, options?.keepdim);
+  }
+  /** Maximum over `dim` (values; use `argmax` for indices). */
+  max(dim?: number | number[], options?: ReduceOptions): Tensor {
+    return R.max(this, dim, options?.keepdim);
+  }
+  /** Minimum over `dim`. */
+  min(dim?: number | number[], options?: ReduceOptions): Tensor {
+    return R.min(this, dim, options?.keepdim);
+  }
+  /** Index of the maximum along `dim` (of the flattened tensor when omitted). */
+  argmax(dim?: number, options?: ReduceOptions): Tensor {
+    return R.argmax(this, dim, options?.keepdim);
+  }
+  /** Index of the minimum along `dim`. */
+  argmin(dim?: number, options?: ReduceOptions): Tensor {
+    return R.argmin(this, dim, options?.keepdim);
+  }
+  /** Variance over `dim` with Bessel's correction by default (`correction: 1`). */
+  var(dim?: number | number[], options?: R.VarOptions): Tensor {
+    return R.variance(this, dim, options);
+  }
+  /** Standard deviation over `dim`. */
+  std(dim?: number | number[], options?: R.VarOptions): Tensor {
+    return R.std(this, dim, options);
+  }
+  /** `log(sum(exp(this)))` over `dim`, computed stably. */
+  logsumexp(dim?: number | number[], options?: ReduceOptions): Tensor {
+    return R.logsumexp(this, dim, options?.keepdim);
+  }
+  /** The p-norm over `dim` (p = 2 by default; also 1, Infinity, or any p > 0). */
+  norm(p: number = 2, dim?: number | number[], options?: ReduceOptions): Tensor {
+    return R.norm(this, p, dim, options?.keepdim);
+  }
+
+  // ---- linear algebra and softmax -----------------------------------------------------------------
+
+  /** Matrix product with PyTorch's rules (1-D, 2-D, batched with broadcasting). */
+  matmul(other: Tensor): Tensor {
+    return matmul(this, other);
+  }
+  /** Softmax along `dim` (default: last). */
+  softmax(dim = -1): Tensor {
+    return softmax(this, dim);
+  }
+  /** Log-softmax along `dim` (default: last). */
+  logSoftmax(dim = -1): Tensor {
+    return logSoftmax(this, dim);
+  }
+
+  // ---- shape --------------------------------------------------------------------------------------
+
+  /** Same data, new shape (one dim may be -1). Shares storage. */
+  reshape(...shape: number[] | [number[]]): Tensor {
+    return M.reshape(this, flatArgs(shape));
+  }
+  /** Alias of `reshape` (cp tensors are always contiguous). */
+  view(...shape: number[] | [number[]]): Tensor {
+    return M.reshape(this, flatArgs(shape));
+  }
+  /** Flattens dims `startDim..endDim` into one. */
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return M.flatten(this, startDim, endDim);
+  }
+  /** Removes size-1 dims (all, or the given one). */
+  squeeze(dim?: number): Tensor {
+    return M.squeeze(this, dim);
+  }
+  /** Inserts a size-1 dim at `dim`. */
+  unsqueeze(dim: number): Tensor {
+    return M.unsqueeze(this, dim);
+  }
+  /** Swaps two dims. */
+  transpose(dim0: number, dim1: number): Tensor {
+    return M.transpose(this, dim0, dim1);
+  }
+  /** Transpose of a matrix (`transpose(0, 1)`; a 1-D tensor is returned as is). */
+  t(): Tensor {
+    return this.ndim < 2 ? this : M.transpose(this, 0, 1);
+  }
+  /** Reorders dims. */
+  permute(...dims: number[] | [number[]]): Tensor {
+    return M.permute(this, flatArgs(dims));
+  }
+  /** Broadcasts size-1 dims to `shape` (-1 keeps a dim). */
+  expand(...shape: number[] | [number[]]): Tensor {
+    return M.expand(this, flatArgs(shape));
+  }
+  /** Elements `start..end` (exclusive, step `step`) along `dim`; negative indices count from the end. */
+  slice(dim: number, start?: number, end?: number, step = 1): Tensor {
+    return M.slice(this, dim, start, end, step);
+  }
+  /** `length` elements from `start` along `dim`. */
+  narrow(dim: number, start: number, length: number): Tensor {
+    return M.narrow(this, dim, start, length);
+  }
+  /** Splits into pieces of `splitSize` (or the given sizes) along `dim`. */
+  split(splitSize: number | number[], dim = 0): Tensor[] {
+    return M.split(this, splitSize, dim);
+  }
+  /** Splits into `chunks` nearly equal pieces along `dim`. */
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return M.chunk(this, chunks, dim);
+  }
+  /** Picks entries of `dim` by an int32 index vector. */
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return I.indexSelect(this, dim, index);
+  }
+  /** `out[..., i, ...] = this[..., index[..., i, ...], ...]` along `dim` (like `torch.gather`). */
+  gather(dim: number, index: Tensor): Tensor {
+    return I.gather(this, dim, index);
+  }
+}
+
+function sizeOfShape(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+function flatArgs(args: number[] | [number[]]): number[] {
+  return Array.isArray(args[0]) ? (args[0] as number[]) : (args as number[]);
+}
+
+/** True for cp tensors. */
+export function isTensor(v: unknown): v is Tensor {
+  return v instanceof Tensor;
+}
+setTensorCheck(isTensor);
+
+/** @internal Frees `t`'s storage reference when `t` is garbage-collected without `dispose()`. */
+export function collectWhenUnreachable(t: Tensor): void {
+  collector.register(t, t.storage, t);
+}
+
+/** @internal Wraps storage in a new tensor: registers it for collection and with the current `tidy` scope. */
+export function fromStorage(storage: Storage, shape: Shape, dtype: DType): Tensor {
+  const t = new Tensor(storage, shape, dtype);
+  collectWhenUnreachable(t);
+  track(t);
+  return t;
+}
