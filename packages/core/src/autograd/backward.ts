@@ -3,7 +3,8 @@
  * work), then each node's rule in reverse order, accumulating gradients. Runs without recording a graph.
  * Temporaries are freed when it returns; only the leaves' `.grad` survive.
  */
-import { tidy, keep } from '../engine/scope.js';
+import { endStep } from '../engine/auto-release.js';
+import { inScope, keep, tidy } from '../engine/scope.js';
 import { AutogradError, fmtShape, ShapeError } from '../errors.js';
 import { sameShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -94,9 +95,11 @@ export function backward(root: Tensor, grad?: Tensor, options?: BackwardOptions)
     throw new ShapeError(`backward: gradient shape ${fmtShape(grad.shape)} does not match output shape ${fmtShape(root.shape)}`);
   }
   const retain = options?.retainGraph ?? false;
+  const topLevel = !inScope();
   noGrad(() =>
     tidy(() => {
       const order = topoSort(root);
+      if (topLevel) endStep(new Set(order));
       const grads = new Map<Tensor, Tensor>();
       grads.set(root, grad ?? onesFor(root));
       for (let i = order.length - 1; i >= 0; i--) {

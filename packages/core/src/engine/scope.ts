@@ -4,18 +4,30 @@
  * works). Survivors move to the enclosing scope.
  */
 import type { Tensor } from '../tensor/tensor.js';
+import { noteStepTensor } from './auto-release.js';
 
 const scopes: Tensor[][] = [];
 
-/** Called by the engine for every new tensor. */
-export function track(t: Tensor): void {
-  if (scopes.length > 0) scopes[scopes.length - 1].push(t);
+/** Called by the engine for every new tensor, and again for step tensors when they get a graph node. */
+export function track(t: Tensor, toScope = true): void {
+  if (scopes.length > 0) {
+    if (toScope) scopes[scopes.length - 1].push(t);
+  } else if (t._stepTensor) noteStepTensor(t);
 }
 
-/** Marks a tensor so the enclosing `tidy` does not dispose it. Returns it. */
+/** True inside `tidy` (top-level bookkeeping such as automatic release is off there). */
+export function inScope(): boolean {
+  return scopes.length > 0;
+}
+
+/**
+ * Marks a tensor as kept: the enclosing `tidy` does not dispose it and it is never released
+ * automatically (see engine/auto-release.ts). Returns it.
+ */
 export function keep<T extends Tensor>(t: T): T {
+  t._persistent = true;
   for (const scope of scopes) {
-    const i = scope.indexOf(t);
+    const i = scope.lastIndexOf(t);
     if (i >= 0) scope.splice(i, 1);
   }
   return t;
@@ -27,17 +39,22 @@ function collectTensors(value: unknown, out: Set<Tensor>, isTensor: (v: unknown)
   else if (value && typeof value === 'object') for (const v of Object.values(value)) collectTensors(v, out, isTensor);
 }
 
-/** Adds every tensor the graphs behind `roots` still reference (iteratively). */
-function graphClosure(roots: Set<Tensor>): Set<Tensor> {
+/**
+ * The roots plus every tensor of `scope` their graphs still reference. The walk stops at tensors made
+ * outside the scope, so it costs the size of the scope, not of the whole graph.
+ */
+function graphClosure(roots: Set<Tensor>, scope: ReadonlySet<Tensor>): Set<Tensor> {
   const seen = new Set<Tensor>(roots);
   const stack = [...roots];
   while (stack.length > 0) {
     const node = stack.pop()!._node;
     if (!node) continue;
-    for (const t of [...node.inputs, ...node.saved]) {
-      if (!seen.has(t)) {
-        seen.add(t);
-        stack.push(t);
+    for (const list of [node.inputs, node.saved]) {
+      for (const t of list) {
+        if (!seen.has(t) && scope.has(t)) {
+          seen.add(t);
+          stack.push(t);
+        }
       }
     }
   }
@@ -63,7 +80,7 @@ export function tidy<T>(fn: () => T): T {
   }
   const results = new Set<Tensor>();
   collectTensors(result, results, isTensorFn!);
-  const survivors = graphClosure(results);
+  const survivors = graphClosure(results, new Set(scope));
   for (const t of scope) {
     if (survivors.has(t)) track(t);
     else t.dispose();

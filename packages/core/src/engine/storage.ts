@@ -38,8 +38,13 @@ export function allocStorage(backend: Backend, dtype: DType, size: number): Stor
 }
 
 /** Releases a tensor's storage when the tensor object is collected without having been disposed. */
-// NOTE: a finalizer must never throw (it would surface as an uncaught error); a backend disposed before its
-// tensors were collected has already freed everything.
 export const collector = new FinalizationRegistry<Storage>((s) => {
-  if (live.has(s)) s.release();
+  if (!live.has(s)) return;
+  try {
+    s.release();
+  } catch {
+    // NOTE: a finalizer must never throw (it would surface as an uncaught error). The only way release()
+    // fails here is a backend disposed before its tensors were collected, which has freed everything.
+    live.delete(s);
+  }
 });

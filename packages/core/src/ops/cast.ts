@@ -9,7 +9,7 @@ import { backendOf, empty, record } from './dispatch.js';
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   const backend = backendOf('to', x);
-  const out = empty(backend, x.shape, dtype);
+  const out = empty(backend, x.shape, dtype, [x]);
   backend.kernels.cast({ x: x.storage.handle, from: x.dtype, to: dtype, out: out.storage.handle, n: x.size });
   return out;
 }
@@ -27,7 +27,7 @@ export function requireFloat(op: string, x: Tensor): void {
 /** A copy of `x` with its own storage (gradients flow through). */
 export function clone(x: Tensor): Tensor {
   const backend = backendOf('clone', x);
-  const out = empty(backend, x.shape, x.dtype);
+  const out = empty(backend, x.shape, x.dtype, [x]);
   const n = x.size;
   backend.kernels.copyStrided({
     dtype: x.dtype,
@@ -45,7 +45,7 @@ export function clone(x: Tensor): Tensor {
 /** `x`'s data on another backend (gradients flow back to `x`'s backend). */
 export function copyTo(x: Tensor, backend: Backend): Tensor {
   if (x.backend === backend) return x;
-  const out = empty(backend, x.shape, x.dtype);
+  const out = empty(backend, x.shape, x.dtype, [x]);
   backend.write(out.storage.handle, x.dataSync());
   return record(out, 'to', [x], (g) => [copyTo(g, x.backend)]);
 }

@@ -4,7 +4,7 @@ import { DTypeError } from '../errors.js';
 import { broadcastShapes, broadcastStrides, collapseLayout } from '../tensor/shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { cast } from './cast.js';
-import { backendOf, empty, record } from './dispatch.js';
+import { backendOf, disposeTemps, empty, record } from './dispatch.js';
 import { maximum, minimum, promote, scalarTensor, unbroadcast } from './elementwise.js';
 
 function asTensor(v: TensorLike, like: Tensor): Tensor {
@@ -15,6 +15,7 @@ function asTensor(v: TensorLike, like: Tensor): Tensor {
 
 /** `a op b` elementwise with broadcasting; a bool tensor. */
 export function compare(op: CompareOp, a: TensorLike, b: TensorLike): Tensor {
+  const args = [a, b];
   if (typeof a === 'number') {
     if (typeof b === 'number') throw new DTypeError(`${op}: at least one operand must be a tensor`);
     a = asTensor(a, b);
@@ -25,7 +26,7 @@ export function compare(op: CompareOp, a: TensorLike, b: TensorLike): Tensor {
   const cb = cast(tb, dtype);
   const backend = backendOf(op, ca, cb);
   const shape = broadcastShapes(op, ca.shape, cb.shape);
-  const out = empty(backend, shape, 'bool');
+  const out = empty(backend, shape, 'bool', [ca, cb]);
   const layout = collapseLayout(shape, [broadcastStrides(ca.shape, shape), broadcastStrides(cb.shape, shape)]);
   backend.kernels.compare({
     op,
@@ -37,6 +38,7 @@ export function compare(op: CompareOp, a: TensorLike, b: TensorLike): Tensor {
     aStrides: layout.strides[0],
     bStrides: layout.strides[1],
   });
+  disposeTemps([a, tb, ca, cb], args);
   return out;
 }
 
@@ -50,7 +52,7 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const cb = cast(tb, dtype);
   const backend = backendOf('where', condition, ca, cb);
   const shape = broadcastShapes('where', condition.shape, ca.shape, cb.shape);
-  const out = empty(backend, shape, dtype);
+  const out = empty(backend, shape, dtype, [condition, ca, cb]);
   const layout = collapseLayout(shape, [
     broadcastStrides(condition.shape, shape),
     broadcastStrides(ca.shape, shape),
@@ -67,6 +69,8 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
     aStrides: layout.strides[1],
     bStrides: layout.strides[2],
   });
+  // NOTE: converted or scalar operands never need a gradient, so only the caller's tensors are kept.
+  disposeTemps([ta, tb, ca, cb], [a, b]);
   return record(out, 'where', [ca, cb], (g) => [
     ca.requiresGrad ? unbroadcast(where(condition, g, 0), ca.shape) : null,
     cb.requiresGrad ? unbroadcast(where(condition, 0, g), cb.shape) : null,

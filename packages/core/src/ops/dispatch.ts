@@ -9,6 +9,7 @@ import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { GradRule } from '../autograd/node.js';
 import { allocStorage } from '../engine/storage.js';
 import { BackendError } from '../errors.js';
+import { track } from '../engine/scope.js';
 import { sizeOf, type Shape } from '../tensor/shape.js';
 import { fromStorage, type Tensor } from '../tensor/tensor.js';
 
@@ -26,9 +27,17 @@ export function backendOf(op: string, ...tensors: Tensor[]): Backend {
   return b;
 }
 
-/** A new tensor with uninitialized storage. */
-export function empty(backend: Backend, shape: Shape, dtype: DType): Tensor {
-  return fromStorage(allocStorage(backend, dtype, sizeOf(shape)), shape, dtype);
+/**
+ * A new tensor with uninitialized storage, for the output of an op on `inputs` (they decide whether the
+ * output is a step tensor, see engine/auto-release.ts).
+ */
+export function empty(backend: Backend, shape: Shape, dtype: DType, inputs?: readonly Tensor[]): Tensor {
+  return fromStorage(allocStorage(backend, dtype, sizeOf(shape)), shape, dtype, inputs);
+}
+
+/** Disposes op-internal temporaries (casts, scalar operands) that are not one of the op's `args`. */
+export function disposeTemps(temps: readonly Tensor[], args: readonly unknown[]): void {
+  for (const t of temps) if (!args.includes(t)) t.dispose();
 }
 
 /** True when recording `inputs` would need a graph node. */
@@ -46,6 +55,10 @@ export function record(out: Tensor, op: string, inputs: Tensor[], rule: GradRule
   if (needsGrad(...inputs)) {
     out.requiresGrad = true;
     out._node = { op, inputs, saved, rule };
+    if (!out._stepTensor) {
+      out._stepTensor = true;
+      track(out, false);
+    }
   }
   return out;
 }

@@ -10,7 +10,7 @@ import { broadcastShapes, broadcastStrides, collapseLayout, sameShape, type Shap
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { cast } from './cast.js';
 import { compare, where } from './compare.js';
-import { backendOf, empty, record } from './dispatch.js';
+import { backendOf, disposeTemps, empty, record } from './dispatch.js';
 import { sumTo } from './reduce.js';
 
 /** The result dtype of a binary op on two tensors (float32 > int32 > bool; bool arithmetic gives int32). */
@@ -32,8 +32,9 @@ export function unaryRaw(op: UnaryOp, x: Tensor): Tensor {
   const intOk = op === 'neg' || op === 'abs' || op === 'sign';
   const input = x.dtype === 'float32' || (intOk && x.dtype === 'int32') ? x : cast(x, intOk ? 'int32' : 'float32');
   const backend = backendOf(op, input);
-  const out = empty(backend, input.shape, input.dtype);
+  const out = empty(backend, input.shape, input.dtype, [x]);
   backend.kernels.unary({ op, dtype: input.dtype, x: input.storage.handle, out: out.storage.handle, n: input.size });
+  disposeTemps([input], [x]);
   return out;
 }
 
@@ -45,7 +46,7 @@ export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const cb = cast(b, dtype);
   const backend = backendOf(op, ca, cb);
   const shape = broadcastShapes(op, ca.shape, cb.shape);
-  const out = empty(backend, shape, dtype);
+  const out = empty(backend, shape, dtype, [a, b]);
   const layout = collapseLayout(shape, [broadcastStrides(ca.shape, shape), broadcastStrides(cb.shape, shape)]);
   backend.kernels.binary({
     op,
@@ -57,6 +58,7 @@ export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
     aStrides: layout.strides[0],
     bStrides: layout.strides[1],
   });
+  disposeTemps([ca, cb], [a, b]);
   return out;
 }
 
@@ -66,8 +68,9 @@ export function scalarRaw(op: BinaryOp, x: Tensor, s: number, reverse = false): 
   if (dtype === 'int32' && !INT_BINARY.has(op)) dtype = 'float32';
   const cx = cast(x, dtype);
   const backend = backendOf(op, cx);
-  const out = empty(backend, cx.shape, dtype);
+  const out = empty(backend, cx.shape, dtype, [x]);
   backend.kernels.binaryScalar({ op, dtype, x: cx.storage.handle, scalar: s, reverse, out: out.storage.handle, n: cx.size });
+  disposeTemps([cx], [x]);
   return out;
 }
 

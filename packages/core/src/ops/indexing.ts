@@ -27,7 +27,7 @@ interface GatherPlan {
 
 function runGather(op: string, x: Tensor, index: Tensor, plan: GatherPlan, outShape: Shape): Tensor {
   const backend = backendOf(op, x, index);
-  const out = empty(backend, outShape, x.dtype);
+  const out = empty(backend, outShape, x.dtype, [x, index]);
   if (out.size > 0) {
     backend.kernels.gather({ dtype: x.dtype, x: x.storage.handle, index: index.storage.handle, out: out.storage.handle, ...plan });
   }
@@ -36,7 +36,7 @@ function runGather(op: string, x: Tensor, index: Tensor, plan: GatherPlan, outSh
 
 function runScatterAdd(op: string, g: Tensor, index: Tensor, plan: GatherPlan, shape: Shape): Tensor {
   const backend = backendOf(op, g, index);
-  const out = empty(backend, shape, g.dtype);
+  const out = empty(backend, shape, g.dtype, [g]);
   backend.kernels.fill({ dtype: g.dtype, out: out.storage.handle, offset: 0, n: out.size, value: 0 });
   if (g.size > 0) {
     backend.kernels.scatterAdd({ dtype: g.dtype, src: g.storage.handle, index: index.storage.handle, out: out.storage.handle, ...plan });

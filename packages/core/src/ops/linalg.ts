@@ -23,7 +23,7 @@ export function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Ten
   }
   const batch = Math.max(ba, bb);
   const backend = backendOf('matmul', a, b);
-  const out = empty(backend, [batch, m, n], 'float32');
+  const out = empty(backend, [batch, m, n], 'float32', [a, b]);
   backend.kernels.matmul({
     a: a.storage.handle,
     b: b.storage.handle,

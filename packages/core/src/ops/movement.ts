@@ -14,7 +14,7 @@ import { sumTo } from './reduce.js';
 function shareStorage(x: Tensor, shape: Shape): Tensor {
   const s = x.storage;
   s.refs++;
-  return fromStorage(s, shape, x.dtype);
+  return fromStorage(s, shape, x.dtype, [x]);
 }
 
 /** Same data, new shape; one dim may be -1. Shares storage. */
@@ -66,7 +66,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 
 /** Copies a strided view of `x` into a new contiguous tensor of `shape`. */
 function gatherView(backend: Backend, x: Tensor, shape: Shape, xStrides: number[], xOffset: number): Tensor {
-  const out = empty(backend, shape, x.dtype);
+  const out = empty(backend, shape, x.dtype, [x]);
   if (out.size > 0) {
     backend.kernels.copyStrided({
       dtype: x.dtype,
@@ -138,7 +138,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
 /** Writes `g` into a zero tensor of `shape` at a strided region (the adjoint of slice). */
 function scatterRegion(g: Tensor, shape: Shape, offset: number, strides: number[]): Tensor {
   const backend = backendOf('slice', g);
-  const out = empty(backend, shape, g.dtype);
+  const out = empty(backend, shape, g.dtype, [g]);
   backend.kernels.fill({ dtype: g.dtype, out: out.storage.handle, offset: 0, n: out.size, value: 0 });
   if (g.size > 0) {
     backend.kernels.copyStrided({
@@ -227,7 +227,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   }
   const backend = backendOf('cat', ...tensors);
   const shape = first.shape.map((v, i) => (i === d ? tensors.reduce((n, t) => n + t.shape[d], 0) : v));
-  const out = empty(backend, shape, first.dtype);
+  const out = empty(backend, shape, first.dtype, tensors);
   const outStrides = contiguousStrides(shape);
   let offset = 0;
   for (const t of tensors) {

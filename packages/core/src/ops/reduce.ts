@@ -9,7 +9,7 @@ import { normalizeDim, normalizeDims, sizeOf, type Shape } from '../tensor/shape
 import type { Tensor } from '../tensor/tensor.js';
 import { cast } from './cast.js';
 import { compare, where } from './compare.js';
-import { backendOf, empty, record } from './dispatch.js';
+import { backendOf, disposeTemps, empty, record } from './dispatch.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { abs, add, div, exp, log, mul, pow, sqrt, sub } from './elementwise.js';
 import { expand, reshape } from './movement.js';
@@ -31,7 +31,7 @@ function reduceBlock(op: ReduceOp, x: Tensor, first: number, last: number): Tens
   const inner = sizeOf(x.shape.slice(last + 1));
   const shape = x.shape.map((d, i) => (i >= first && i <= last ? 1 : d));
   const backend = backendOf(op, x);
-  const out = empty(backend, shape, x.dtype);
+  const out = empty(backend, shape, x.dtype, [x]);
   backend.kernels.reduce({ op, dtype: x.dtype, x: x.storage.handle, out: out.storage.handle, outer, size, inner });
   return out;
 }
@@ -42,11 +42,19 @@ function reduceRaw(op: ReduceOp, x: Tensor, dims: number[]): Tensor {
     throw new ShapeError(`${op}: cannot reduce over a dim of size 0 (shape ${fmtShape(x.shape)})`);
   }
   const input = x.dtype === 'bool' ? cast(x, 'int32') : x;
-  if (dims.length === 0) return input;
-  const contiguous = dims[dims.length - 1] - dims[0] === dims.length - 1;
-  if (contiguous) return reduceBlock(op, input, dims[0], dims[dims.length - 1]);
-  let out = input;
-  for (let i = dims.length - 1; i >= 0; i--) out = reduceBlock(op, out, dims[i], dims[i]);
+  let out: Tensor;
+  // NOTE: no dims (a 0-dim tensor) still makes a new tensor: the result must never alias the input.
+  if (dims.length === 0) out = reduceBlock(op, input, 0, -1);
+  else if (dims[dims.length - 1] - dims[0] === dims.length - 1) out = reduceBlock(op, input, dims[0], dims[dims.length - 1]);
+  else {
+    out = input;
+    for (let i = dims.length - 1; i >= 0; i--) {
+      const next = reduceBlock(op, out, dims[i], dims[i]);
+      if (out !== input) out.dispose();
+      out = next;
+    }
+  }
+  disposeTemps([input], [x]);
   return out;
 }
 
@@ -123,7 +131,7 @@ function argReduce(op: ArgReduceOp, x: Tensor, dim: number | undefined, keepdim:
   const src = input.dtype === 'bool' ? cast(input, 'int32') : input;
   const backend = backendOf(op, src);
   const outShape = reducedShape(input.shape, [d], keepdim && x.ndim > 0);
-  const out = empty(backend, outShape, 'int32');
+  const out = empty(backend, outShape, 'int32', [x]);
   backend.kernels.argReduce({
     op,
     dtype: src.dtype,
@@ -133,6 +141,7 @@ function argReduce(op: ArgReduceOp, x: Tensor, dim: number | undefined, keepdim:
     size: input.shape[d],
     inner: sizeOf(input.shape.slice(d + 1)),
   });
+  disposeTemps([src], [x, input]);
   return out;
 }
 

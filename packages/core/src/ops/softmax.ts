@@ -17,7 +17,7 @@ function fusedLastDim(name: FusedKernelName & ('softmax' | 'logSoftmax'), x: Ten
   const kernel = backend.fused[name];
   if (!kernel || d !== x.ndim - 1 || x.ndim === 0) return null;
   const cols = x.shape[d];
-  const out = empty(backend, x.shape, 'float32');
+  const out = empty(backend, x.shape, 'float32', [x]);
   if (out.size > 0) kernel({ x: x.storage.handle, out: out.storage.handle, rows: x.size / cols, cols });
   return out;
 }

@@ -52,6 +52,12 @@ export class Tensor {
   _retainGrad = false;
   /** @internal Null once disposed. */
   _storage: Storage | null;
+  /** @internal Never released automatically (parameters, gradients, optimizer state, `keep()`). */
+  _persistent = false;
+  /** @internal Made by a recorded op or computed from such a tensor (see engine/auto-release.ts). */
+  _stepTensor = false;
+  /** @internal Why the storage was released, for the error message on later use. */
+  _releasedBy: 'dispose' | 'auto' | null = null;
 
   /** @internal Use the creation functions (`tensor`, `zeros`, ...) instead. */
   constructor(
@@ -87,7 +93,12 @@ export class Tensor {
   /** @internal The storage; throws when disposed. */
   get storage(): Storage {
     if (!this._storage) {
-      throw new DisposedError(`tensor ${this.id} (shape ${fmtShape(this.shape)}) was disposed and can no longer be used`);
+      const why =
+        this._releasedBy === 'auto'
+          ? 'was released automatically by the backward() of a later training step (it was computed from an ' +
+            'earlier step\'s graph); read it with .item()/.toArray() before then, or call keep(t) to hold it longer'
+          : 'was disposed and can no longer be used';
+      throw new DisposedError(`tensor ${this.id} (shape ${fmtShape(this.shape)}) ${why}`);
     }
     return this._storage;
   }
@@ -99,10 +110,16 @@ export class Tensor {
 
   /** Frees the storage now (when no other view shares it). Safe to call twice. */
   dispose(): void {
+    this._release('dispose');
+  }
+
+  /** @internal Drops this tensor's storage reference. */
+  _release(reason: 'dispose' | 'auto'): void {
     if (!this._storage) return;
     collector.unregister(this);
     const s = this._storage;
     this._storage = null;
+    this._releasedBy = reason;
     s.release();
   }
 
@@ -427,11 +444,11 @@ export class Tensor {
   // ---- shape --------------------------------------------------------------------------------------
 
   /** Same data, new shape (one dim may be -1). Shares storage. */
-  reshape(...shape: number[] | [number[]]): Tensor {
+  reshape(...shape: number[] | [readonly number[]]): Tensor {
     return M.reshape(this, flatArgs(shape));
   }
   /** Alias of `reshape` (cp tensors are always contiguous). */
-  view(...shape: number[] | [number[]]): Tensor {
+  view(...shape: number[] | [readonly number[]]): Tensor {
     return M.reshape(this, flatArgs(shape));
   }
   /** Flattens dims `startDim..endDim` into one. */
@@ -455,11 +472,11 @@ export class Tensor {
     return this.ndim < 2 ? this : M.transpose(this, 0, 1);
   }
   /** Reorders dims. */
-  permute(...dims: number[] | [number[]]): Tensor {
+  permute(...dims: number[] | [readonly number[]]): Tensor {
     return M.permute(this, flatArgs(dims));
   }
   /** Broadcasts size-1 dims to `shape` (-1 keeps a dim). */
-  expand(...shape: number[] | [number[]]): Tensor {
+  expand(...shape: number[] | [readonly number[]]): Tensor {
     return M.expand(this, flatArgs(shape));
   }
   /** Elements `start..end` (exclusive, step `step`) along `dim`; negative indices count from the end. */
@@ -494,8 +511,8 @@ function sizeOfShape(shape: Shape): number {
   return n;
 }
 
-function flatArgs(args: number[] | [number[]]): number[] {
-  return Array.isArray(args[0]) ? (args[0] as number[]) : (args as number[]);
+function flatArgs(args: number[] | [readonly number[]]): readonly number[] {
+  return typeof args[0] === 'number' || args.length === 0 ? (args as number[]) : (args[0] as readonly number[]);
 }
 
 /** True for cp tensors. */
@@ -509,10 +526,14 @@ export function collectWhenUnreachable(t: Tensor): void {
   collector.register(t, t.storage, t);
 }
 
-/** @internal Wraps storage in a new tensor: registers it for collection and with the current `tidy` scope. */
-export function fromStorage(storage: Storage, shape: Shape, dtype: DType): Tensor {
+/**
+ * @internal Wraps storage in a new tensor: registers it for collection, and with the current `tidy` scope
+ * or, when made at top level from step tensors (`inputs`), as a step tensor.
+ */
+export function fromStorage(storage: Storage, shape: Shape, dtype: DType, inputs?: readonly Tensor[]): Tensor {
   const t = new Tensor(storage, shape, dtype);
   collectWhenUnreachable(t);
+  if (inputs?.some((i) => i._stepTensor || i._node !== null)) t._stepTensor = true;
   track(t);
   return t;
 }

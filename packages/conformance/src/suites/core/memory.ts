@@ -1,0 +1,98 @@
+/**
+ * Memory: dispose frees at once, views keep storage alive, tidy frees temporaries but keeps what the
+ * returned graph needs, backward frees its temporaries, and memory() counts live storage per backend.
+ */
+import * as cp from '@cp/core';
+import { describe, expect, test } from 'vitest';
+import type { SuiteContext } from '../../context.js';
+
+/** Memory behaviour on the backend under test. */
+export function memorySuite(ctx: SuiteContext): void {
+  describe('memory', () => {
+    const live = () => ctx.backend().stats().handles;
+
+    test('dispose frees the storage and memory() reports it', () => {
+      const before = live();
+      const x = cp.zeros([1000]);
+      expect(live()).toBe(before + 1);
+      expect(cp.memory().byBackend[ctx.backend().name].bytes).toBeGreaterThanOrEqual(4000);
+      x.dispose();
+      expect(live()).toBe(before);
+    });
+
+    test('a view keeps shared storage alive until the last view is disposed', () => {
+      const before = live();
+      const x = cp.zeros([2, 3]);
+      const v = x.reshape(3, 2);
+      x.dispose();
+      expect(live()).toBe(before + 1);
+      expect(v.toArray()).toEqual([
+        [0, 0],
+        [0, 0],
+        [0, 0],
+      ]);
+      v.dispose();
+      expect(live()).toBe(before);
+    });
+
+    test('tidy frees every temporary and keeps the result', () => {
+      const before = live();
+      const out = cp.tidy(() => {
+        const a = cp.ones([10]);
+        return a.mul(2).add(1).exp().sum();
+      });
+      expect(live()).toBe(before + 1);
+      out.dispose();
+      expect(live()).toBe(before);
+    });
+
+    test('keep() saves a tensor from the enclosing tidy', () => {
+      const before = live();
+      let kept: cp.Tensor | null = null;
+      cp.tidy(() => {
+        kept = cp.keep(cp.ones([3]));
+        cp.ones([3]);
+      });
+      expect(live()).toBe(before + 1);
+      kept!.dispose();
+    });
+
+    test('a loss returned from tidy can still backpropagate; its graph is freed by the outer scope', () => {
+      const before = live();
+      const w = cp.ones([4], { requiresGrad: true });
+      cp.tidy(() => {
+        const loss = cp.tidy(() => w.mul(3).exp().sum());
+        loss.backward();
+      });
+      expect(w.grad!.dataSync()[0]).toBeCloseTo(3 * Math.exp(3), 3);
+      w.grad!.dispose();
+      w.dispose();
+      expect(live()).toBe(before);
+    });
+
+    test('backward leaves only the leaves gradients behind', () => {
+      const x = cp.randn([8, 8], { requiresGrad: true });
+      const y = x.matmul(x).tanh().softmax().sum();
+      const before = live();
+      y.backward();
+      expect(live()).toBe(before + 1);
+      cp.tidy(() => [x.dispose(), y.dispose(), x.grad!.dispose()]);
+    });
+
+    test('a training loop in tidy keeps memory flat over many steps', () => {
+      const w = cp.randn([16, 4], { requiresGrad: true });
+      const x = cp.randn([32, 16]);
+      const step = () =>
+        cp.tidy(() => {
+          const loss = x.matmul(w).relu().square().mean();
+          loss.backward();
+          cp.noGrad(() => w.copy_(w.sub(w.grad!.mul(0.01))));
+          w.grad!.zero_();
+        });
+      step();
+      const before = live();
+      for (let i = 0; i < 200; i++) step();
+      expect(live()).toBe(before);
+    });
+  });
+}

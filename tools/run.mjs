@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// The README's two commands go through here: `npm start` (the main job) and `npm test` (every test).
+// Each does its own set-up on a fresh machine that has only Node 20 and npm: pnpm at the pinned
+// version, the dependencies, the system packages the wasm build and the browser test need, and the
+// builds the tests use. Extra arguments after `--` go to the main job.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pnpmVersion = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
+
+function log(message) {
+  console.log(`\x1b[36m[cp]\x1b[0m ${message}`);
+}
+
+function run(cmd, args, options = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...options });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+function mustRun(cmd, args, options) {
+  const status = run(cmd, args, options);
+  if (status !== 0) {
+    console.error(`[cp] failed (exit ${status}): ${cmd} ${args.join(' ')}`);
+    process.exit(status);
+  }
+}
+
+function output(cmd, args) {
+  try {
+    return execFileSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** The pnpm command to use: the pinned version on PATH, else installed globally, else through npx. */
+function ensurePnpm() {
+  if (output('pnpm', ['--version']) === pnpmVersion) return ['pnpm'];
+  log(`installing pnpm@${pnpmVersion} (npm i -g)`);
+  if (run('npm', ['install', '--global', `pnpm@${pnpmVersion}`]) === 0 && output('pnpm', ['--version']) === pnpmVersion) {
+    return ['pnpm'];
+  }
+  log(`global install not possible here; using npx pnpm@${pnpmVersion}`);
+  return ['npx', '--yes', `pnpm@${pnpmVersion}`];
+}
+
+/** Debian packages the project needs, installed with apt-get when missing (as root, or with sudo). */
+function ensureSystemPackages(packages) {
+  const missing = packages.filter(({ check }) => !existsSync(check)).map(({ name }) => name);
+  if (missing.length === 0) return;
+  const isRoot = process.getuid?.() === 0;
+  const prefix = isRoot ? [] : output('sudo', ['-n', 'true']) !== null ? ['sudo', '-n'] : null;
+  if (!prefix || !existsSync('/usr/bin/apt-get')) {
+    console.error(`[cp] missing system packages: ${missing.join(' ')}. Install them with: sudo apt-get install -y ${missing.join(' ')}`);
+    process.exit(1);
+  }
+  log(`installing system packages: ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const apt = (args) => run(prefix[0] ?? 'apt-get', prefix.length ? [...prefix.slice(1), 'apt-get', ...args] : args, { env });
+  if (apt(['install', '-y', '--no-install-recommends', ...missing]) !== 0) {
+    mustRun(prefix[0] ?? 'apt-get', prefix.length ? [...prefix.slice(1), 'apt-get', 'update'] : ['update'], { env });
+    if (apt(['install', '-y', '--no-install-recommends', ...missing]) !== 0) process.exit(1);
+  }
+}
+
+const RUST_WASM = [
+  { name: 'rustc-web', check: '/usr/bin/rustc' },
+  { name: 'cargo-web', check: '/usr/bin/cargo' },
+  { name: 'rust-web-src', check: '/usr/lib/rustlib/src/rust/library/vendor' },
+  { name: 'lld-22', check: '/usr/bin/wasm-ld-22' },
+];
+const CHROMIUM = [{ name: 'chromium', check: '/usr/bin/chromium' }];
+
+function setUp(systemPackages) {
+  ensureSystemPackages(systemPackages);
+  const pnpm = ensurePnpm();
+  log('installing dependencies (pnpm install --frozen-lockfile)');
+  mustRun(pnpm[0], [...pnpm.slice(1), 'install', '--frozen-lockfile']);
+  return pnpm;
+}
+
+const [command, ...rest] = process.argv.slice(2);
+const extra = rest[0] === '--' ? rest.slice(1) : rest;
+
+if (command === 'test') {
+  const pnpm = setUp([...RUST_WASM, ...CHROMIUM]);
+  log('building, type-checking, linting and testing every package (nx run-many)');
+  mustRun(pnpm[0], [...pnpm.slice(1), 'exec', 'nx', 'run-many', '-t', 'build', 'typecheck', 'lint', 'test', '--outputStyle=stream']);
+} else if (command === 'demo') {
+  const pnpm = setUp(RUST_WASM);
+  log('building the packages the demo uses');
+  mustRun(pnpm[0], [...pnpm.slice(1), 'exec', 'nx', 'run-many', '-t', 'build', '--outputStyle=stream']);
+  mustRun(process.execPath, [join(root, 'examples/train-mlp.mjs'), ...extra]);
+} else {
+  console.error('usage: node tools/run.mjs test | demo [-- options]');
+  process.exit(2);
+}
