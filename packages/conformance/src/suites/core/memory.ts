@@ -70,13 +70,34 @@ export function memorySuite(ctx: SuiteContext): void {
       expect(live()).toBe(before);
     });
 
-    test('backward leaves only the leaves gradients behind', () => {
+    test('backward frees its temporaries and leaves only the leaves gradients behind', () => {
       const x = cp.randn([8, 8], { requiresGrad: true });
       const y = x.matmul(x).tanh().softmax().sum();
       const before = live();
-      y.backward();
+      cp.tidy(() => y.backward());
       expect(live()).toBe(before + 1);
       cp.tidy(() => [x.dispose(), y.dispose(), x.grad!.dispose()]);
+    });
+
+    test('step tensors are released by the backward of the step after next, unless kept', () => {
+      const w = cp.ones([3], { requiresGrad: true });
+      const step = () => {
+        const loss = w.mul(2).sum();
+        loss.backward();
+        return loss;
+      };
+      const first = step();
+      const metric = first.detach().mul(2);
+      const kept = cp.keep(w.mul(5));
+      const second = step();
+      expect(first.isDisposed).toBe(true);
+      expect(metric.item()).toBe(12);
+      step();
+      expect(metric.isDisposed).toBe(true);
+      expect(() => metric.item()).toThrow(/released automatically.*keep\(t\)/);
+      expect(second.isDisposed).toBe(true);
+      expect(kept.toArray()).toEqual([5, 5, 5]);
+      expect(w.grad!.toArray()).toEqual([6, 6, 6]);
     });
 
     test('a training loop in tidy keeps memory flat over many steps', () => {
