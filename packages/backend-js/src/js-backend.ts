@@ -38,7 +38,8 @@ function makeKernels(st: Storage): Kernels {
     },
     binaryScalar({ op, dtype, x, scalar, reverse, out, n }) {
       if (dtype === 'float32') {
-        binaryScalarF32(op, st.f32(x, 'binaryScalar'), scalar, reverse, st.f32(out, 'binaryScalar'), n);
+        // NOTE: the scalar is a float32 operand like any other (the contract converts it to the dtype first).
+        binaryScalarF32(op, st.f32(x, 'binaryScalar'), Math.fround(scalar), reverse, st.f32(out, 'binaryScalar'), n);
       } else if (dtype === 'int32') {
         const s = toInt32Saturating(scalar);
         binaryScalarI32(op, st.i32(x, 'binaryScalar'), s, reverse, st.i32(out, 'binaryScalar'), n);

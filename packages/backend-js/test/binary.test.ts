@@ -178,9 +178,14 @@ describe('binaryScalar', () => {
     expect(scalar('pow', [3, -1], 2, true)).toEqual([8, 0.5]);
   });
 
-  it('rounds x·scalar once using the float64 scalar', () => {
+  it('rounds the scalar to float32 first, then rounds x·scalar once', () => {
     const x = Math.fround(3.3);
-    expect(scalar('mul', [x], 0.1, false)).toEqual([Math.fround(x * 0.1)]);
+    expect(scalar('mul', [x], 0.1, false)).toEqual([Math.fround(x * Math.fround(0.1))]);
+  });
+
+  it('follows C pow special cases: pow(1, NaN) = 1 and pow(-1, Infinity) = 1', () => {
+    expect(scalar('pow', [1, -1], Number.NaN, false)).toEqual([1, Number.NaN]);
+    expect(scalar('pow', [-1], Number.POSITIVE_INFINITY, false)).toEqual([1]);
   });
 
   it('takes max with a scalar propagating NaN', () => {

@@ -4,10 +4,11 @@
  */
 import type { BinaryOp } from '@cp/core/backend';
 import { UnsupportedDTypeError } from '../errors.js';
+import { powIeee } from './binary.js';
 
 /**
- * `out = x op s` (or `s op x` when `reverse`), float32. NOTE: `s` is used as the float64 number it is,
- * so the result is the float32 rounding of the exact float64 operation.
+ * `out = x op s` (or `s op x` when `reverse`), float32. The caller passes `s` already rounded to float32,
+ * so each result is the float32 rounding of an exact float64 operation on float32 operands.
  */
 export function binaryScalarF32(
   op: BinaryOp,
@@ -33,8 +34,8 @@ export function binaryScalarF32(
       else for (let i = 0; i < n; i++) out[i] = x[i] / s;
       return;
     case 'pow':
-      if (reverse) for (let i = 0; i < n; i++) out[i] = s ** x[i];
-      else for (let i = 0; i < n; i++) out[i] = x[i] ** s;
+      if (reverse) for (let i = 0; i < n; i++) out[i] = powIeee(s, x[i]);
+      else for (let i = 0; i < n; i++) out[i] = powIeee(x[i], s);
       return;
     case 'max':
       for (let i = 0; i < n; i++) out[i] = Math.max(x[i], s);

@@ -107,6 +107,15 @@ function divF32(
   }
 }
 
+/**
+ * `x ** y` with C's/IEEE 754's special cases, which JavaScript's `**` does not follow: `pow(1, y) = 1` and
+ * `pow(-1, ±Infinity) = 1` even for NaN or infinite `y` (the other backends and PyTorch agree with C).
+ */
+export function powIeee(x: number, y: number): number {
+  if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) return 1;
+  return x ** y;
+}
+
 function powF32(
   o: Float32Array,
   oi: number,
@@ -120,15 +129,15 @@ function powF32(
 ): void {
   const end = oi + len;
   if (sa === 1 && sb === 1) {
-    for (; oi < end; oi++, ai++, bi++) o[oi] = a[ai] ** b[bi];
+    for (; oi < end; oi++, ai++, bi++) o[oi] = powIeee(a[ai], b[bi]);
   } else if (sb === 0) {
     const y = b[bi];
-    for (; oi < end; oi++, ai += sa) o[oi] = a[ai] ** y;
+    for (; oi < end; oi++, ai += sa) o[oi] = powIeee(a[ai], y);
   } else if (sa === 0) {
     const x = a[ai];
-    for (; oi < end; oi++, bi += sb) o[oi] = x ** b[bi];
+    for (; oi < end; oi++, bi += sb) o[oi] = powIeee(x, b[bi]);
   } else {
-    for (; oi < end; oi++, ai += sa, bi += sb) o[oi] = a[ai] ** b[bi];
+    for (; oi < end; oi++, ai += sa, bi += sb) o[oi] = powIeee(a[ai], b[bi]);
   }
 }
 

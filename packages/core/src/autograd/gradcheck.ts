@@ -50,7 +50,11 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
     objective(out);
     const w = tensor(Float32Array.from(weights!), { shape: out.shape, backend: out.backend });
     out.backward(w);
-    return xs.map((x) => (x.grad ? Float64Array.from(x.grad.dataSync()) : new Float64Array(x.size)));
+    return xs.map((x) => {
+      const grad = x.grad ? Float64Array.from(x.grad.dataSync()) : new Float64Array(x.size);
+      x.grad?.dispose();
+      return grad;
+    });
   });
 
   let maxError = 0;

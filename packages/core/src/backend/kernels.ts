@@ -30,7 +30,10 @@ export type UnaryOp =
   | 'erf'
   | 'floor';
 
-/** Elementwise functions of two arguments. float32 takes all; int32 takes add, sub, mul, max, min. */
+/**
+ * Elementwise functions of two arguments. float32 takes all; int32 takes add, sub, mul, max, min. `pow` follows
+ * C's `powf` special cases (`pow(1, NaN) = 1`, `pow(-1, ±Infinity) = 1`), not JavaScript's `**`.
+ */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min';
 
 /** Comparisons; the output is bool. Any NaN operand compares false, except `ne`, which is true. */
@@ -72,7 +75,10 @@ export interface BinaryArgs extends BroadcastLayout {
   bStrides: readonly number[];
 }
 
-/** Arguments of `binaryScalar`: `out = x op scalar`, or `scalar op x` when `reverse`. `out` may be `x`. */
+/**
+ * Arguments of `binaryScalar`: `out = x op scalar`, or `scalar op x` when `reverse`. The scalar is first converted
+ * to `dtype` (rounded to float32, or cast to int32 by the `cast` rule), then treated like any operand. `out` may be `x`.
+ */
 export interface BinaryScalarArgs {
   op: BinaryOp;
   dtype: DType;

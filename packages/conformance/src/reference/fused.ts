@@ -1,0 +1,147 @@
+/**
+ * The float64 reference of every optional fused kernel, following the formulas in the contract's doc
+ * comments (and PyTorch's for the optimizer updates). Each output element is computed in float64 and
+ * rounded to float32 once, so the reference is at least as accurate as any backend's fused kernel.
+ */
+import type { FusedKernelArgs, FusedKernelName } from '@cp/core/backend';
+import type { Resolve } from './kernels.js';
+import { f32, maxNaN, minNaN } from './scalar.js';
+
+/** Row statistics of a softmax: the max, and `log(sum(exp(x - max)))`. */
+export function rowLogSum(x: ArrayLike<number>, start: number, cols: number): { max: number; logSum: number } {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let c = 0; c < cols; c++) max = maxNaN(max, x[start + c]);
+  let s = 0;
+  for (let c = 0; c < cols; c++) s += Math.exp(x[start + c] - max);
+  return { max, logSum: Math.log(s) };
+}
+
+/** The Euclidean projection of `v` onto `{ y >= 0, sum(y) = radius }` (sort-based, exact in float64). */
+export function projectSimplex(v: readonly number[], radius: number): number[] {
+  const u = [...v].sort((a, b) => b - a);
+  let cumsum = 0;
+  let theta = 0;
+  for (let j = 0; j < u.length; j++) {
+    cumsum += u[j];
+    const t = (cumsum - radius) / (j + 1);
+    if (u[j] - t > 0) theta = t;
+  }
+  return v.map((x) => Math.max(x - theta, 0));
+}
+
+/** Reference implementations of the optional fused kernels. */
+export const referenceFused: { [K in FusedKernelName]: (args: FusedKernelArgs[K], mem: Resolve) => void } = {
+  softmax({ x, out, rows, cols }, mem) {
+    const src = Array.from(mem(x));
+    const dst = mem(out);
+    for (let r = 0; r < rows; r++) {
+      const { max, logSum } = rowLogSum(src, r * cols, cols);
+      for (let c = 0; c < cols; c++) dst[r * cols + c] = f32(Math.exp(src[r * cols + c] - max - logSum));
+    }
+  },
+  logSoftmax({ x, out, rows, cols }, mem) {
+    const src = Array.from(mem(x));
+    const dst = mem(out);
+    for (let r = 0; r < rows; r++) {
+      const { max, logSum } = rowLogSum(src, r * cols, cols);
+      for (let c = 0; c < cols; c++) dst[r * cols + c] = f32(src[r * cols + c] - max - logSum);
+    }
+  },
+  softmaxCrossEntropy({ logits, labels, out, rows, cols }, mem) {
+    const src = mem(logits);
+    const lab = mem(labels);
+    const dst = mem(out);
+    for (let r = 0; r < rows; r++) {
+      const { max, logSum } = rowLogSum(src, r * cols, cols);
+      dst[r] = f32(max + logSum - src[r * cols + lab[r]]);
+    }
+  },
+  sgdUpdate(args, mem) {
+    const { param, grad, momentumBuf, n, lr, momentum, dampening, nesterov, weightDecay, firstStep, maximize } = args;
+    const p = mem(param);
+    const gr = mem(grad);
+    const buf = momentumBuf === null ? null : mem(momentumBuf);
+    for (let i = 0; i < n; i++) {
+      let g = maximize ? -gr[i] : gr[i];
+      if (weightDecay !== 0) g += weightDecay * p[i];
+      if (buf && momentum !== 0) {
+        const b = firstStep ? g : momentum * buf[i] + (1 - dampening) * g;
+        buf[i] = f32(b);
+        g = nesterov ? g + momentum * b : b;
+      }
+      p[i] = f32(p[i] - lr * g);
+    }
+  },
+  adamUpdate(args, mem) {
+    const {
+      param,
+      grad,
+      expAvg,
+      expAvgSq,
+      maxExpAvgSq,
+      n,
+      lr,
+      beta1,
+      beta2,
+      eps,
+      weightDecay,
+      decoupled,
+      step,
+      maximize,
+    } = args;
+    const p = mem(param);
+    const gr = mem(grad);
+    const m = mem(expAvg);
+    const v = mem(expAvgSq);
+    const vmax = maxExpAvgSq === null ? null : mem(maxExpAvgSq);
+    const bc1 = 1 - beta1 ** step;
+    const bc2 = 1 - beta2 ** step;
+    for (let i = 0; i < n; i++) {
+      let g = maximize ? -gr[i] : gr[i];
+      let w = p[i];
+      if (weightDecay !== 0) {
+        if (decoupled) w *= 1 - lr * weightDecay;
+        else g += weightDecay * w;
+      }
+      const mi = beta1 * m[i] + (1 - beta1) * g;
+      const vi = beta2 * v[i] + (1 - beta2) * g * g;
+      let second = vi;
+      if (vmax) {
+        second = Math.max(vmax[i], vi);
+        vmax[i] = f32(second);
+      }
+      m[i] = f32(mi);
+      v[i] = f32(vi);
+      const denom = Math.sqrt(second) / Math.sqrt(bc2) + eps;
+      p[i] = f32(w - (lr / bc1) * (mi / denom));
+    }
+  },
+  clamp({ x, out, n, lo, hi }, mem) {
+    const src = mem(x);
+    const dst = mem(out);
+    for (let i = 0; i < n; i++) dst[i] = f32(minNaN(maxNaN(src[i], lo), hi));
+  },
+  renormSlices({ x, out, outer, size, inner, lo, hi, rate }, mem) {
+    const src = Array.from(mem(x));
+    const dst = mem(out);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const at = (s: number) => (o * size + s) * inner + i;
+        let sq = 0;
+        for (let s = 0; s < size; s++) sq += src[at(s)] * src[at(s)];
+        const nrm = Math.sqrt(sq);
+        const outside = nrm !== 0 && (nrm < lo || nrm > hi);
+        const scale = outside ? (rate * Math.min(Math.max(nrm, lo), hi) + (1 - rate) * nrm) / nrm : 1;
+        for (let s = 0; s < size; s++) dst[at(s)] = outside ? f32(src[at(s)] * scale) : src[at(s)];
+      }
+    }
+  },
+  simplexProject({ x, out, rows, cols, radius }, mem) {
+    const src = Array.from(mem(x));
+    const dst = mem(out);
+    for (let r = 0; r < rows; r++) {
+      const y = projectSimplex(src.slice(r * cols, (r + 1) * cols), radius);
+      for (let c = 0; c < cols; c++) dst[r * cols + c] = f32(y[c]);
+    }
+  },
+};

@@ -1,0 +1,7 @@
+/** The constraint behaviour suites: projection laws, the registry, enforcement after steps, clipping, fallbacks. */
+import type { Suite } from '../../context.js';
+import { enforcementSuite } from './enforcement.js';
+import { projectionLawsSuite } from './projection-laws.js';
+
+/** The constraint suites, in the order they run. */
+export const CONSTRAINT_SUITES: readonly Suite[] = [projectionLawsSuite, enforcementSuite];

@@ -1,0 +1,24 @@
+/** The kernel conformance suites: storage, then every required kernel, then the fused kernels a backend has. */
+import type { Suite } from '../../context.js';
+import { binarySuite } from './binary.js';
+import { castCopySuite } from './cast-copy.js';
+import { compareWhereSuite } from './compare-where.js';
+import { fusedSuite } from './fused.js';
+import { fusedOptimSuite } from './fused-optim.js';
+import { matmulGatherSuite } from './matmul-gather.js';
+import { reduceSuite } from './reduce.js';
+import { kernelStorageSuite } from './storage.js';
+import { unarySuite } from './unary.js';
+
+/** Kernel suites, in the order they run. */
+export const KERNEL_SUITES: readonly Suite[] = [
+  kernelStorageSuite,
+  unarySuite,
+  binarySuite,
+  compareWhereSuite,
+  castCopySuite,
+  reduceSuite,
+  matmulGatherSuite,
+  fusedSuite,
+  fusedOptimSuite,
+];

@@ -1,0 +1,36 @@
+/**
+ * `nn`: modules, layers, initializers and losses with PyTorch's names in camelCase
+ * (`new nn.Linear(2, 3)`, `nn.functional.crossEntropy`, `nn.init.kaimingUniform_`).
+ */
+
+/** Layers as functions: `linear`, activations, `dropout`, `layerNorm`, losses (also exported as `F`). */
+export * as functional from './functional/index.js';
+/** In-place initializers: `uniform_`, `kaimingUniform_`, `xavierNormal_`, ... */
+export * as init from './init.js';
+export { GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh } from './layers/activation.js';
+export { Sequential } from './layers/container.js';
+export { Dropout } from './layers/dropout.js';
+export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
+export { Linear, type LinearOptions } from './layers/linear.js';
+export { LayerNorm, type LayerNormLayerOptions } from './layers/normalization.js';
+export { Flatten, Identity } from './layers/shape.js';
+export {
+  type AnyModule,
+  type ForwardHook,
+  type ForwardPreHook,
+  Module,
+  ModuleError,
+  type NamedOptions,
+  type RemovableHandle,
+} from './module.js';
+export { Parameter } from './parameter.js';
+export {
+  type LoadStateDictOptions,
+  type LoadStateDictResult,
+  type StateDict,
+  StateDictError,
+  type StateDictMetadata,
+  stateDictMetadata,
+} from './state-dict.js';
+/** Gradient clipping: `clipGradNorm`, `clipGradValue`. */
+export * as utils from './utils.js';
