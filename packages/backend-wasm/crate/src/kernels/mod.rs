@@ -1,0 +1,11 @@
+//! The kernels, as safe-to-call-from-the-shims functions over raw pointers into linear memory.
+//! Pointers are byte offsets checked by the TypeScript side; nothing here allocates.
+
+pub mod elementwise;
+pub mod matmul;
+pub mod movement;
+pub mod nd;
+pub mod optim;
+pub mod projections;
+pub mod reduce;
+pub mod softmax;

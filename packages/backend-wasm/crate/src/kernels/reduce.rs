@@ -1,0 +1,231 @@
+//! Reductions over the middle axis of `[outer, size, inner]`. float32 sum and prod accumulate in double and
+//! round once, like the reference: with inner > 1 the accumulation is vertical and sequential over `size`
+//! (bit-identical to the reference); with inner = 1 sum uses 8 SIMD lanes (a different, equally exact-ish
+//! order) and prod stays sequential. max/min run in the input type with NaN-propagating SIMD max/min.
+
+use crate::simd::*;
+use core::arch::wasm32::*;
+
+const BLOCK: usize = 256;
+
+/// Max of a contiguous float32 row (n >= 1), NaN-propagating.
+pub unsafe fn row_max_f32(x: *const f32, n: usize) -> f32 {
+    f32::from_bits(row_minmax(x as *const u32, n, &|a, b| f32x4_max(a, b)))
+}
+
+/// max/min of one contiguous row of 32-bit lanes (n >= 1); the padding lane repeats x[0] (idempotent).
+#[inline(always)]
+unsafe fn row_minmax(x: *const u32, n: usize, f: &impl Fn(v128, v128) -> v128) -> u32 {
+    let pad = *x;
+    let mut acc = [u32x4_splat(pad); 4];
+    let mut s = 0;
+    while s + 16 <= n {
+        for (j, a) in acc.iter_mut().enumerate() {
+            *a = f(*a, ld(x.add(s + 4 * j)));
+        }
+        s += 16;
+    }
+    while s + 4 <= n {
+        acc[0] = f(acc[0], ld(x.add(s)));
+        s += 4;
+    }
+    if s < n {
+        acc[1] = f(acc[1], ld_partial(x.add(s), n - s, pad));
+    }
+    let v = f(f(acc[0], acc[1]), f(acc[2], acc[3]));
+    let v = f(v, i32x4_shuffle::<2, 3, 0, 1>(v, v));
+    let v = f(v, i32x4_shuffle::<1, 0, 3, 2>(v, v));
+    i32x4_extract_lane::<0>(v) as u32
+}
+
+/// Vertical max/min: `out[o, i] = f over s of x[o, s, i]` (size >= 1).
+#[inline(always)]
+unsafe fn vertical_minmax(x: *const u32, out: *mut u32, outer: usize, size: usize, inner: usize, f: &impl Fn(v128, v128) -> v128) {
+    for o in 0..outer {
+        let (src, dst) = (x.add(o * size * inner), out.add(o * inner));
+        core::ptr::copy(src, dst, inner);
+        for s in 1..size {
+            let row = src.add(s * inner);
+            let mut i = 0;
+            while i + 4 <= inner {
+                st(dst.add(i), f(ld(dst.add(i)), ld(row.add(i))));
+                i += 4;
+            }
+            if i < inner {
+                let r = f(ld_partial(dst.add(i), inner - i, 0), ld_partial(row.add(i), inner - i, 0));
+                st_partial(dst.add(i), inner - i, r);
+            }
+        }
+    }
+}
+
+/// float32 sum (prod = false) or product in double.
+unsafe fn sum_prod_f32(x: *const f32, out: *mut f32, outer: usize, size: usize, inner: usize, prod: bool) {
+    let init = if prod { 1.0 } else { 0.0 };
+    if inner == 1 {
+        for o in 0..outer {
+            let row = x.add(o * size);
+            let mut s = 0;
+            let mut acc = init;
+            if !prod {
+                let mut v = [f64x2_splat(0.0); 4];
+                while s + 8 <= size {
+                    let (a, b) = promote(ld(row.add(s)));
+                    let (c, d) = promote(ld(row.add(s + 4)));
+                    v = [f64x2_add(v[0], a), f64x2_add(v[1], b), f64x2_add(v[2], c), f64x2_add(v[3], d)];
+                    s += 8;
+                }
+                let t = f64x2_add(f64x2_add(v[0], v[1]), f64x2_add(v[2], v[3]));
+                acc = f64x2_extract_lane::<0>(t) + f64x2_extract_lane::<1>(t);
+            }
+            while s < size {
+                let v = *row.add(s) as f64;
+                acc = if prod { acc * v } else { acc + v };
+                s += 1;
+            }
+            *out.add(o) = acc as f32;
+        }
+        return;
+    }
+    for o in 0..outer {
+        let (src, dst) = (x.add(o * size * inner), out.add(o * inner));
+        let mut i0 = 0;
+        while i0 < inner {
+            let w = BLOCK.min(inner - i0);
+            let mut acc = [init; BLOCK];
+            for s in 0..size {
+                let row = src.add(s * inner + i0);
+                for (j, a) in acc.iter_mut().enumerate().take(w) {
+                    let v = *row.add(j) as f64;
+                    *a = if prod { *a * v } else { *a + v };
+                }
+            }
+            for (j, a) in acc.iter().enumerate().take(w) {
+                *dst.add(i0 + j) = *a as f32;
+            }
+            i0 += BLOCK;
+        }
+    }
+}
+
+/// int32 sum/prod (wrapping, so any order is exact).
+unsafe fn sum_prod_i32(x: *const u32, out: *mut u32, outer: usize, size: usize, inner: usize, prod: bool) {
+    let f = |a: v128, b: v128| if prod { i32x4_mul(a, b) } else { i32x4_add(a, b) };
+    let init = if prod { 1u32 } else { 0 };
+    for o in 0..outer {
+        let (src, dst) = (x.add(o * size * inner), out.add(o * inner));
+        if inner == 1 {
+            let mut acc = u32x4_splat(init);
+            let mut s = 0;
+            while s + 4 <= size {
+                acc = f(acc, ld(src.add(s)));
+                s += 4;
+            }
+            if s < size {
+                acc = f(acc, ld_partial(src.add(s), size - s, init));
+            }
+            let v = f(acc, i32x4_shuffle::<2, 3, 0, 1>(acc, acc));
+            let v = f(v, i32x4_shuffle::<1, 0, 3, 2>(v, v));
+            *dst = i32x4_extract_lane::<0>(v) as u32;
+            continue;
+        }
+        for i in 0..inner {
+            *dst.add(i) = init;
+        }
+        for s in 0..size {
+            let row = src.add(s * inner);
+            let mut i = 0;
+            while i + 4 <= inner {
+                st(dst.add(i), f(ld(dst.add(i)), ld(row.add(i))));
+                i += 4;
+            }
+            while i < inner {
+                let (a, b) = (*dst.add(i), *row.add(i));
+                *dst.add(i) = if prod { a.wrapping_mul(b) } else { a.wrapping_add(b) };
+                i += 1;
+            }
+        }
+    }
+}
+
+/// bool reductions on 0/1 bytes: sum and prod wrap mod 256 like a Uint8Array store; max is any, min is all.
+unsafe fn reduce_u8(op: u32, x: *const u8, out: *mut u8, outer: usize, size: usize, inner: usize) {
+    let init: u8 = if op == 0 { 0 } else { 1 };
+    for o in 0..outer {
+        let (src, dst) = (x.add(o * size * inner), out.add(o * inner));
+        for i in 0..inner {
+            *dst.add(i) = if op >= 2 && size > 0 { *src.add(i) } else { init };
+        }
+        for s in 0..size {
+            for i in 0..inner {
+                let (a, b) = (*dst.add(i), *src.add(s * inner + i));
+                *dst.add(i) = match op {
+                    0 => a.wrapping_add(b),
+                    1 => a.wrapping_mul(b),
+                    2 => a.max(b),
+                    _ => a.min(b),
+                };
+            }
+        }
+    }
+}
+
+/// `out[o, i] = op over s of x[o, s, i]`; dtype 0 float32, 1 int32, 2 bool; op 0 sum, 1 prod, 2 max, 3 min.
+pub unsafe fn reduce(dtype: u32, op: u32, x: *const u8, out: *mut u8, outer: usize, size: usize, inner: usize) {
+    let (xu, ou) = (x as *const u32, out as *mut u32);
+    match (dtype, op) {
+        (2, _) => reduce_u8(op, x, out, outer, size, inner),
+        (0, 0 | 1) => sum_prod_f32(x as *const f32, out as *mut f32, outer, size, inner, op == 1),
+        (_, 0 | 1) => sum_prod_i32(xu, ou, outer, size, inner, op == 1),
+        _ => {
+            macro_rules! mm {
+                ($f:expr) => {
+                    if inner == 1 {
+                        for o in 0..outer {
+                            *ou.add(o) = row_minmax(xu.add(o * size), size, &$f);
+                        }
+                    } else {
+                        vertical_minmax(xu, ou, outer, size, inner, &$f)
+                    }
+                };
+            }
+            match (dtype, op) {
+                (0, 2) => mm!(|a, b| f32x4_max(a, b)),
+                (0, _) => mm!(|a, b| f32x4_min(a, b)),
+                (_, 2) => mm!(|a, b| i32x4_max(a, b)),
+                (_, _) => mm!(|a, b| i32x4_min(a, b)),
+            }
+        }
+    }
+}
+
+/// Index of the first max (op 0) or min (op 1) along the middle axis; once the best is NaN it stays.
+unsafe fn arg_reduce_t<T: Copy + PartialOrd>(max: bool, x: *const T, out: *mut i32, outer: usize, size: usize, inner: usize) {
+    #[allow(clippy::eq_op)]
+    let nan = |v: T| v != v;
+    for o in 0..outer {
+        let (src, dst) = (x.add(o * size * inner), out.add(o * inner));
+        for i in 0..inner {
+            let mut bi = 0;
+            let mut bv = *src.add(i);
+            for s in 1..size {
+                let v = *src.add(s * inner + i);
+                let better = if max { v > bv } else { v < bv };
+                if better || (nan(v) && !nan(bv)) {
+                    bv = v;
+                    bi = s;
+                }
+            }
+            *dst.add(i) = bi as i32;
+        }
+    }
+}
+
+/// argmax (op 0) / argmin (op 1) into int32; dtype 0 float32, 1 int32, 2 bool.
+pub unsafe fn arg_reduce(dtype: u32, op: u32, x: *const u8, out: *mut i32, outer: usize, size: usize, inner: usize) {
+    match dtype {
+        0 => arg_reduce_t(op == 0, x as *const f32, out, outer, size, inner),
+        1 => arg_reduce_t(op == 0, x as *const i32, out, outer, size, inner),
+        _ => arg_reduce_t(op == 0, x, out, outer, size, inner),
+    }
+}

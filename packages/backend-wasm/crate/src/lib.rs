@@ -1,0 +1,191 @@
+//! cp_kernels: the compute kernels of @cp/backend-wasm, exported as plain `extern "C"` functions.
+//! Only integers and floats cross the boundary: pointers are byte offsets into linear memory that the
+//! TypeScript allocator owns, shapes and strides arrive through its i32 scratch block. These shims only
+//! turn integers into pointers and flags; the TypeScript side validates every argument beforehand.
+
+mod alloc;
+mod kernels;
+mod math;
+mod simd;
+
+use kernels::{elementwise as ew, matmul, movement as mv, optim, projections as pj, reduce, softmax};
+
+#[global_allocator]
+static NO_HEAP: alloc::NoHeap = alloc::NoHeap;
+
+type P = usize;
+
+#[inline(always)]
+fn f(p: P) -> *mut f32 {
+    p as *mut f32
+}
+#[inline(always)]
+fn u(p: P) -> *mut u32 {
+    p as *mut u32
+}
+#[inline(always)]
+fn i(p: P) -> *const i32 {
+    p as *const i32
+}
+
+/// Unary op: dtype 0 float32, 1 int32 (op codes in src/abi.ts).
+#[no_mangle]
+pub unsafe extern "C" fn cp_unary(dtype: u32, op: u32, x: P, out: P, n: usize) {
+    if dtype == 0 {
+        ew::unary_f32(op, u(x), u(out), n)
+    } else {
+        ew::unary_i32(op, u(x), u(out), n)
+    }
+}
+
+/// Broadcast binary op into a contiguous `out`.
+#[no_mangle]
+pub unsafe extern "C" fn cp_binary(dtype: u32, op: u32, a: P, b: P, out: P, rank: usize, shape: P, sa: P, sb: P) {
+    ew::binary(dtype, op, u(a), u(b), u(out), rank, i(shape), i(sa), i(sb))
+}
+
+/// `x op s` or `s op x`; `s` is the scalar converted to the dtype, as its 32-bit pattern.
+#[no_mangle]
+pub unsafe extern "C" fn cp_binary_scalar(dtype: u32, op: u32, x: P, s: u32, reverse: u32, out: P, n: usize) {
+    ew::binary_scalar(dtype, op, u(x), s, reverse != 0, u(out), n)
+}
+
+/// Broadcast compare into bool bytes (dtype 0 float32, 1 int32, 2 bool).
+#[no_mangle]
+pub unsafe extern "C" fn cp_compare(dtype: u32, op: u32, a: P, b: P, out: P, rank: usize, shape: P, sa: P, sb: P) {
+    if dtype == 2 {
+        ew::compare_u8(op, a as *const u8, b as *const u8, out as *mut u8, rank, i(shape), i(sa), i(sb))
+    } else {
+        ew::compare(dtype, op, u(a), u(b), out as *mut u8, rank, i(shape), i(sa), i(sb))
+    }
+}
+
+/// Broadcast select; `width` is the element size (4 or 1).
+#[no_mangle]
+pub unsafe extern "C" fn cp_where(width: u32, cond: P, a: P, b: P, out: P, rank: usize, shape: P, sc: P, sa: P, sb: P) {
+    let c = cond as *const u8;
+    if width == 4 {
+        ew::where_(c, u(a), u(b), u(out), rank, i(shape), i(sc), i(sa), i(sb))
+    } else {
+        ew::where_(c, a as *const u8, b as *const u8, out as *mut u8, rank, i(shape), i(sc), i(sa), i(sb))
+    }
+}
+
+/// Cast between dtype codes (0 float32, 1 int32, 2 bool).
+#[no_mangle]
+pub unsafe extern "C" fn cp_cast(from: u32, to: u32, x: P, out: P, n: usize) {
+    ew::cast(from, to, x as *const u8, out as *mut u8, n)
+}
+
+/// Reduce the middle axis of `[outer, size, inner]` (dtype 0 float32, 1 int32, 2 bool).
+#[no_mangle]
+pub unsafe extern "C" fn cp_reduce(dtype: u32, op: u32, x: P, out: P, outer: usize, size: usize, inner: usize) {
+    reduce::reduce(dtype, op, x as *const u8, out as *mut u8, outer, size, inner)
+}
+
+/// argmax (op 0) / argmin (op 1) along the middle axis into int32 (any dtype).
+#[no_mangle]
+pub unsafe extern "C" fn cp_arg_reduce(dtype: u32, op: u32, x: P, out: P, outer: usize, size: usize, inner: usize) {
+    reduce::arg_reduce(dtype, op, x as *const u8, out as *mut i32, outer, size, inner)
+}
+
+/// Batched float32 matmul; batch strides in elements.
+#[no_mangle]
+pub unsafe extern "C" fn cp_matmul(a: P, b: P, out: P, batch: usize, m: usize, k: usize, n: usize, ta: u32, tb: u32, abs: usize, bbs: usize) {
+    matmul::matmul(f(a), f(b), f(out), batch, m, k, n, ta != 0, tb != 0, abs, bbs)
+}
+
+/// Strided copy; `width` is the element size (4 or 1), offsets in elements.
+#[no_mangle]
+pub unsafe extern "C" fn cp_copy_strided(width: u32, x: P, x_off: isize, xs: P, out: P, out_off: isize, os: P, rank: usize, shape: P) {
+    if width == 4 {
+        mv::copy_strided(u(x), x_off, i(xs), u(out), out_off, i(os), rank, i(shape))
+    } else {
+        mv::copy_strided(x as *const u8, x_off, i(xs), out as *mut u8, out_off, i(os), rank, i(shape))
+    }
+}
+
+/// Fill 32-bit lanes with a bit pattern.
+#[no_mangle]
+pub unsafe extern "C" fn cp_fill32(out: P, n: usize, bits: u32) {
+    mv::fill(u(out), n, bits)
+}
+
+/// Fill bytes.
+#[no_mangle]
+pub unsafe extern "C" fn cp_fill8(out: P, n: usize, byte: u32) {
+    mv::fill(out as *mut u8, n, byte as u8)
+}
+
+/// Gather along the middle axis; `strides` points at the three index strides.
+#[no_mangle]
+pub unsafe extern "C" fn cp_gather(width: u32, x: P, index: P, strides: P, out: P, outer: usize, size: usize, inner: usize, count: usize) {
+    if width == 4 {
+        mv::gather(u(x), i(index), i(strides), u(out), outer, size, inner, count)
+    } else {
+        mv::gather(x as *const u8, i(index), i(strides), out as *mut u8, outer, size, inner, count)
+    }
+}
+
+/// Scatter-add along the middle axis (dtype 0 float32, 1 int32 wrapping).
+#[no_mangle]
+pub unsafe extern "C" fn cp_scatter_add(dtype: u32, src: P, index: P, strides: P, out: P, outer: usize, size: usize, inner: usize, count: usize) {
+    if dtype == 0 {
+        mv::scatter_add(f(src), i(index), i(strides), f(out), outer, size, inner, count, |a, b| a + b)
+    } else {
+        let (s, o) = (src as *const i32, out as *mut i32);
+        mv::scatter_add(s, i(index), i(strides), o, outer, size, inner, count, i32::wrapping_add)
+    }
+}
+
+/// softmax (log = 0) or logSoftmax (log = 1) over rows.
+#[no_mangle]
+pub unsafe extern "C" fn cp_softmax(x: P, out: P, rows: usize, cols: usize, log: u32) {
+    softmax::softmax(f(x), f(out), rows, cols, log != 0)
+}
+
+/// Per-row softmax cross-entropy with int32 labels.
+#[no_mangle]
+pub unsafe extern "C" fn cp_softmax_cross_entropy(x: P, labels: P, out: P, rows: usize, cols: usize) {
+    softmax::softmax_cross_entropy(f(x), i(labels), f(out), rows, cols)
+}
+
+/// SGD step in place; `buf` = 0 without momentum; flags: 1 nesterov, 2 first step, 4 maximize.
+#[no_mangle]
+pub unsafe extern "C" fn cp_sgd(param: P, grad: P, buf: P, n: usize, lr: f64, momentum: f64, keep: f64, weight_decay: f64, flags: u32) {
+    let o = optim::Sgd {
+        lr,
+        momentum,
+        keep,
+        weight_decay,
+        nesterov: flags & 1 != 0,
+        first_step: flags & 2 != 0,
+        maximize: flags & 4 != 0,
+    };
+    optim::sgd(&o, u(param), u(grad), u(buf), n)
+}
+
+/// Adam/AdamW step in place; `vmax` = 0 without amsgrad; flags: 2 maximize.
+#[no_mangle]
+pub unsafe extern "C" fn cp_adam(param: P, grad: P, m: P, v: P, vmax: P, n: usize, beta1: f64, beta2: f64, eps: f64, coupled_wd: f64, decay: f64, step_size: f64, bc2_sqrt: f64, flags: u32) {
+    let o = optim::Adam { beta1, beta2, eps, coupled_wd, decay, maximize: flags & 2 != 0, step_size, bc2_sqrt };
+    optim::adam(&o, u(param), u(grad), u(m), u(v), u(vmax), n)
+}
+
+/// Clamp to [lo, hi].
+#[no_mangle]
+pub unsafe extern "C" fn cp_clamp(x: P, out: P, n: usize, lo: f32, hi: f32) {
+    pj::clamp(u(x), u(out), n, lo, hi)
+}
+
+/// Renorm slices along the middle axis.
+#[no_mangle]
+pub unsafe extern "C" fn cp_renorm_slices(x: P, out: P, outer: usize, size: usize, inner: usize, lo: f64, hi: f64, rate: f64) {
+    pj::renorm_slices(f(x), f(out), outer, size, inner, lo, hi, rate)
+}
+
+/// Simplex projection of rows; `scratch` holds `cols` doubles.
+#[no_mangle]
+pub unsafe extern "C" fn cp_simplex_project(x: P, out: P, rows: usize, cols: usize, radius: f64, scratch: P) {
+    pj::simplex_project(f(x), f(out), rows, cols, radius, scratch as *mut f64)
+}

@@ -1,0 +1,94 @@
+/**
+ * What every kernel wrapper needs: the exports, the heap, handle -> pointer lookups that check the storage
+ * is large enough (so a bad argument throws instead of corrupting another tensor), and the preallocated
+ * i32 scratch block through which shapes and strides reach Rust.
+ */
+import type { DType, Handle } from '@cp/core/backend';
+import { type KernelExports, MAX_RANK } from './abi.js';
+import type { Allocator } from './allocator.js';
+import type { Heap } from './heap.js';
+import type { Storage } from './storage.js';
+import { WasmHandleError } from './storage.js';
+
+/** Bytes of the scratch block: a shape and up to three stride arrays of MAX_RANK i32 each. */
+export const SCRATCH_BYTES = 4 * 4 * MAX_RANK;
+
+/** The product of a shape. */
+export const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** Kernel-call helpers over one instance. */
+export class Ctx {
+  constructor(
+    readonly k: KernelExports,
+    readonly heap: Heap,
+    readonly storage: Storage,
+    private readonly allocator: Allocator,
+    private readonly scratch: number,
+  ) {}
+
+  /** Pointer of `h`, checking its dtype (when given) and that it holds at least `need` elements. */
+  ptr(h: Handle, need: number, what: string, dtype?: DType): number {
+    const e = this.storage.get(h);
+    if (dtype !== undefined && e.dtype !== dtype) throw new WasmHandleError(`${what} is ${e.dtype}, expected ${dtype}`);
+    if (need > e.size) throw new WasmHandleError(`${what} needs ${need} elements but holds ${e.size}`);
+    return e.ptr;
+  }
+
+  /** Pointer of `h`, checking that every element `offset + i·strides` of `shape` lies inside it. */
+  span(
+    h: Handle,
+    offset: number,
+    shape: readonly number[],
+    strides: readonly number[],
+    what: string,
+    dtype?: DType,
+  ): number {
+    const e = this.storage.get(h);
+    if (dtype !== undefined && e.dtype !== dtype) throw new WasmHandleError(`${what} is ${e.dtype}, expected ${dtype}`);
+    if (numel(shape) === 0) return e.ptr;
+    let lo = offset;
+    let hi = offset;
+    for (let d = 0; d < shape.length; d++) {
+      const reach = (shape[d] - 1) * strides[d];
+      if (reach < 0) lo += reach;
+      else hi += reach;
+    }
+    if (lo < 0 || hi >= e.size) throw new WasmHandleError(`${what} reads elements [${lo}, ${hi}] but holds ${e.size}`);
+    return e.ptr;
+  }
+
+  /**
+   * Writes `shape` and the stride arrays into the scratch block and returns [rank, shapePtr, ...stridePtrs].
+   * Rank 0 becomes rank 1 of one element.
+   */
+  dims(shape: readonly number[], ...strides: (readonly number[])[]): number[] {
+    if (shape.length > MAX_RANK) throw new RangeError(`wasm backend: rank ${shape.length} exceeds ${MAX_RANK}`);
+    const rank0 = shape.length === 0;
+    const i32 = this.heap.i32;
+    const base = this.scratch >>> 2;
+    const put = (slot: number, values: readonly number[]) => {
+      for (let d = 0; d < values.length; d++) i32[base + slot * MAX_RANK + d] = values[d];
+      if (rank0) i32[base + slot * MAX_RANK] = slot === 0 ? 1 : 0;
+    };
+    put(0, shape);
+    for (const [i, s] of strides.entries()) put(i + 1, s);
+    return [rank0 ? 1 : shape.length, this.scratch, ...strides.map((_, i) => this.scratch + 4 * MAX_RANK * (i + 1))];
+  }
+
+  /** Writes a few ints at the start of the scratch block and returns its pointer. */
+  ints(values: readonly number[]): number {
+    this.heap.i32.set(values, this.scratch >>> 2);
+    return this.scratch;
+  }
+
+  /** Runs `fn` with a temporary block of `bytes` bytes. */
+  withTemp<T>(bytes: number, fn: (ptr: number) => T): T {
+    if (bytes === 0) return fn(0);
+    const ptr = this.allocator.alloc(bytes);
+    try {
+      return fn(ptr);
+    } finally {
+      this.allocator.release(ptr);
+    }
+  }
+}

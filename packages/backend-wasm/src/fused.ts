@@ -1,0 +1,80 @@
+/**
+ * The fused kernels of the wasm backend (all eight optional ones): softmax family, torch-style SGD and
+ * Adam/AdamW updates in one in-place pass, and the constraint projections. Scalar coefficients (bias
+ * corrections, 1 - dampening) are computed here in double, exactly as the reference backend computes them.
+ */
+import type { FusedKernels } from '@cp/core/backend';
+import type { Ctx } from './context.js';
+
+const F = 'float32';
+
+/** Builds the fused kernel table over one instance. */
+export function makeFused(c: Ctx): Required<FusedKernels> {
+  const k = c.k;
+  const softmax =
+    (log: number) =>
+    ({ x, out, rows, cols }: { x: number; out: number; rows: number; cols: number }) => {
+      const n = rows * cols;
+      k.cp_softmax(c.ptr(x, n, 'softmax x', F), c.ptr(out, n, 'softmax out', F), rows, cols, log);
+    };
+  return {
+    softmax: softmax(0),
+    logSoftmax: softmax(1),
+
+    softmaxCrossEntropy({ logits, labels, out, rows, cols }) {
+      if (cols === 0 && rows > 0) throw new RangeError('wasm backend: softmaxCrossEntropy with 0 classes');
+      const px = c.ptr(logits, rows * cols, 'softmaxCrossEntropy logits', F);
+      const pl = c.ptr(labels, rows, 'softmaxCrossEntropy labels', 'int32');
+      k.cp_softmax_cross_entropy(px, pl, c.ptr(out, rows, 'softmaxCrossEntropy out', F), rows, cols);
+    },
+
+    sgdUpdate({ param, grad, momentumBuf, n, lr, momentum, dampening, nesterov, weightDecay, firstStep, maximize }) {
+      const pp = c.ptr(param, n, 'sgdUpdate param', F);
+      const pg = c.ptr(grad, n, 'sgdUpdate grad', F);
+      const pb = momentumBuf === null ? 0 : c.ptr(momentumBuf, n, 'sgdUpdate momentumBuf', F);
+      const flags = (nesterov ? 1 : 0) | (firstStep ? 2 : 0) | (maximize ? 4 : 0);
+      k.cp_sgd(pp, pg, pb, n, lr, momentum, 1 - dampening, weightDecay, flags);
+    },
+
+    adamUpdate(a) {
+      const { n, lr, beta1, beta2, eps, weightDecay, step } = a;
+      const pp = c.ptr(a.param, n, 'adamUpdate param', F);
+      const pg = c.ptr(a.grad, n, 'adamUpdate grad', F);
+      const pm = c.ptr(a.expAvg, n, 'adamUpdate expAvg', F);
+      const pv = c.ptr(a.expAvgSq, n, 'adamUpdate expAvgSq', F);
+      const px = a.maxExpAvgSq === null ? 0 : c.ptr(a.maxExpAvgSq, n, 'adamUpdate maxExpAvgSq', F);
+      const stepSize = lr / (1 - beta1 ** step);
+      const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
+      const coupledWd = !a.decoupled && weightDecay !== 0 ? weightDecay : 0;
+      const decay = a.decoupled && weightDecay !== 0 ? 1 - lr * weightDecay : 1;
+      const flags = (a.decoupled ? 1 : 0) | (a.maximize ? 2 : 0);
+      k.cp_adam(pp, pg, pm, pv, px, n, beta1, beta2, eps, coupledWd, decay, stepSize, bc2Sqrt, flags);
+    },
+
+    clamp({ x, out, n, lo, hi }) {
+      k.cp_clamp(c.ptr(x, n, 'clamp x', F), c.ptr(out, n, 'clamp out', F), n, lo, hi);
+    },
+
+    renormSlices({ x, out, outer, size, inner, lo, hi, rate }) {
+      const n = outer * size * inner;
+      k.cp_renorm_slices(
+        c.ptr(x, n, 'renormSlices x', F),
+        c.ptr(out, n, 'renormSlices out', F),
+        outer,
+        size,
+        inner,
+        lo,
+        hi,
+        rate,
+      );
+    },
+
+    simplexProject({ x, out, rows, cols, radius }) {
+      const n = rows * cols;
+      const px = c.ptr(x, n, 'simplexProject x', F);
+      const po = c.ptr(out, n, 'simplexProject out', F);
+      // NOTE: the pointers stay valid across the temp allocation: a grow moves no data, it only detaches views.
+      c.withTemp(8 * cols, (scratch) => k.cp_simplex_project(px, po, rows, cols, radius, scratch));
+    },
+  };
+}

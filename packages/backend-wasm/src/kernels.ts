@@ -1,0 +1,148 @@
+/**
+ * The required kernels of the wasm backend: each wrapper checks its handles against the sizes the kernel
+ * will touch, turns ops and dtypes into codes, passes shapes and strides through the scratch block, and
+ * calls one Rust export. No data is copied between kernels.
+ */
+import type { BinaryOp, DType, Kernels } from '@cp/core/backend';
+import { ARG_REDUCE, BINARY, COMPARE, DTYPE_CODE, INT_BINARY, REDUCE, UNARY_F32, UNARY_I32, WIDTH } from './abi.js';
+import type { Ctx } from './context.js';
+import { numel } from './context.js';
+import { scalarBits } from './convert.js';
+
+/** Thrown for an op/dtype pair outside the contract (e.g. int32 `exp`, bool `add`). */
+export class WasmUnsupportedError extends Error {
+  constructor(kernel: string, op: string, dtype: DType) {
+    super(`wasm backend: ${kernel} '${op}' is not defined for ${dtype}`);
+    this.name = 'WasmUnsupportedError';
+  }
+}
+
+function numeric(kernel: string, op: string, dtype: DType): 0 | 1 {
+  if (dtype === 'bool') throw new WasmUnsupportedError(kernel, op, dtype);
+  return dtype === 'float32' ? 0 : 1;
+}
+
+function binaryCode(kernel: string, op: BinaryOp, dtype: DType): number {
+  if (numeric(kernel, op, dtype) === 1 && !INT_BINARY.has(op)) throw new WasmUnsupportedError(kernel, op, dtype);
+  return BINARY[op];
+}
+
+/** Builds the kernel table over one instance. */
+export function makeKernels(c: Ctx): Kernels {
+  const k = c.k;
+  return {
+    unary({ op, dtype, x, out, n }) {
+      const code = dtype === 'float32' ? UNARY_F32[op] : dtype === 'int32' ? UNARY_I32[op] : undefined;
+      if (code === undefined) throw new WasmUnsupportedError('unary', op, dtype);
+      k.cp_unary(DTYPE_CODE[dtype], code, c.ptr(x, n, 'unary x', dtype), c.ptr(out, n, 'unary out', dtype), n);
+    },
+
+    binary({ op, dtype, a, b, out, shape, aStrides, bStrides }) {
+      const code = binaryCode('binary', op, dtype);
+      const n = numel(shape);
+      const pa = c.span(a, 0, shape, aStrides, 'binary a', dtype);
+      const pb = c.span(b, 0, shape, bStrides, 'binary b', dtype);
+      const po = c.ptr(out, n, 'binary out', dtype);
+      if (n === 0) return;
+      const [rank, sp, sa, sb] = c.dims(shape, aStrides, bStrides);
+      k.cp_binary(DTYPE_CODE[dtype], code, pa, pb, po, rank, sp, sa, sb);
+    },
+
+    binaryScalar({ op, dtype, x, scalar, reverse, out, n }) {
+      const code = binaryCode('binaryScalar', op, dtype);
+      const px = c.ptr(x, n, 'binaryScalar x', dtype);
+      const po = c.ptr(out, n, 'binaryScalar out', dtype);
+      // NOTE: the contract converts the scalar to the dtype first (float32 rounding, or the int32 cast rule).
+      k.cp_binary_scalar(DTYPE_CODE[dtype], code, px, scalarBits(scalar, dtype), reverse ? 1 : 0, po, n);
+    },
+
+    compare({ op, dtype, a, b, out, shape, aStrides, bStrides }) {
+      const d = DTYPE_CODE[dtype];
+      const n = numel(shape);
+      const pa = c.span(a, 0, shape, aStrides, 'compare a', dtype);
+      const pb = c.span(b, 0, shape, bStrides, 'compare b', dtype);
+      const po = c.ptr(out, n, 'compare out', 'bool');
+      if (n === 0) return;
+      const [rank, sp, sa, sb] = c.dims(shape, aStrides, bStrides);
+      k.cp_compare(d, COMPARE[op], pa, pb, po, rank, sp, sa, sb);
+    },
+
+    where({ dtype, cond, a, b, out, shape, condStrides, aStrides, bStrides }) {
+      const n = numel(shape);
+      const pc = c.span(cond, 0, shape, condStrides, 'where cond', 'bool');
+      const pa = c.span(a, 0, shape, aStrides, 'where a', dtype);
+      const pb = c.span(b, 0, shape, bStrides, 'where b', dtype);
+      const po = c.ptr(out, n, 'where out', dtype);
+      if (n === 0) return;
+      const [rank, sp, sc, sa, sb] = c.dims(shape, condStrides, aStrides, bStrides);
+      k.cp_where(WIDTH[dtype], pc, pa, pb, po, rank, sp, sc, sa, sb);
+    },
+
+    cast({ x, from, to, out, n }) {
+      k.cp_cast(DTYPE_CODE[from], DTYPE_CODE[to], c.ptr(x, n, 'cast x', from), c.ptr(out, n, 'cast out', to), n);
+    },
+
+    reduce({ op, dtype, x, out, outer, size, inner }) {
+      const px = c.ptr(x, outer * size * inner, 'reduce x', dtype);
+      const po = c.ptr(out, outer * inner, 'reduce out', dtype);
+      if (size === 0 && (op === 'max' || op === 'min')) {
+        // NOTE: outside the contract (max/min need size >= 1); give the reference's identity, as stored in dtype.
+        const id = op === 'max' ? -Infinity : Infinity;
+        const bits = dtype === 'int32' ? (op === 'max' ? -2147483648 : 2147483647) : scalarBits(id, dtype);
+        if (dtype === 'bool') k.cp_fill8(po, outer * inner, 0);
+        else k.cp_fill32(po, outer * inner, bits);
+        return;
+      }
+      k.cp_reduce(DTYPE_CODE[dtype], REDUCE[op], px, po, outer, size, inner);
+    },
+
+    argReduce({ op, dtype, x, out, outer, size, inner }) {
+      const d = DTYPE_CODE[dtype];
+      if (size === 0 && outer * inner > 0) throw new RangeError(`wasm backend: argReduce '${op}' of size 0`);
+      const px = c.ptr(x, outer * size * inner, 'argReduce x', dtype);
+      const po = c.ptr(out, outer * inner, 'argReduce out', 'int32');
+      k.cp_arg_reduce(d, ARG_REDUCE[op], px, po, outer, size, inner);
+    },
+
+    matmul({ a, b, out, batch, m, k: kk, n, transA, transB, aBatchStride, bBatchStride }) {
+      if (out === a || out === b) throw new RangeError('wasm backend: matmul out must not be an input');
+      const need = (stride: number, size: number) => (batch === 0 || size === 0 ? 0 : (batch - 1) * stride + size);
+      const pa = c.ptr(a, need(aBatchStride, m * kk), 'matmul a', 'float32');
+      const pb = c.ptr(b, need(bBatchStride, kk * n), 'matmul b', 'float32');
+      const po = c.ptr(out, batch * m * n, 'matmul out', 'float32');
+      k.cp_matmul(pa, pb, po, batch, m, kk, n, transA ? 1 : 0, transB ? 1 : 0, aBatchStride, bBatchStride);
+    },
+
+    copyStrided({ dtype, x, xOffset, xStrides, out, outOffset, outStrides, shape }) {
+      const px = c.span(x, xOffset, shape, xStrides, 'copyStrided x', dtype);
+      const po = c.span(out, outOffset, shape, outStrides, 'copyStrided out', dtype);
+      if (numel(shape) === 0) return;
+      const [rank, sp, sx, so] = c.dims(shape, xStrides, outStrides);
+      k.cp_copy_strided(WIDTH[dtype], px, xOffset, sx, po, outOffset, so, rank, sp);
+    },
+
+    fill({ dtype, out, offset, n, value }) {
+      const po = c.ptr(out, offset + n, 'fill out', dtype) + offset * WIDTH[dtype];
+      if (n === 0) return;
+      if (dtype === 'bool') k.cp_fill8(po, n, scalarBits(value, dtype));
+      else k.cp_fill32(po, n, scalarBits(value, dtype));
+    },
+
+    gather({ dtype, x, index, out, outer, size, inner, count, indexStrides }) {
+      const px = c.ptr(x, outer * size * inner, 'gather x', dtype);
+      const pi = c.span(index, 0, [outer, count, inner], indexStrides, 'gather index', 'int32');
+      const po = c.ptr(out, outer * count * inner, 'gather out', dtype);
+      if (outer * count * inner === 0) return;
+      k.cp_gather(WIDTH[dtype], px, pi, c.ints(indexStrides), po, outer, size, inner, count);
+    },
+
+    scatterAdd({ dtype, src, index, out, outer, size, inner, count, indexStrides }) {
+      const d = numeric('scatterAdd', 'add', dtype);
+      const ps = c.ptr(src, outer * count * inner, 'scatterAdd src', dtype);
+      const pi = c.span(index, 0, [outer, count, inner], indexStrides, 'scatterAdd index', 'int32');
+      const po = c.ptr(out, outer * size * inner, 'scatterAdd out', dtype);
+      if (outer * count * inner === 0) return;
+      k.cp_scatter_add(d, ps, pi, c.ints(indexStrides), po, outer, size, inner, count);
+    },
+  };
+}
