@@ -16,3 +16,8 @@ export type { BackwardOptions } from './autograd/backward.js';
 export { tidy, keep } from './engine/scope.js';
 export { memory, type MemoryInfo } from './engine/memory.js';
 export * from './ops/functional.js';
+export * as optim from './optim/index.js';
+export * as constraints from './constraints/index.js';
+export * as nn from './nn/index.js';
+export * as F from './nn/functional/index.js';
+export * from './io/index.js';

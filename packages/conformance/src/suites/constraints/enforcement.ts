@@ -14,19 +14,43 @@ type P = cp.nn.Parameter;
 
 /** A random optimizer over `params`. */
 const optimizerArb = fc.oneof(
-  fc.record({ lr: fc.double({ min: 0.01, max: 1, noNaN: true }), momentum: fc.constantFrom(0, 0.9), weightDecay: fc.constantFrom(0, 0.01), nesterov: fc.boolean() }).map(
-    (o) => ({ label: `SGD ${JSON.stringify(o)}`, make: (ps: P[]) => new cp.optim.SGD(ps, { ...o, nesterov: o.nesterov && o.momentum > 0 }) }),
-  ),
-  fc.record({ lr: fc.double({ min: 0.01, max: 0.5, noNaN: true }), amsgrad: fc.boolean(), weightDecay: fc.constantFrom(0, 0.1) }).map((o) => ({
-    label: `Adam ${JSON.stringify(o)}`,
-    make: (ps: P[]) => new cp.optim.Adam(ps, o),
-  })),
-  fc.double({ min: 0.01, max: 0.5, noNaN: true }).map((lr) => ({ label: `AdamW lr=${lr}`, make: (ps: P[]) => new cp.optim.AdamW(ps, { lr }) })),
-  fc.record({ lr: fc.double({ min: 0.001, max: 0.1, noNaN: true }), centered: fc.boolean(), momentum: fc.constantFrom(0, 0.5) }).map((o) => ({
-    label: `RMSprop ${JSON.stringify(o)}`,
-    make: (ps: P[]) => new cp.optim.RMSprop(ps, o),
-  })),
-  fc.double({ min: 0.01, max: 1, noNaN: true }).map((lr) => ({ label: `Adagrad lr=${lr}`, make: (ps: P[]) => new cp.optim.Adagrad(ps, { lr }) })),
+  fc
+    .record({
+      lr: fc.double({ min: 0.01, max: 1, noNaN: true }),
+      momentum: fc.constantFrom(0, 0.9),
+      weightDecay: fc.constantFrom(0, 0.01),
+      nesterov: fc.boolean(),
+    })
+    .map((o) => ({
+      label: `SGD ${JSON.stringify(o)}`,
+      make: (ps: P[]) => new cp.optim.SGD(ps, { ...o, nesterov: o.nesterov && o.momentum > 0 }),
+    })),
+  fc
+    .record({
+      lr: fc.double({ min: 0.01, max: 0.5, noNaN: true }),
+      amsgrad: fc.boolean(),
+      weightDecay: fc.constantFrom(0, 0.1),
+    })
+    .map((o) => ({
+      label: `Adam ${JSON.stringify(o)}`,
+      make: (ps: P[]) => new cp.optim.Adam(ps, o),
+    })),
+  fc
+    .double({ min: 0.01, max: 0.5, noNaN: true })
+    .map((lr) => ({ label: `AdamW lr=${lr}`, make: (ps: P[]) => new cp.optim.AdamW(ps, { lr }) })),
+  fc
+    .record({
+      lr: fc.double({ min: 0.001, max: 0.1, noNaN: true }),
+      centered: fc.boolean(),
+      momentum: fc.constantFrom(0, 0.5),
+    })
+    .map((o) => ({
+      label: `RMSprop ${JSON.stringify(o)}`,
+      make: (ps: P[]) => new cp.optim.RMSprop(ps, o),
+    })),
+  fc
+    .double({ min: 0.01, max: 1, noNaN: true })
+    .map((lr) => ({ label: `Adagrad lr=${lr}`, make: (ps: P[]) => new cp.optim.Adagrad(ps, { lr }) })),
 );
 
 /** A random loss of a parameter: a weighted linear term plus a scaled squared distance to a target. */
@@ -42,13 +66,15 @@ export function enforcementSuite(ctx: SuiteContext): void {
 
   describe('constraints: enforced after every optimizer step', () => {
     const caseArb = constrainedArb.chain((v) =>
-      fc.record({
-        opt: optimizerArb,
-        steps: fc.integer({ min: 1, max: 6 }),
-        kind: fc.integer({ min: 0, max: 2 }),
-        w: dataArb(v.data.length, 10),
-        target: dataArb(v.data.length, 10),
-      }).map((r) => ({ ...v, ...r })),
+      fc
+        .record({
+          opt: optimizerArb,
+          steps: fc.integer({ min: 1, max: 6 }),
+          kind: fc.integer({ min: 0, max: 2 }),
+          w: dataArb(v.data.length, 10),
+          target: dataArb(v.data.length, 10),
+        })
+        .map((r) => ({ ...v, ...r })),
     );
 
     test('property: project mode — after every step of every optimizer the parameter satisfies its constraint', () => {
@@ -92,7 +118,14 @@ export function enforcementSuite(ctx: SuiteContext): void {
       .chain(([shape, c]) => {
         const n = shape.reduce((a, b) => a * b, 1);
         return fc
-          .record({ data: dataArb(n), opt: optimizerArb, steps: fc.integer({ min: 1, max: 6 }), kind: fc.integer({ min: 0, max: 2 }), w: dataArb(n, 10), target: dataArb(n, 10) })
+          .record({
+            data: dataArb(n),
+            opt: optimizerArb,
+            steps: fc.integer({ min: 1, max: 6 }),
+            kind: fc.integer({ min: 0, max: 2 }),
+            w: dataArb(n, 10),
+            target: dataArb(n, 10),
+          })
           .map((r) => ({ shape, c, ...r }));
       });
 
@@ -169,7 +202,10 @@ export function enforcementSuite(ctx: SuiteContext): void {
       test(`property: gradcheck passes through the ${label} transform`, () =>
         cp.tidy(() => {
           const con = make();
-          const raw = cp.randn(shape, { generator: new cp.Generator(3) }).mul(0.8).add(label === 'orthogonal' ? 0 : 0.1);
+          const raw = cp
+            .randn(shape, { generator: new cp.Generator(3) })
+            .mul(0.8)
+            .add(label === 'orthogonal' ? 0 : 0.1);
           const start = label === 'orthogonal' ? raw.add(cp.eye(3, 2)) : raw;
           const r = cp.gradcheck((x) => con.transform!(x), [start], { eps: 1e-2, atol: 2e-2, rtol: 2e-2 });
           expect(r.ok, `${label}: ${JSON.stringify(r.worst)}`).toBe(true);
@@ -177,14 +213,21 @@ export function enforcementSuite(ctx: SuiteContext): void {
     }
 
     test('property: transform(inverse(v)) = v for feasible v (round trip), without overflow for large values', () => {
-      const arb = fc.float32Array({ minLength: 1, maxLength: 6, min: Math.fround(1e-3), max: Math.fround(1e6), noNaN: true });
+      const arb = fc.float32Array({
+        minLength: 1,
+        maxLength: 6,
+        min: Math.fround(1e-3),
+        max: Math.fround(1e6),
+        noNaN: true,
+      });
       fc.assert(
         fc.property(arb, (data) =>
           cp.tidy(() => {
             for (const con of [C.positive(), C.greaterThan(1e-3)]) {
               const v = cp.tensor(data);
               const back = con.transform!(con.inverse!(v)).dataSync();
-              for (let i = 0; i < data.length; i++) expect(Math.abs(back[i] - data[i])).toBeLessThanOrEqual(1e-5 * Math.max(1, data[i]));
+              for (let i = 0; i < data.length; i++)
+                expect(Math.abs(back[i] - data[i])).toBeLessThanOrEqual(1e-5 * Math.max(1, data[i]));
             }
           }),
         ),

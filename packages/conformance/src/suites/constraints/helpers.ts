@@ -68,7 +68,14 @@ export const shapeArb = fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1,
 
 /** Float32 data of `n` elements in [-scale, scale]. */
 export function dataArb(n: number, scale = 4): fc.Arbitrary<Float32Array> {
-  return fc.float32Array({ minLength: n, maxLength: n, min: Math.fround(-scale), max: Math.fround(scale), noNaN: true, noDefaultInfinity: true });
+  return fc.float32Array({
+    minLength: n,
+    maxLength: n,
+    min: Math.fround(-scale),
+    max: Math.fround(scale),
+    noNaN: true,
+    noDefaultInfinity: true,
+  });
 }
 
 /** A shape with matching data. */
@@ -81,7 +88,9 @@ export function dimArb(ndim: number): fc.Arbitrary<number | number[] | undefined
   return fc.oneof(
     fc.constant(undefined),
     fc.integer({ min: 0, max: ndim - 1 }),
-    fc.uniqueArray(fc.integer({ min: 0, max: ndim - 1 }), { minLength: 1, maxLength: ndim }).map((d) => d.sort((a, b) => a - b)),
+    fc
+      .uniqueArray(fc.integer({ min: 0, max: ndim - 1 }), { minLength: 1, maxLength: ndim })
+      .map((d) => d.sort((a, b) => a - b)),
   );
 }
 
@@ -98,22 +107,42 @@ export function constraintArb(ndim: number): fc.Arbitrary<ConstraintCase> {
   const radius = fc.double({ min: 0.1, max: 3, noNaN: true });
   const dim = dimArb(ndim);
   return fc.oneof(
-    fc.tuple(bound, bound).map(([a, b]) => ({ label: `clamp(${Math.min(a, b)}, ${Math.max(a, b)})`, make: () => C.clamp(Math.min(a, b), Math.max(a, b)), convex: true })),
+    fc.tuple(bound, bound).map(([a, b]) => ({
+      label: `clamp(${Math.min(a, b)}, ${Math.max(a, b)})`,
+      make: () => C.clamp(Math.min(a, b), Math.max(a, b)),
+      convex: true,
+    })),
     fc.constant({ label: 'nonNeg', make: () => C.nonNeg(), convex: true }),
     bound.map((b) => ({ label: `greaterThan(${b})`, make: () => C.greaterThan(b), convex: true })),
     bound.map((b) => ({ label: `lessThan(${b})`, make: () => C.lessThan(b), convex: true })),
     fc.constant({ label: 'positive', make: () => C.positive(), convex: true }),
     radius.map((r) => ({ label: `linfBall(${r})`, make: () => C.linfBall(r), convex: true })),
-    fc.tuple(radius, dim).map(([r, d]) => ({ label: `maxNorm(${r}, ${JSON.stringify(d)})`, make: () => C.maxNorm(r, { dim: d }), convex: true })),
+    fc.tuple(radius, dim).map(([r, d]) => ({
+      label: `maxNorm(${r}, ${JSON.stringify(d)})`,
+      make: () => C.maxNorm(r, { dim: d }),
+      convex: true,
+    })),
     fc.tuple(radius, radius, dim).map(([a, b, d]) => ({
       label: `minMaxNorm(${Math.min(a, b)}, ${Math.max(a, b)}, ${JSON.stringify(d)})`,
       make: () => C.minMaxNorm(Math.min(a, b), Math.max(a, b), { dim: d }),
       convex: false,
     })),
     dim.map((d) => ({ label: `unitNorm(${JSON.stringify(d)})`, make: () => C.unitNorm({ dim: d }), convex: false })),
-    fc.tuple(radius, dim).map(([r, d]) => ({ label: `l2Ball(${r}, ${JSON.stringify(d)})`, make: () => C.l2Ball(r, { dim: d }), convex: true })),
-    fc.tuple(radius, dim).map(([r, d]) => ({ label: `l1Ball(${r}, ${JSON.stringify(d)})`, make: () => C.l1Ball(r, { dim: d }), convex: true })),
-    fc.tuple(radius, dim).map(([s, d]) => ({ label: `simplex(${s}, ${JSON.stringify(d)})`, make: () => C.simplex({ sum: s, dim: d }), convex: true })),
+    fc.tuple(radius, dim).map(([r, d]) => ({
+      label: `l2Ball(${r}, ${JSON.stringify(d)})`,
+      make: () => C.l2Ball(r, { dim: d }),
+      convex: true,
+    })),
+    fc.tuple(radius, dim).map(([r, d]) => ({
+      label: `l1Ball(${r}, ${JSON.stringify(d)})`,
+      make: () => C.l1Ball(r, { dim: d }),
+      convex: true,
+    })),
+    fc.tuple(radius, dim).map(([s, d]) => ({
+      label: `simplex(${s}, ${JSON.stringify(d)})`,
+      make: () => C.simplex({ sum: s, dim: d }),
+      convex: true,
+    })),
     fc.tuple(radius, radius).map(([r, b]) => ({
       label: `intersect(nonNeg, l2Ball(${r}), linfBall(${b}))`,
       make: () => C.intersect(C.nonNeg(), C.l2Ball(r), C.linfBall(b)),
@@ -128,4 +157,6 @@ export function constraintArb(ndim: number): fc.Arbitrary<ConstraintCase> {
 }
 
 /** A shape, data for it, and a built-in constraint for it. */
-export const constrainedArb = shapedArb.chain(({ shape, data }) => constraintArb(shape.length).map((c) => ({ shape, data, c })));
+export const constrainedArb = shapedArb.chain(({ shape, data }) =>
+  constraintArb(shape.length).map((c) => ({ shape, data, c })),
+);

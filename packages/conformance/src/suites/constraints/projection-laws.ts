@@ -70,7 +70,9 @@ export function projectionLawsSuite(ctx: SuiteContext): void {
     });
 
     test('property: for convex sets the projection is at least as close to x as random feasible points', () => {
-      const arb = constrainedArb.filter(({ c }) => c.convex).chain((v) => dataArb(v.data.length, 6).map((other) => ({ ...v, other })));
+      const arb = constrainedArb
+        .filter(({ c }) => c.convex)
+        .chain((v) => dataArb(v.data.length, 6).map((other) => ({ ...v, other })));
       fc.assert(
         fc.property(arb, ({ shape, data, c, other }) =>
           cp.tidy(() => {
@@ -152,14 +154,26 @@ export function projectionLawsSuite(ctx: SuiteContext): void {
 
     test('maxNorm without dim bounds the whole tensor', () =>
       cp.tidy(() => {
-        const y = C.maxNorm(5).project(cp.tensor([[3, 4], [3, 4]]));
+        const y = C.maxNorm(5).project(
+          cp.tensor([
+            [3, 4],
+            [3, 4],
+          ]),
+        );
         expect(y.norm().item()).toBeLessThanOrEqual(5);
         expect(y.norm().item()).toBeCloseTo(5, 5);
       }));
 
     test('unitNorm maps a zero slice to the constant unit slice (zero-vector policy)', () =>
       cp.tidy(() => {
-        const y = C.unitNorm({ dim: 1 }).project(cp.tensor([[0, 0, 0, 0], [0, 3, 0, 4]])).toArray() as number[][];
+        const y = C.unitNorm({ dim: 1 })
+          .project(
+            cp.tensor([
+              [0, 0, 0, 0],
+              [0, 3, 0, 4],
+            ]),
+          )
+          .toArray() as number[][];
         for (const v of y[0]) expect(v).toBeCloseTo(0.5, 6);
         expect(y[1][1]).toBeCloseTo(0.6, 6);
         expect(y[1][3]).toBeCloseTo(0.8, 6);
@@ -167,27 +181,55 @@ export function projectionLawsSuite(ctx: SuiteContext): void {
 
     test('maxNorm leaves the zero vector at zero', () =>
       cp.tidy(() => {
-        expect(C.maxNorm(1).project(cp.zeros([3])).toArray()).toEqual([0, 0, 0]);
+        expect(
+          C.maxNorm(1)
+            .project(cp.zeros([3]))
+            .toArray(),
+        ).toEqual([0, 0, 0]);
       }));
 
     test('simplex projects [0.5, -2, 3, 0.1] to [0, 0, 1, 0] and [1, 1] to [0.5, 0.5]', () =>
       cp.tidy(() => {
-        expect(C.simplex().project(cp.tensor([0.5, -2, 3, 0.1])).toArray()).toEqual([0, 0, 1, 0]);
-        expect(C.simplex().project(cp.tensor([1, 1])).toArray()).toEqual([0.5, 0.5]);
-        const rows = C.simplex({ sum: 2, dim: 1 }).project(cp.tensor([[1, 1], [5, 0]]));
-        expect(rows.toArray()).toEqual([[1, 1], [2, 0]]);
+        expect(
+          C.simplex()
+            .project(cp.tensor([0.5, -2, 3, 0.1]))
+            .toArray(),
+        ).toEqual([0, 0, 1, 0]);
+        expect(
+          C.simplex()
+            .project(cp.tensor([1, 1]))
+            .toArray(),
+        ).toEqual([0.5, 0.5]);
+        const rows = C.simplex({ sum: 2, dim: 1 }).project(
+          cp.tensor([
+            [1, 1],
+            [5, 0],
+          ]),
+        );
+        expect(rows.toArray()).toEqual([
+          [1, 1],
+          [2, 0],
+        ]);
       }));
 
     test('l1Ball projects by soft-thresholding and leaves points inside alone', () =>
       cp.tidy(() => {
-        const y = C.l1Ball(1).project(cp.tensor([3, -1, 2])).toArray() as number[];
+        const y = C.l1Ball(1)
+          .project(cp.tensor([3, -1, 2]))
+          .toArray() as number[];
         expect(y.map((v) => Math.abs(v))).toEqual([1, 0, 0]);
-        expect(C.l1Ball(10).project(cp.tensor([3, -1, 2])).toArray()).toEqual([3, -1, 2]);
+        expect(
+          C.l1Ball(10)
+            .project(cp.tensor([3, -1, 2]))
+            .toArray(),
+        ).toEqual([3, -1, 2]);
       }));
 
     test('intersect(nonNeg, l2Ball(1)) is the projection onto the intersection, not sequential projection', () =>
       cp.tidy(() => {
-        const y = C.intersect(C.nonNeg(), C.l2Ball(1)).project(cp.tensor([3, -1, 2])).toArray() as number[];
+        const y = C.intersect(C.nonNeg(), C.l2Ball(1))
+          .project(cp.tensor([3, -1, 2]))
+          .toArray() as number[];
         expect(y[0]).toBeCloseTo(3 / Math.sqrt(13), 4);
         expect(y[1]).toBeCloseTo(0, 6);
         expect(y[2]).toBeCloseTo(2 / Math.sqrt(13), 4);
@@ -195,7 +237,9 @@ export function projectionLawsSuite(ctx: SuiteContext): void {
 
     test('orthogonal maps the zero matrix to the identity (zero policy)', () =>
       cp.tidy(() => {
-        const y = C.orthogonal().project(cp.zeros([2, 2])).toArray() as number[][];
+        const y = C.orthogonal()
+          .project(cp.zeros([2, 2]))
+          .toArray() as number[][];
         expect(y[0][0]).toBeCloseTo(1, 5);
         expect(y[1][1]).toBeCloseTo(1, 5);
         expect(Math.abs(y[0][1])).toBeLessThan(1e-5);

@@ -1,5 +1,8 @@
 /** The optimizer behaviour suites: update rules, the step's order and transactions, state dicts, schedulers. */
 import type { Suite } from '../../context.js';
+import { schedulersSuite } from './schedulers.js';
+import { stepSuite } from './step.js';
+import { updateRulesSuite } from './update-rules.js';
 
 /** The optim suites, in the order they run. */
-export const OPTIM_SUITES: readonly Suite[] = [];
+export const OPTIM_SUITES: readonly Suite[] = [updateRulesSuite, stepSuite, schedulersSuite];

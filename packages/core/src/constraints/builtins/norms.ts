@@ -1,0 +1,139 @@
+/**
+ * Per-slice L2 norm bounds: `maxNorm`, `minMaxNorm`, `unitNorm` and `l2Ball`. `dim` names the dims the norm
+ * is taken over (Keras `axis`, `torch.norm(dim)`); no `dim` means the whole tensor. Slices inside the bounds
+ * are left bit for bit (no ε in the denominator, unlike Keras), so the projection is idempotent.
+ */
+import { ArgumentError } from '../../errors.js';
+import { relu } from '../../ops/activation.js';
+import { compare, where } from '../../ops/compare.js';
+import { sizeOf } from '../../tensor/shape.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { Constraint, type JsonValue, reductionDims } from '../constraint.js';
+import { renormInPlace } from '../kernels.js';
+
+/** The `dim` option: the dims a norm or sum is taken over (all dims when omitted). */
+export interface DimOptions {
+  dim?: number | number[];
+}
+
+/** `lo <= ||slice||_2 <= hi` for every slice over `dim`; `rate` < 1 moves the norm only part of the way. */
+export class NormBoundConstraint extends Constraint {
+  override readonly convex: boolean;
+
+  constructor(
+    readonly name: string,
+    readonly lo: number,
+    readonly hi: number,
+    readonly dim: number | number[] | undefined,
+    readonly rate: number,
+    options: { [key: string]: JsonValue },
+  ) {
+    super();
+    if (!(lo >= 0) || !(hi >= lo)) throw new ArgumentError(`${name}: need 0 <= min <= max, got [${lo}, ${hi}]`);
+    if (!(rate > 0 && rate <= 1)) throw new ArgumentError(`${name}: rate must be in (0, 1], got ${rate}`);
+    this.options = options;
+    this.convex = lo === 0;
+  }
+
+  /** The norms over `dim`, with keepdim. */
+  norms(value: Tensor): Tensor {
+    return value.norm(2, reductionDims(this.name, this.dim, value.ndim), { keepdim: true });
+  }
+
+  override project_(x: Tensor): void {
+    if (x.size === 0) return;
+    const dims = reductionDims(this.name, this.dim, x.ndim);
+    if (this.lo > 0) {
+      // NOTE: zero-vector policy: a zero slice has no nearest point on the shell; cp moves it to the constant
+      // slice of norm `min` (times `rate`), so the result is deterministic and satisfies the constraint.
+      const n = x.norm(2, dims, { keepdim: true });
+      if (n.min().item() === 0) {
+        const count = sizeOf(dims.map((d) => x.shape[d]));
+        x.copy_(where(compare('eq', n, 0), (this.rate * this.lo) / Math.sqrt(count), x));
+      }
+    }
+    renormInPlace(x, dims, this.lo, this.hi, this.rate);
+  }
+
+  override violation(value: Tensor): number {
+    if (value.size === 0) return 0;
+    const n = this.norms(value);
+    let v = relu(n.neg().add(this.lo)).max().item();
+    if (this.hi !== Infinity) v = Math.max(v, relu(n.sub(this.hi)).max().item());
+    return Number.isNaN(n.sum().item()) ? Number.NaN : v;
+  }
+
+  // NOTE: the norm is recomputed in float32 by check(); it can read a few ulps past the bound.
+  override tolerance(_value: Tensor): number {
+    return 1e-5 * Math.max(1, this.hi === Infinity ? this.lo : this.hi);
+  }
+
+  /**
+   * `raw · clamp(||raw||, min, max) / ||raw||` per slice. NOTE: written with where() so the gradient only
+   * flows through the active branch: inside the band the factor is exactly 1 (no 1/||raw||² term that
+   * overflows for tiny slices). With min > 0 a slice near zero is singular (the sphere has no smooth
+   * parametrization there); keep raw away from 0.
+   */
+  override transform(raw: Tensor): Tensor {
+    if (this.rate !== 1) throw new ArgumentError(`${this}: the reparametrization needs rate = 1`);
+    const n = this.norms(raw);
+    const above = this.hi === Infinity ? null : compare('gt', n, this.hi);
+    const below = this.lo > 0 ? compare('lt', n, this.lo) : null;
+    // NOTE: each branch divides by where(branch, n, 1), so the branch not taken never computes 1/tiny (whose
+    // backward would be 0/0 = NaN even though where() routes it a zero gradient).
+    const isZero = compare('eq', n, 0);
+    let factor: Tensor | number = 1;
+    if (this.lo === this.hi) {
+      // A shell: always rescale (at ||raw|| = r exactly the gradient must still be the tangent projection).
+      factor = where(isZero, 1, n).reciprocal().mul(this.lo);
+    } else {
+      if (below) factor = where(below, where(below, n, 1).reciprocal().mul(this.lo), 1);
+      if (above) factor = where(above, where(above, n, 1).reciprocal().mul(this.hi), factor);
+    }
+    const out = typeof factor === 'number' ? raw.mul(1) : raw.mul(factor);
+    if (this.lo === 0) return out;
+    // Zero-vector policy, as in project_: a zero slice maps to the constant slice of norm `min`.
+    const count = sizeOf(reductionDims(this.name, this.dim, raw.ndim).map((d) => raw.shape[d]));
+    return where(isZero, this.lo / Math.sqrt(count), out);
+  }
+
+  override inverse(value: Tensor): Tensor {
+    return value.clone();
+  }
+}
+
+function checkDim(dim: number | number[] | undefined): JsonValue {
+  return dim === undefined ? null : dim;
+}
+
+/** `||slice||_2 <= max` for each slice over `dim` (Keras `MaxNorm` without its ε; exact). */
+export function maxNorm(max: number, options?: DimOptions): NormBoundConstraint {
+  return new NormBoundConstraint('maxNorm', 0, max, options?.dim, 1, { max, dim: checkDim(options?.dim) });
+}
+
+/** Options of `minMaxNorm`. */
+export interface MinMaxNormOptions extends DimOptions {
+  /** 1 (default) projects onto the band; r < 1 moves the norm a fraction r of the way (Keras semantics). */
+  rate?: number;
+}
+
+/** `min <= ||slice||_2 <= max` for each slice over `dim` (not convex when min > 0). */
+export function minMaxNorm(min: number, max: number, options?: MinMaxNormOptions): NormBoundConstraint {
+  const rate = options?.rate ?? 1;
+  return new NormBoundConstraint('minMaxNorm', min, max, options?.dim, rate, {
+    min,
+    max,
+    dim: checkDim(options?.dim),
+    rate,
+  });
+}
+
+/** `||slice||_2 = 1` for each slice over `dim`; a zero slice becomes the constant unit slice. */
+export function unitNorm(options?: DimOptions): NormBoundConstraint {
+  return new NormBoundConstraint('unitNorm', 1, 1, options?.dim, 1, { dim: checkDim(options?.dim) });
+}
+
+/** `||x||_2 <= radius` (per slice over `dim` when given). */
+export function l2Ball(radius: number, options?: DimOptions): NormBoundConstraint {
+  return new NormBoundConstraint('l2Ball', 0, radius, options?.dim, 1, { radius, dim: checkDim(options?.dim) });
+}

@@ -1,0 +1,125 @@
+/**
+ * `orthogonal()`: matrices (batched over leading dims) with orthonormal columns (tall) or rows (wide).
+ * Projection and reparametrization both use the polar factor, computed with the Newton–Schulz (Björck–Bowie)
+ * iteration `X ← X(3I − XᵀX)/2`: matmuls only, so it runs on every backend and autograd differentiates it.
+ */
+
+import { ArgumentError, fmtShape } from '../../errors.js';
+import { eye } from '../../tensor/creation.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { Constraint, ConstraintError } from '../constraint.js';
+
+const MAX_ITERS = 100;
+// NOTE: float32 Newton–Schulz stalls at a few ulps times sqrt(n); stop once the Gram error is this small
+// or stops shrinking.
+const CONVERGED = 2e-7;
+/** The Gram error (per unit of max(8, k)) below which a result is accepted; it is half the check tolerance. */
+const ACCEPT = 1e-6;
+
+function dimsOf(x: Tensor): { m: number; n: number; tall: boolean } {
+  if (x.ndim < 2)
+    throw new ArgumentError(`orthogonal: needs a matrix (or a batch of matrices), got shape ${fmtShape(x.shape)}`);
+  const m = x.shape[x.ndim - 2];
+  const n = x.shape[x.ndim - 1];
+  return { m, n, tall: m >= n };
+}
+
+/** `XᵀX` (tall) or `XXᵀ` (wide): the Gram matrix that is the identity on the set. */
+function gram(x: Tensor, tall: boolean): Tensor {
+  const xt = x.transpose(-2, -1);
+  return tall ? xt.matmul(x) : x.matmul(xt);
+}
+
+function gramError(x: Tensor, tall: boolean, k: number): number {
+  return gram(x, tall)
+    .sub(eye(k, k, { backend: x.backend }))
+    .abs()
+    .max()
+    .item();
+}
+
+/**
+ * The polar factor by Newton–Schulz, differentiable when `x` requires grad. `x` is first scaled by
+ * `sqrt(||G||_1)` (G the Gram matrix), an upper bound on its largest singular value, so the iteration converges.
+ * Returns null when it does not converge (rank-deficient input).
+ */
+export function newtonSchulzPolar(input: Tensor): Tensor | null {
+  const { m, n, tall } = dimsOf(input);
+  const k = Math.min(m, n);
+  // NOTE: polar(c·X) = polar(X) for c > 0; dividing by the (constant) largest magnitude first keeps the Gram
+  // matrix from overflowing or underflowing (a matrix of denormals has no float32 Gram matrix).
+  const scale = input.abs().max().item();
+  if (!(scale > 0) || !Number.isFinite(scale)) return null;
+  const x = input.div(scale);
+  const g = gram(x, tall);
+  const bound = g.abs().sum(-1, { keepdim: true }).max(-2, { keepdim: true }).sqrt();
+  if (!(bound.min().item() > 0)) return null;
+  let y = x.div(bound);
+  const I = eye(k, k, { backend: x.backend });
+  let err = gramError(y, tall, k);
+  for (let i = 0; i < MAX_ITERS && err > CONVERGED; i++) {
+    const corr = I.mul(1.5).sub(gram(y, tall).mul(0.5));
+    y = tall ? y.matmul(corr) : corr.matmul(y);
+    const next = gramError(y, tall, k);
+    if (next >= err && next < 1e-4) break;
+    err = next;
+  }
+  return Number.isFinite(err) && err <= ACCEPT * Math.max(8, k) ? y : null;
+}
+
+/** Orthonormal columns (m ≥ n) or rows (m < n) for each matrix in the last two dims. */
+export class OrthogonalConstraint extends Constraint {
+  readonly name = 'orthogonal';
+
+  override project_(x: Tensor): void {
+    if (x.size === 0) return;
+    const { m, n, tall } = dimsOf(x);
+    const k = Math.min(m, n);
+    if (gramError(x, tall, k) <= ACCEPT * Math.max(8, k)) return;
+    let y = newtonSchulzPolar(x);
+    if (!y) {
+      // NOTE: zero/rank-deficient policy: the polar factor is not unique; cp shifts the matrix (scaled to
+      // max |x| = 1) by 1e-3 times the (rectangular) identity, so the zero matrix maps to the identity and the
+      // result is deterministic.
+      const scale = x.abs().max().item();
+      const unit = scale > 0 && Number.isFinite(scale) ? x.div(scale) : x.mul(0);
+      y = newtonSchulzPolar(unit.add(eye(m, n, { backend: x.backend }).mul(1e-3)));
+      if (!y)
+        throw new ConstraintError(
+          `orthogonal: could not orthogonalize a matrix of shape ${fmtShape(x.shape)} (non-finite values?)`,
+        );
+    }
+    x.copy_(y);
+  }
+
+  override violation(value: Tensor): number {
+    if (value.size === 0) return 0;
+    const { m, n, tall } = dimsOf(value);
+    return gramError(value, tall, Math.min(m, n));
+  }
+
+  override tolerance(value: Tensor): number {
+    const { m, n } = dimsOf(value);
+    return 2 * ACCEPT * Math.max(8, Math.min(m, n));
+  }
+
+  /** The polar factor of `raw` (gradients flow through the iteration). */
+  override transform(raw: Tensor): Tensor {
+    const y = newtonSchulzPolar(raw);
+    if (!y)
+      throw new ConstraintError(
+        `orthogonal: the raw matrix of shape ${fmtShape(raw.shape)} is rank-deficient; its polar factor is undefined`,
+      );
+    return y;
+  }
+
+  /** An orthogonal matrix is its own polar factor. */
+  override inverse(value: Tensor): Tensor {
+    return value.clone();
+  }
+}
+
+/** Matrices with orthonormal columns (tall) or rows (wide), batched over leading dims. */
+export function orthogonal(): OrthogonalConstraint {
+  return new OrthogonalConstraint();
+}

@@ -1,0 +1,118 @@
+/**
+ * Gradient clipping: `clipGradNorm` (global over all gradients as if concatenated, overflow-safe, like
+ * `torch.nn.utils.clip_grad_norm_`) and `clipGradValue`. Parameters whose gradient is null are skipped.
+ * Both modify `.grad` in place; the optimizer's `clipNorm`/`clipValue` options use the same arithmetic.
+ */
+import { noGrad } from '../autograd/grad-mode.js';
+import { tidy } from '../engine/scope.js';
+import { ArgumentError, fmtShape } from '../errors.js';
+import { isTensor, type Tensor } from '../tensor/tensor.js';
+import { ConstraintError } from './constraint.js';
+import { clampInPlace } from './kernels.js';
+
+/** Options of `clipGradNorm`. */
+export interface ClipGradNormOptions {
+  /** The norm's order: 2 (default), 1, Infinity, or any p > 0. */
+  normType?: number;
+  /** Raise when the total norm is NaN or infinite instead of scaling by a NaN coefficient (default false). */
+  errorIfNonfinite?: boolean;
+  /** Accepted for PyTorch compatibility; cp always clips tensor by tensor. */
+  foreach?: boolean;
+}
+
+/** What gradient functions accept: tensors or parameters, one, many, or a module (`parameters()`). */
+export type GradTargets = Tensor | Iterable<Tensor> | { parameters(): Iterable<Tensor> };
+
+function tensorsOf(target: GradTargets): Tensor[] {
+  if (isTensor(target)) return [target];
+  const maybe = target as { parameters?: () => Iterable<Tensor> };
+  return [...(typeof maybe.parameters === 'function' ? maybe.parameters() : (target as Iterable<Tensor>))];
+}
+
+/**
+ * The p-norm of one tensor as a float64 number, overflow-safe: scaled by its largest magnitude before
+ * powering, so float32 gradients near 3e38 still give a finite norm.
+ */
+export function tensorNorm(t: Tensor, p: number): number {
+  if (t.size === 0) return 0;
+  return noGrad(() =>
+    tidy(() => {
+      const a = t.abs();
+      const m = a.max().item();
+      if (p === Infinity || m === 0 || !Number.isFinite(m)) return m;
+      // NOTE: the final multiply by m happens in float64: the norm of float32 values can exceed float32's max.
+      const scaled = a.div(m);
+      if (p === 1) return m * scaled.sum().item();
+      if (p === 2) return m * Math.sqrt(scaled.mul(scaled).sum().item());
+      return m * scaled.pow(p).sum().item() ** (1 / p);
+    }),
+  );
+}
+
+/** The p-norm of several norms combined in float64 (the norm of the concatenation), scaled against overflow. */
+export function combineNorms(norms: readonly number[], p: number): number {
+  if (norms.length === 0) return 0;
+  if (p === Infinity)
+    return norms.reduce((a, b) => (Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : Math.max(a, b)), 0);
+  const m = norms.reduce((a, b) => (Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : Math.max(a, b)), 0);
+  if (m === 0 || !Number.isFinite(m)) return m;
+  let s = 0;
+  for (const n of norms) s += (n / m) ** p;
+  return m * s ** (1 / p);
+}
+
+/** The total p-norm of `grads` as if concatenated (no clipping). */
+export function totalNorm(grads: readonly Tensor[], p = 2): number {
+  if (!(p > 0)) throw new ArgumentError(`totalNorm: normType must be > 0 (or Infinity), got ${p}`);
+  return combineNorms(
+    grads.map((g) => tensorNorm(g, p)),
+    p,
+  );
+}
+
+/** PyTorch's clip coefficient: `min(1, maxNorm / (total + 1e-6))` (NaN when total is NaN). */
+export function clipCoefficient(total: number, maxNorm: number): number {
+  return Math.min(1, maxNorm / (total + 1e-6));
+}
+
+/**
+ * Scales the gradients of `params` so their total p-norm is at most `maxNorm` and returns the total norm
+ * before clipping. Null gradients are skipped. With `errorIfNonfinite` a NaN/infinite total raises and no
+ * gradient changes.
+ */
+export function clipGradNorm(params: GradTargets, maxNorm: number, options?: ClipGradNormOptions): number {
+  const p = options?.normType ?? 2;
+  if (!(maxNorm >= 0)) throw new ArgumentError(`clipGradNorm: maxNorm must be >= 0, got ${maxNorm}`);
+  const grads = tensorsOf(params)
+    .map((t) => t.grad)
+    .filter((g): g is Tensor => g !== null);
+  const norms = grads.map((g) => tensorNorm(g, p));
+  const total = combineNorms(norms, p);
+  if (!Number.isFinite(total) && options?.errorIfNonfinite) {
+    const bad = grads.map((g, i) => (Number.isFinite(norms[i]) ? null : fmtShape(g.shape))).filter((s) => s !== null);
+    throw new ConstraintError(
+      `clipGradNorm: the total norm of order ${p} of the gradients is ${total} (non-finite gradients of shape ${bad.join(', ')}); no gradient was changed. Pass errorIfNonfinite: false to clip anyway`,
+    );
+  }
+  const coef = clipCoefficient(total, maxNorm);
+  // NOTE: a coefficient of exactly 1 would leave every gradient unchanged, so skip the pass (as PyTorch's
+  // clamp to 1 does arithmetically); NaN falls through and turns the gradients NaN, as in PyTorch.
+  if (!(coef >= 1)) {
+    noGrad(() =>
+      tidy(() => {
+        for (const g of grads) g.copy_(g.mul(coef));
+      }),
+    );
+  }
+  return total;
+}
+
+/** Clamps every gradient of `params` into `[-clipValue, clipValue]` in place (null gradients are skipped). */
+export function clipGradValue(params: GradTargets, clipValue: number): void {
+  if (!(clipValue >= 0)) throw new ArgumentError(`clipGradValue: clipValue must be >= 0, got ${clipValue}`);
+  noGrad(() =>
+    tidy(() => {
+      for (const t of tensorsOf(params)) if (t.grad) clampInPlace(t.grad, -clipValue, clipValue);
+    }),
+  );
+}

@@ -1,0 +1,59 @@
+/**
+ * `constraints`: the built-in sets, the `Constraint` base class for custom ones, the name registry for
+ * (de)serialization, the per-parameter registry, and gradient clipping. Import as
+ * `import { constraints } from '@cp/core'`.
+ */
+
+export {
+  BoxConstraint,
+  clamp,
+  greaterThan,
+  interval,
+  lessThan,
+  linfBall,
+  nonNeg,
+  type PositiveOptions,
+  positive,
+  softplusInverse,
+} from './builtins/bounds.js';
+export { IntersectConstraint, type IntersectOptions, intersect } from './builtins/intersect.js';
+export {
+  type DimOptions,
+  l2Ball,
+  type MinMaxNormOptions,
+  maxNorm,
+  minMaxNorm,
+  NormBoundConstraint,
+  unitNorm,
+} from './builtins/norms.js';
+export { newtonSchulzPolar, OrthogonalConstraint, orthogonal } from './builtins/orthogonal.js';
+export { L1BallConstraint, l1Ball, SimplexConstraint, type SimplexOptions, simplex } from './builtins/simplex.js';
+export { SymmetricConstraint, symmetric } from './builtins/symmetric.js';
+export { type ClipGradNormOptions, clipGradNorm, clipGradValue, type GradTargets, totalNorm } from './clip.js';
+export {
+  type CheckOptions,
+  type CheckResult,
+  Constraint,
+  ConstraintError,
+  type ConstraintLike,
+  type ConstraintMode,
+  type ConstraintSpec,
+  FunctionConstraint,
+  type JsonValue,
+  toConstraint,
+} from './constraint.js';
+export { type ConstraintFactory, fromSpec, knownNames, register, unregister } from './names.js';
+export {
+  applyConstraints,
+  type ConstraintHandle,
+  type ConstraintReportEntry,
+  clearConstraints,
+  constraintReport,
+  constraintSpecs,
+  constraintsOf,
+  gradConstraintsOf,
+  loadConstraintSpecs,
+  type RegisterConstraintOptions,
+  registerConstraint,
+  registerGradConstraint,
+} from './registry.js';

@@ -1,0 +1,56 @@
+/** Adagrad with learning-rate decay, following torch.optim.Adagrad's documented algorithm. */
+import { ArgumentError } from '../errors.js';
+import type { Parameter } from '../nn/parameter.js';
+import { fullLike } from '../tensor/creation.js';
+import type { Tensor } from '../tensor/tensor.js';
+import {
+  type ClipOptions,
+  Optimizer,
+  type OptimizerOptions,
+  type ParamGroup,
+  type ParamState,
+  type ParamsInput,
+} from './optimizer.js';
+
+/** Options of `Adagrad`. */
+export interface AdagradOptions extends OptimizerOptions {
+  lrDecay: number;
+  initialAccumulatorValue: number;
+  eps: number;
+}
+
+/** `clr = lr / (1 + (t-1)·lrDecay)`, `s += g²`, `p -= clr·g / (sqrt(s) + eps)`. */
+export class Adagrad extends Optimizer<AdagradOptions> {
+  constructor(
+    params: ParamsInput<AdagradOptions> | Iterable<Parameter>,
+    options?: Partial<AdagradOptions> & ClipOptions,
+  ) {
+    super(params, {
+      lr: 1e-2,
+      lrDecay: 0,
+      weightDecay: 0,
+      initialAccumulatorValue: 0,
+      eps: 1e-10,
+      maximize: false,
+      ...options,
+    });
+  }
+
+  protected override validateGroup(group: ParamGroup<AdagradOptions>): void {
+    super.validateGroup(group);
+    if (!(group.lrDecay >= 0)) throw new ArgumentError(`Adagrad: invalid lrDecay ${group.lrDecay}`);
+    if (!(group.initialAccumulatorValue >= 0))
+      throw new ArgumentError(`Adagrad: invalid initialAccumulatorValue ${group.initialAccumulatorValue}`);
+  }
+
+  protected override update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<AdagradOptions>): void {
+    const { lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize } = group;
+    const step = state.step as number;
+    let g = maximize ? grad.neg() : grad;
+    if (weightDecay !== 0) g = g.add(param.mul(weightDecay));
+    const clr = lr / (1 + (step - 1) * lrDecay);
+    const sum = ((state.sum as Tensor | undefined) ?? fullLike(param, initialAccumulatorValue)).add(g.mul(g));
+    state.sum = sum;
+    param.copy_(param.sub(g.div(sum.sqrt().add(eps)).mul(clr)));
+  }
+}

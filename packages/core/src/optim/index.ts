@@ -1,0 +1,21 @@
+/**
+ * `optim`: the optimizers (`SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`), their base class with the one
+ * update path, and `lrScheduler`. Import as `import { optim } from '@cp/core'`.
+ */
+
+export { Adagrad, type AdagradOptions } from './adagrad.js';
+export { Adam, type AdamOptions, AdamW } from './adam.js';
+export * as lrScheduler from './lr-scheduler/index.js';
+export {
+  type ClipOptions,
+  Optimizer,
+  type OptimizerOptions,
+  type OptimizerStateDict,
+  type ParamGroup,
+  type ParamGroupInput,
+  type ParamState,
+  type ParamsInput,
+  type StepHook,
+} from './optimizer.js';
+export { RMSprop, type RMSpropOptions } from './rmsprop.js';
+export { SGD, type SGDOptions } from './sgd.js';

@@ -1,0 +1,73 @@
+/** RMSprop (with momentum and the centered variant), following torch.optim.RMSprop's documented algorithm. */
+import { ArgumentError } from '../errors.js';
+import type { Parameter } from '../nn/parameter.js';
+import { zerosLike } from '../tensor/creation.js';
+import type { Tensor } from '../tensor/tensor.js';
+import {
+  type ClipOptions,
+  Optimizer,
+  type OptimizerOptions,
+  type ParamGroup,
+  type ParamState,
+  type ParamsInput,
+} from './optimizer.js';
+
+/** Options of `RMSprop`. */
+export interface RMSpropOptions extends OptimizerOptions {
+  alpha: number;
+  eps: number;
+  momentum: number;
+  centered: boolean;
+}
+
+/**
+ * `v = α·v + (1-α)·g²`; centered: `ḡ = α·ḡ + (1-α)·g`, `d = sqrt(v - ḡ²) + eps`, else `d = sqrt(v) + eps`;
+ * with momentum `b = μ·b + g/d`, `p -= lr·b`, else `p -= lr·g/d`.
+ */
+export class RMSprop extends Optimizer<RMSpropOptions> {
+  constructor(
+    params: ParamsInput<RMSpropOptions> | Iterable<Parameter>,
+    options?: Partial<RMSpropOptions> & ClipOptions,
+  ) {
+    super(params, {
+      lr: 1e-2,
+      alpha: 0.99,
+      eps: 1e-8,
+      weightDecay: 0,
+      momentum: 0,
+      centered: false,
+      maximize: false,
+      ...options,
+    });
+  }
+
+  protected override validateGroup(group: ParamGroup<RMSpropOptions>): void {
+    super.validateGroup(group);
+    if (!(group.alpha >= 0)) throw new ArgumentError(`RMSprop: invalid alpha ${group.alpha}`);
+    if (!(group.momentum >= 0)) throw new ArgumentError(`RMSprop: invalid momentum ${group.momentum}`);
+    if (!(group.eps >= 0)) throw new ArgumentError(`RMSprop: invalid eps ${group.eps}`);
+  }
+
+  protected override update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<RMSpropOptions>): void {
+    const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = group;
+    let g = maximize ? grad.neg() : grad;
+    if (weightDecay !== 0) g = g.add(param.mul(weightDecay));
+    const sq = ((state.squareAvg as Tensor | undefined) ?? zerosLike(param)).mul(alpha).add(g.mul(g).mul(1 - alpha));
+    state.squareAvg = sq;
+    let avg: Tensor;
+    if (centered) {
+      const ga = ((state.gradAvg as Tensor | undefined) ?? zerosLike(param)).mul(alpha).add(g.mul(1 - alpha));
+      state.gradAvg = ga;
+      avg = sq.sub(ga.mul(ga)).sqrt().add(eps);
+    } else {
+      avg = sq.sqrt().add(eps);
+    }
+    if (momentum > 0) {
+      const buf = ((state.momentumBuffer as Tensor | undefined) ?? zerosLike(param)).mul(momentum).add(g.div(avg));
+      state.momentumBuffer = buf;
+      param.copy_(param.sub(buf.mul(lr)));
+    } else {
+      param.copy_(param.sub(g.div(avg).mul(lr)));
+    }
+  }
+}
