@@ -3,7 +3,7 @@
  * makes it current, and runs every suite in suites/index.ts against it. There are no skip lists: a
  * backend passes all of it or fails.
  */
-import { type BackendFactory, type Backend, setBackendSync } from '@cp/core';
+import { type Backend, type BackendFactory, setBackendSync } from '@cp/core';
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { SuiteContext } from './context.js';
 import { SUITES } from './suites/index.js';

@@ -3,7 +3,12 @@ import { flattenNested, shapeOfNested, toNested } from '../src/tensor/nested.js'
 
 describe('nested arrays', () => {
   test('shapes come from the first element at each depth', () => {
-    expect(shapeOfNested([[1, 2, 3], [4, 5, 6]])).toEqual([2, 3]);
+    expect(
+      shapeOfNested([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+    ).toEqual([2, 3]);
     expect(shapeOfNested(7)).toEqual([]);
     expect(shapeOfNested([])).toEqual([0]);
   });

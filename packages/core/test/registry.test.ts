@@ -1,6 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import type { Backend } from '../src/backend/backend.js';
-import { backendNames, getBackend, registerBackend, removeBackend, setBackend, setBackendSync } from '../src/backend/registry.js';
+import {
+  backendNames,
+  getBackend,
+  registerBackend,
+  removeBackend,
+  setBackend,
+  setBackendSync,
+} from '../src/backend/registry.js';
 import { BackendError } from '../src/errors.js';
 
 const fake = (name: string) => ({ name }) as unknown as Backend;

@@ -1,6 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import { ArgumentError, ShapeError } from '../src/errors.js';
-import { broadcastShapes, broadcastStrides, collapseLayout, contiguousStrides, normalizeDims, sizeOf } from '../src/tensor/shape.js';
+import {
+  broadcastShapes,
+  broadcastStrides,
+  collapseLayout,
+  contiguousStrides,
+  normalizeDims,
+  sizeOf,
+} from '../src/tensor/shape.js';
 
 describe('shape arithmetic', () => {
   test('sizeOf of a scalar shape is 1 and of a shape with a 0 is 0', () => {
@@ -20,7 +27,9 @@ describe('shape arithmetic', () => {
 
   test('incompatible shapes name the op, the shapes and the dim', () => {
     expect(() => broadcastShapes('mul', [2, 3], [4, 3])).toThrow(ShapeError);
-    expect(() => broadcastShapes('mul', [2, 3], [4, 3])).toThrow('mul: shapes [2, 3] and [4, 3] cannot be broadcast together (dim 0)');
+    expect(() => broadcastShapes('mul', [2, 3], [4, 3])).toThrow(
+      'mul: shapes [2, 3] and [4, 3] cannot be broadcast together (dim 0)',
+    );
   });
 
   test('broadcast strides are 0 on stretched dims', () => {
@@ -38,8 +47,20 @@ describe('shape arithmetic', () => {
     const same = collapseLayout([2, 3, 4], [contiguousStrides([2, 3, 4]), contiguousStrides([2, 3, 4])]);
     expect(same).toEqual({ shape: [24], strides: [[1], [1]] });
     const bias = collapseLayout([2, 3, 4], [contiguousStrides([2, 3, 4]), broadcastStrides([4], [2, 3, 4])]);
-    expect(bias).toEqual({ shape: [6, 4], strides: [[4, 1], [0, 1]] });
-    const scalar = collapseLayout([2, 3], [[3, 1], [0, 0]]);
+    expect(bias).toEqual({
+      shape: [6, 4],
+      strides: [
+        [4, 1],
+        [0, 1],
+      ],
+    });
+    const scalar = collapseLayout(
+      [2, 3],
+      [
+        [3, 1],
+        [0, 0],
+      ],
+    );
     expect(scalar).toEqual({ shape: [6], strides: [[1], [0]] });
     expect(collapseLayout([1, 1], [[1, 1]])).toEqual({ shape: [1], strides: [[1]] });
   });

@@ -3,6 +3,7 @@
  * own `describe` blocks and uses only `ctx.backend()`.
  */
 import type { Suite } from '../context.js';
+import { CONSTRAINT_SUITES } from './constraints/index.js';
 import { autogradSuite } from './core/autograd.js';
 import { creationSuite } from './core/creation.js';
 import { errorsSuite } from './core/errors.js';
@@ -11,7 +12,6 @@ import { opsSuite } from './core/ops.js';
 import { KERNEL_SUITES } from './kernels/index.js';
 import { NN_SUITES } from './nn/index.js';
 import { OP_SUITES } from './ops/index.js';
-import { CONSTRAINT_SUITES } from './constraints/index.js';
 import { OPTIM_SUITES } from './optim/index.js';
 
 /** The suites, in the order they run. */

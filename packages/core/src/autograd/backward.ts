@@ -6,9 +6,9 @@
 import { endStep } from '../engine/auto-release.js';
 import { inScope, keep, tidy } from '../engine/scope.js';
 import { AutogradError, fmtShape, ShapeError } from '../errors.js';
+import { empty } from '../ops/dispatch.js';
 import { sameShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { empty } from '../ops/dispatch.js';
 import { noGrad } from './grad-mode.js';
 
 /** Options of `backward()`. */
@@ -50,7 +50,9 @@ function runHooks(t: Tensor, g: Tensor): Tensor {
 /** Adds `g` into `t.grad`, in place when the backend allows; the first gradient is stored as a private copy. */
 function accumulate(t: Tensor, g: Tensor): void {
   if (!sameShape(g.shape, t.shape)) {
-    throw new ShapeError(`backward: gradient shape ${fmtShape(g.shape)} does not match tensor shape ${fmtShape(t.shape)}`);
+    throw new ShapeError(
+      `backward: gradient shape ${fmtShape(g.shape)} does not match tensor shape ${fmtShape(t.shape)}`,
+    );
   }
   if (t.grad === null || t.grad.isDisposed) {
     t.grad = keep(g.clone());
@@ -84,7 +86,9 @@ function onesFor(root: Tensor): Tensor {
 /** Backpropagates from `root`; see `Tensor.backward`. */
 export function backward(root: Tensor, grad?: Tensor, options?: BackwardOptions): void {
   if (!root.requiresGrad) {
-    throw new AutogradError('backward: this tensor does not require grad and has no graph (did you forget requiresGrad?)');
+    throw new AutogradError(
+      'backward: this tensor does not require grad and has no graph (did you forget requiresGrad?)',
+    );
   }
   if (!grad && root.size !== 1) {
     throw new AutogradError(
@@ -92,7 +96,9 @@ export function backward(root: Tensor, grad?: Tensor, options?: BackwardOptions)
     );
   }
   if (grad && !sameShape(grad.shape, root.shape)) {
-    throw new ShapeError(`backward: gradient shape ${fmtShape(grad.shape)} does not match output shape ${fmtShape(root.shape)}`);
+    throw new ShapeError(
+      `backward: gradient shape ${fmtShape(grad.shape)} does not match output shape ${fmtShape(root.shape)}`,
+    );
   }
   const retain = options?.retainGraph ?? false;
   const topLevel = !inScope();

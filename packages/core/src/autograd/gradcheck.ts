@@ -3,10 +3,11 @@
  * with central finite differences computed in float64 on the host. The perturbed points are rounded to
  * float32 on the way in, so the step actually taken is used in the quotient.
  */
+
+import { tidy } from '../engine/scope.js';
 import { tensor } from '../tensor/creation.js';
 import { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { tidy } from '../engine/scope.js';
 import { noGrad } from './grad-mode.js';
 
 /** Options of `gradcheck`. */
@@ -28,12 +29,17 @@ export interface GradcheckResult {
 }
 
 /** Checks autograd's gradients of `fn` at `inputs` (float32 tensors) against finite differences. */
-export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], options?: GradcheckOptions): GradcheckResult {
+export function gradcheck(
+  fn: (...inputs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+  options?: GradcheckOptions,
+): GradcheckResult {
   const eps = options?.eps ?? 1e-2;
   const atol = options?.atol ?? 1e-2;
   const rtol = options?.rtol ?? 1e-2;
   const values = inputs.map((x) => Float32Array.from(x.dataSync() as Float32Array));
-  const leaves = () => inputs.map((x, i) => tensor(values[i], { shape: x.shape, requiresGrad: true, backend: x.backend }));
+  const leaves = () =>
+    inputs.map((x, i) => tensor(values[i], { shape: x.shape, requiresGrad: true, backend: x.backend }));
   const gen = new Generator(options?.seed ?? 1234);
   let weights: Float64Array | null = null;
   const objective = (out: Tensor): number => {

@@ -36,7 +36,9 @@ export function backendNames(): string[] {
 async function instantiate(name: string): Promise<Backend> {
   const e = entries.get(name);
   if (!e) {
-    throw new BackendError(`setBackend: no backend named '${name}' (registered: ${backendNames().join(', ') || 'none'})`);
+    throw new BackendError(
+      `setBackend: no backend named '${name}' (registered: ${backendNames().join(', ') || 'none'})`,
+    );
   }
   e.instance ??= await e.factory();
   return e.instance;
@@ -53,17 +55,23 @@ export async function setBackend(backend: Backend | string): Promise<Backend> {
 
 /** Synchronous `setBackend` for an instance, or a registered backend whose factory is synchronous. */
 export function setBackendSync(backend: Backend | string): Backend {
-  if (typeof backend !== 'string') return (current = backend);
+  if (typeof backend !== 'string') {
+    current = backend;
+    return current;
+  }
   const e = entries.get(backend);
   if (!e) throw new BackendError(`setBackendSync: no backend named '${backend}'`);
   if (!e.instance) {
     const made = e.factory();
     if (made instanceof Promise) {
-      throw new BackendError(`setBackendSync: backend '${backend}' is created asynchronously; use await setBackend('${backend}')`);
+      throw new BackendError(
+        `setBackendSync: backend '${backend}' is created asynchronously; use await setBackend('${backend}')`,
+      );
     }
     e.instance = made;
   }
-  return (current = e.instance);
+  current = e.instance;
+  return current;
 }
 
 /** The current backend. Throws a clear error when none is set or registered. */
@@ -71,9 +79,12 @@ export function getBackend(): Backend {
   if (current) return current;
   for (const name of backendNames()) {
     const e = entries.get(name)!;
-    if (e.instance) return (current = e.instance);
-    const made = e.factory();
-    if (!(made instanceof Promise)) return (current = e.instance = made);
+    const made = e.instance ?? e.factory();
+    if (!(made instanceof Promise)) {
+      e.instance = made;
+      current = made;
+      return made;
+    }
   }
   throw new BackendError(
     "no backend: call setBackend(createJsBackend()) from '@cp/backend-js' (or await setBackend(await createWasmBackend()))",

@@ -20,7 +20,8 @@ export function memory(): MemoryInfo {
     const bytes = s.size * BYTES_PER_ELEMENT[s.dtype];
     info.storages++;
     info.bytes += bytes;
-    const entry = (info.byBackend[s.backend.name] ??= { storages: 0, bytes: 0, backend: s.backend.stats() });
+    info.byBackend[s.backend.name] ??= { storages: 0, bytes: 0, backend: s.backend.stats() };
+    const entry = info.byBackend[s.backend.name];
     entry.storages++;
     entry.bytes += bytes;
   }

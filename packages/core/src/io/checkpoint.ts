@@ -64,7 +64,8 @@ interface OptimizerMeta {
 
 function raw(t: Tensor): RawTensor {
   const data = t.dataSync();
-  if (data.length !== t.size) throw new CheckpointError(`saveCheckpoint: internal: read ${data.length} values for a tensor of ${t.size}`);
+  if (data.length !== t.size)
+    throw new CheckpointError(`saveCheckpoint: internal: read ${data.length} values for a tensor of ${t.size}`);
   return { dtype: t.dtype, shape: [...t.shape], data };
 }
 
@@ -101,7 +102,10 @@ export function saveCheckpoint(options: SaveCheckpointOptions): Uint8Array<Array
     meta['cp.optimizer'] = JSON.stringify({ paramGroups: osd.paramGroups, state } satisfies OptimizerMeta);
   }
   for (const [k, v] of Object.entries(options.metadata ?? {})) {
-    if (k.startsWith('cp.')) throw new CheckpointError(`saveCheckpoint: metadata key '${k}' is reserved (keys starting with 'cp.' are cp's own)`);
+    if (k.startsWith('cp.'))
+      throw new CheckpointError(
+        `saveCheckpoint: metadata key '${k}' is reserved (keys starting with 'cp.' are cp's own)`,
+      );
     meta[k] = JSON.stringify(v);
   }
   return encodeSafetensors(tensors, meta);
@@ -130,15 +134,19 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
   const { tensors, metadata } = decodeSafetensors(bytes);
   if (metadata['cp.format'] !== CHECKPOINT_FORMAT) {
     const found = metadata['cp.format'] === undefined ? 'no cp.format entry' : `cp.format '${metadata['cp.format']}'`;
-    throw new CheckpointError(`loadCheckpoint: not a cp checkpoint: __metadata__ has ${found}, expected '${CHECKPOINT_FORMAT}'`);
+    throw new CheckpointError(
+      `loadCheckpoint: not a cp checkpoint: __metadata__ has ${found}, expected '${CHECKPOINT_FORMAT}'`,
+    );
   }
   const rngState = parseJson(metadata, 'cp.rng');
   if (!Array.isArray(rngState) || rngState.length !== 4 || !rngState.every((w) => typeof w === 'number')) {
     throw new CheckpointError(`loadCheckpoint: __metadata__ 'cp.rng' must be 4 numbers, got ${metadata['cp.rng']}`);
   }
   const constraints = parseJson(metadata, 'cp.constraints') as unknown as StateDictMetadata['constraints'];
-  const optimizerMeta = metadata['cp.optimizer'] === undefined ? null : (parseJson(metadata, 'cp.optimizer') as unknown as OptimizerMeta);
-  if (options.optimizer && !optimizerMeta) throw new CheckpointError('loadCheckpoint: an optimizer was given, but the checkpoint has no optimizer state');
+  const optimizerMeta =
+    metadata['cp.optimizer'] === undefined ? null : (parseJson(metadata, 'cp.optimizer') as unknown as OptimizerMeta);
+  if (options.optimizer && !optimizerMeta)
+    throw new CheckpointError('loadCheckpoint: an optimizer was given, but the checkpoint has no optimizer state');
   const userMetadata: Record<string, JsonValue> = {};
   for (const k of Object.keys(metadata)) if (!k.startsWith('cp.')) userMetadata[k] = parseJson(metadata, k);
 
@@ -166,7 +174,8 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
         osd = { paramGroups: optimizerMeta.paramGroups, state: {} };
         for (const [index, entry] of Object.entries(optimizerMeta.state)) {
           const s: Record<string, Tensor | number> = { ...entry.numbers };
-          for (const key of entry.tensors) s[key] = make(need(tensors, `optimizer.state.${index}.${key}`, `optimizer state of parameter ${index}`));
+          for (const key of entry.tensors)
+            s[key] = make(need(tensors, `optimizer.state.${index}.${key}`, `optimizer state of parameter ${index}`));
           osd.state[Number(index)] = s;
         }
         checkOptimizer(optimizer, osd);
@@ -189,17 +198,24 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
 function checkOptimizer(optimizer: Optimizer, osd: OptimizerStateDict): void {
   const groups = optimizer.paramGroups;
   if (osd.paramGroups.length !== groups.length) {
-    throw new CheckpointError(`loadCheckpoint: the checkpoint's optimizer has ${osd.paramGroups.length} parameter groups, this one ${groups.length}`);
+    throw new CheckpointError(
+      `loadCheckpoint: the checkpoint's optimizer has ${osd.paramGroups.length} parameter groups, this one ${groups.length}`,
+    );
   }
   const params = [...optimizer.parameters()];
   osd.paramGroups.forEach((g, i) => {
     if (g.params.length !== groups[i].params.length) {
-      throw new CheckpointError(`loadCheckpoint: optimizer group ${i} has ${g.params.length} parameters in the checkpoint, ${groups[i].params.length} here`);
+      throw new CheckpointError(
+        `loadCheckpoint: optimizer group ${i} has ${g.params.length} parameters in the checkpoint, ${groups[i].params.length} here`,
+      );
     }
   });
   for (const [index, s] of Object.entries(osd.state)) {
     const p = params[Number(index)];
-    if (!p) throw new CheckpointError(`loadCheckpoint: optimizer state for parameter ${index}, but this optimizer has ${params.length} parameters`);
+    if (!p)
+      throw new CheckpointError(
+        `loadCheckpoint: optimizer state for parameter ${index}, but this optimizer has ${params.length} parameters`,
+      );
     for (const [key, v] of Object.entries(s)) {
       if (isTensor(v) && v.size !== p.size) {
         throw new CheckpointError(

@@ -55,16 +55,19 @@ export function encodeSafetensors(
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== 'string') throw new SafetensorsError(`encodeSafetensors: metadata '${k}' must be a string, got ${typeof v}`);
+      if (typeof v !== 'string')
+        throw new SafetensorsError(`encodeSafetensors: metadata '${k}' must be a string, got ${typeof v}`);
     }
     header.__metadata__ = metadata;
   }
   const parts: Uint8Array[] = [];
   let offset = 0;
   for (const [name, t] of tensors) {
-    if (name === '__metadata__') throw new SafetensorsError(`encodeSafetensors: '__metadata__' cannot be a tensor name`);
+    if (name === '__metadata__')
+      throw new SafetensorsError(`encodeSafetensors: '__metadata__' cannot be a tensor name`);
     if (Object.hasOwn(header, name)) throw new SafetensorsError(`encodeSafetensors: duplicate tensor name '${name}'`);
-    if (!(t.dtype in CODES)) throw new SafetensorsError(`encodeSafetensors: tensor '${name}' has unsupported dtype '${t.dtype}'`);
+    if (!(t.dtype in CODES))
+      throw new SafetensorsError(`encodeSafetensors: tensor '${name}' has unsupported dtype '${t.dtype}'`);
     if (elements(t.shape) !== t.data.length) {
       throw new SafetensorsError(
         `encodeSafetensors: tensor '${name}' has shape [${t.shape.join(', ')}] (${elements(t.shape)} elements) but ${t.data.length} values`,
@@ -103,12 +106,16 @@ function isCount(x: unknown): x is number {
 
 /** Reads the header: its JSON object and where the data section starts. */
 function readHeader(bytes: Uint8Array): { header: Record<string, unknown>; dataStart: number } {
-  if (bytes.length < 8) fail(`truncated file: ${bytes.length} bytes, but the header length alone takes 8 bytes (offset 0)`);
+  if (bytes.length < 8)
+    fail(`truncated file: ${bytes.length} bytes, but the header length alone takes 8 bytes (offset 0)`);
   const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
-  if (length > BigInt(MAX_HEADER)) fail(`the header length at offset 0 is ${length} bytes, above the 100 MB limit (not a safetensors file?)`);
+  if (length > BigInt(MAX_HEADER))
+    fail(`the header length at offset 0 is ${length} bytes, above the 100 MB limit (not a safetensors file?)`);
   const n = Number(length);
   if (8 + n > bytes.length) {
-    fail(`truncated header: the length at offset 0 says ${n} bytes from offset 8, but the file ends at offset ${bytes.length} (${bytes.length - 8} bytes)`);
+    fail(
+      `truncated header: the length at offset 0 says ${n} bytes from offset 8, but the file ends at offset ${bytes.length} (${bytes.length - 8} bytes)`,
+    );
   }
   let text: string;
   try {
@@ -116,7 +123,8 @@ function readHeader(bytes: Uint8Array): { header: Record<string, unknown>; dataS
   } catch {
     fail(`the header (offsets 8 to ${8 + n}) is not valid UTF-8`);
   }
-  if (!text.startsWith('{')) fail(`the header (offset 8) must start with '{', found ${JSON.stringify(text.slice(0, 16))}`);
+  if (!text.startsWith('{'))
+    fail(`the header (offset 8) must start with '{', found ${JSON.stringify(text.slice(0, 16))}`);
   let header: unknown;
   try {
     header = JSON.parse(text);
@@ -129,7 +137,8 @@ function readHeader(bytes: Uint8Array): { header: Record<string, unknown>; dataS
 
 function readMetadata(value: unknown): Record<string, string> {
   if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) fail(`'__metadata__' must be an object of strings, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    fail(`'__metadata__' must be an object of strings, got ${JSON.stringify(value)}`);
   for (const [k, v] of Object.entries(value)) {
     if (typeof v !== 'string') fail(`'__metadata__' entry '${k}' must be a string, got ${JSON.stringify(v)}`);
   }
@@ -145,19 +154,26 @@ interface Entry {
 }
 
 function readEntry(name: string, value: unknown): Entry {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(`tensor '${name}': expected {dtype, shape, data_offsets}, got ${JSON.stringify(value)}`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    fail(`tensor '${name}': expected {dtype, shape, data_offsets}, got ${JSON.stringify(value)}`);
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
   if (typeof dtype !== 'string') fail(`tensor '${name}': missing or non-string 'dtype'`);
-  if (!(dtype in DTYPES)) fail(`tensor '${name}': dtype '${dtype}' is not supported (cp reads ${Object.keys(DTYPES).join(', ')})`);
-  if (!Array.isArray(shape) || !shape.every(isCount)) fail(`tensor '${name}': 'shape' must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+  if (!(dtype in DTYPES))
+    fail(`tensor '${name}': dtype '${dtype}' is not supported (cp reads ${Object.keys(DTYPES).join(', ')})`);
+  if (!Array.isArray(shape) || !shape.every(isCount))
+    fail(`tensor '${name}': 'shape' must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) || offsets[0] > offsets[1]) {
-    fail(`tensor '${name}': 'data_offsets' must be [begin, end] with 0 <= begin <= end, got ${JSON.stringify(offsets)}`);
+    fail(
+      `tensor '${name}': 'data_offsets' must be [begin, end] with 0 <= begin <= end, got ${JSON.stringify(offsets)}`,
+    );
   }
   const d = DTYPES[dtype];
   const [begin, end] = offsets as number[];
   const expected = elements(shape as number[]) * WIDTH[d];
   if (end - begin !== expected) {
-    fail(`tensor '${name}': dtype ${dtype} and shape [${shape.join(', ')}] need ${expected} bytes, but data_offsets [${begin}, ${end}] hold ${end - begin}`);
+    fail(
+      `tensor '${name}': dtype ${dtype} and shape [${shape.join(', ')}] need ${expected} bytes, but data_offsets [${begin}, ${end}] hold ${end - begin}`,
+    );
   }
   return { name, dtype: d, shape: shape as number[], begin, end };
 }
@@ -188,14 +204,23 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
         `truncated data: tensor '${e.name}' ends at file offset ${dataStart + e.end}, but the file is ${bytes.length} bytes (the data section is ${needed - dataLength} bytes short)`,
       );
     }
-    if (e.begin < covered) fail(`tensor '${e.name}' (data_offsets [${e.begin}, ${e.end}]) overlaps the tensor before it, which ends at ${covered}`);
-    if (e.begin > covered) fail(`the data have a hole: bytes ${covered} to ${e.begin} of the data section (file offsets ${dataStart + covered} to ${dataStart + e.begin}) belong to no tensor, before '${e.name}'`);
+    if (e.begin < covered)
+      fail(
+        `tensor '${e.name}' (data_offsets [${e.begin}, ${e.end}]) overlaps the tensor before it, which ends at ${covered}`,
+      );
+    if (e.begin > covered)
+      fail(
+        `the data have a hole: bytes ${covered} to ${e.begin} of the data section (file offsets ${dataStart + covered} to ${dataStart + e.begin}) belong to no tensor, before '${e.name}'`,
+      );
     covered = e.end;
   }
   if (covered !== dataLength) {
-    fail(`${dataLength - covered} unexpected bytes after the last tensor, at file offsets ${dataStart + covered} to ${bytes.length}`);
+    fail(
+      `${dataLength - covered} unexpected bytes after the last tensor, at file offsets ${dataStart + covered} to ${bytes.length}`,
+    );
   }
   const tensors = new Map<string, RawTensor>();
-  for (const e of entries) tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: copyOut(bytes, dataStart + e.begin, e) });
+  for (const e of entries)
+    tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: copyOut(bytes, dataStart + e.begin, e) });
   return { tensors, metadata };
 }

@@ -11,14 +11,14 @@ export interface RemovableHandle {
 }
 
 /** Runs before `forward` with its arguments; returning an argument list replaces them. */
-export type ForwardPreHook<In extends unknown[] = unknown[]> = (module: Module, args: In) => In | undefined | void;
+export type ForwardPreHook<In extends unknown[] = unknown[]> = (module: Module, args: In) => In | undefined;
 
 /** Runs after `forward` with its arguments and output; returning a value replaces the output. */
 export type ForwardHook<In extends unknown[] = unknown[], Out = unknown> = (
   module: Module,
   args: In,
   output: Out,
-) => Out | undefined | void;
+) => Out | undefined;
 
 /** A module with any signature, as held by containers. */
 export type AnyModule = Module<unknown[], unknown>;

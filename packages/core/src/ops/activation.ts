@@ -4,8 +4,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { compare, where } from './compare.js';
-import { add, erf, log1p, mul, neg, sub, unary, exp, abs, div } from './elementwise.js';
-import { maximum } from './elementwise.js';
+import { abs, add, div, erf, exp, log1p, maximum, mul, neg, sub, unary } from './elementwise.js';
 
 /** `max(x, 0)`; gradient 0 at 0 (like PyTorch). */
 export const relu = (x: Tensor): Tensor => unary('relu', x, (g, xx) => where(compare('gt', xx, 0), g, 0));
@@ -40,4 +39,3 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
   const y = beta === 1 ? smooth : div(smooth, beta);
   return where(compare('gt', z, threshold), x, y);
 }
-

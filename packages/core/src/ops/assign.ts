@@ -13,13 +13,17 @@ import { expand } from './movement.js';
 /** Copies `src` (broadcast to `target`'s shape, converted to its dtype and backend) into `target`'s storage. */
 export function copyInto(target: Tensor, src: Tensor): Tensor {
   if (target.requiresGrad && isGradEnabled()) {
-    throw new AutogradError('copy_: cannot write into a tensor that requires grad while gradients are recorded; wrap it in noGrad()');
+    throw new AutogradError(
+      'copy_: cannot write into a tensor that requires grad while gradients are recorded; wrap it in noGrad()',
+    );
   }
   if (src.size !== 1 && !sameShape(src.shape, target.shape)) {
     try {
       src = expand(src, target.shape);
     } catch {
-      throw new ShapeError(`copy_: source shape ${fmtShape(src.shape)} cannot be broadcast to ${fmtShape(target.shape)}`);
+      throw new ShapeError(
+        `copy_: source shape ${fmtShape(src.shape)} cannot be broadcast to ${fmtShape(target.shape)}`,
+      );
     }
   }
   const moved = cast(copyTo(src, target.backend), target.dtype);
@@ -46,7 +50,9 @@ export function copyInto(target: Tensor, src: Tensor): Tensor {
 /** Fills `target` with `value` in place. */
 export function fillInto(target: Tensor, value: number): Tensor {
   if (target.requiresGrad && isGradEnabled()) {
-    throw new AutogradError('fill_: cannot write into a tensor that requires grad while gradients are recorded; wrap it in noGrad()');
+    throw new AutogradError(
+      'fill_: cannot write into a tensor that requires grad while gradients are recorded; wrap it in noGrad()',
+    );
   }
   if (typeof value !== 'number') throw new ArgumentError('fill_: value must be a number');
   target.backend.kernels.fill({ dtype: target.dtype, out: target.storage.handle, offset: 0, n: target.size, value });

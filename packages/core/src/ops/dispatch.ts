@@ -2,15 +2,16 @@
  * What every op does around its kernel: pick the backend that holds the inputs, allocate the output, and
  * record the autograd node when an input needs a gradient. Ops stay a few lines each.
  */
-import { getBackend } from '../backend/registry.js';
-import type { Backend } from '../backend/backend.js';
-import type { DType } from '../backend/dtype.js';
+
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { GradRule } from '../autograd/node.js';
+import type { Backend } from '../backend/backend.js';
+import type { DType } from '../backend/dtype.js';
+import { getBackend } from '../backend/registry.js';
+import { track } from '../engine/scope.js';
 import { allocStorage } from '../engine/storage.js';
 import { BackendError } from '../errors.js';
-import { track } from '../engine/scope.js';
-import { sizeOf, type Shape } from '../tensor/shape.js';
+import { type Shape, sizeOf } from '../tensor/shape.js';
 import { fromStorage, type Tensor } from '../tensor/tensor.js';
 
 /** The backend holding `tensors` (all must agree), or the current backend when there are none. */

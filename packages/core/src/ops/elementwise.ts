@@ -6,7 +6,7 @@
 import type { DType } from '../backend/dtype.js';
 import type { BinaryOp, UnaryOp } from '../backend/kernels.js';
 import { DTypeError } from '../errors.js';
-import { broadcastShapes, broadcastStrides, collapseLayout, sameShape, type Shape } from '../tensor/shape.js';
+import { broadcastShapes, broadcastStrides, collapseLayout, type Shape, sameShape } from '../tensor/shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { cast } from './cast.js';
 import { compare, where } from './compare.js';
@@ -69,7 +69,15 @@ export function scalarRaw(op: BinaryOp, x: Tensor, s: number, reverse = false): 
   const cx = cast(x, dtype);
   const backend = backendOf(op, cx);
   const out = empty(backend, cx.shape, dtype, [x]);
-  backend.kernels.binaryScalar({ op, dtype, x: cx.storage.handle, scalar: s, reverse, out: out.storage.handle, n: cx.size });
+  backend.kernels.binaryScalar({
+    op,
+    dtype,
+    x: cx.storage.handle,
+    scalar: s,
+    reverse,
+    out: out.storage.handle,
+    n: cx.size,
+  });
   disposeTemps([cx], [x]);
   return out;
 }
@@ -118,7 +126,8 @@ const reverseScalarRules: Partial<Record<BinaryOp, RuleScalar>> = {
 
 /** Applies a binary op to tensors and/or numbers, recording its gradient. */
 export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
-  if (typeof a === 'number' && typeof b === 'number') throw new DTypeError(`${op}: at least one operand must be a tensor`);
+  if (typeof a === 'number' && typeof b === 'number')
+    throw new DTypeError(`${op}: at least one operand must be a tensor`);
   if (typeof b === 'number') {
     const x = a as Tensor;
     const out = scalarRaw(op, x, b);
@@ -136,7 +145,10 @@ export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
     [a, b],
     (g) => {
       const [ga, gb] = rules[op](g, a, b, out);
-      return [ga && a.requiresGrad ? unbroadcast(ga, a.shape) : null, gb && b.requiresGrad ? unbroadcast(gb, b.shape) : null];
+      return [
+        ga && a.requiresGrad ? unbroadcast(ga, a.shape) : null,
+        gb && b.requiresGrad ? unbroadcast(gb, b.shape) : null,
+      ];
     },
     [out],
   );
@@ -182,7 +194,8 @@ export const log1p = (x: Tensor): Tensor => unary('log1p', x, (g, xx) => div(g, 
 /** Square root. */
 export const sqrt = (x: Tensor): Tensor => unary('sqrt', x, (g, _x, out) => div(mul(g, 0.5), out));
 /** `1 / sqrt(x)`. */
-export const rsqrt = (x: Tensor): Tensor => unary('rsqrt', x, (g, _x, out) => mul(mul(g, -0.5), mul(out, mul(out, out))));
+export const rsqrt = (x: Tensor): Tensor =>
+  unary('rsqrt', x, (g, _x, out) => mul(mul(g, -0.5), mul(out, mul(out, out))));
 /** `1 / x`. */
 export const reciprocal = (x: Tensor): Tensor => unary('recip', x, (g, _x, out) => neg(mul(g, mul(out, out))));
 /** Sine. */

@@ -1,10 +1,61 @@
 /** The functional API: every op as a function (`add(a, b)`, `matmul(a, b)`, `cat([a, b], 0)`, ...). */
-export { add, sub, mul, div, pow, maximum, minimum, neg, abs, sign, exp, expm1, log, log1p, sqrt, rsqrt, reciprocal, sin, cos, erf, floor } from './elementwise.js';
-export { compare, where, clamp } from './compare.js';
-export { relu, sigmoid, tanh, leakyRelu, gelu, softplus } from './activation.js';
-export { sum, mean, prod, max, min, argmax, argmin, variance as var_, std, logsumexp, norm, type VarOptions } from './reduce.js';
-export { reshape, flatten, squeeze, unsqueeze, permute, transpose, expand, broadcastTo, slice, narrow, split, chunk, cat, stack } from './movement.js';
-export { indexSelect, gather } from './indexing.js';
-export { matmul } from './linalg.js';
-export { softmax, logSoftmax } from './softmax.js';
+
+export { gelu, leakyRelu, relu, sigmoid, softplus, tanh } from './activation.js';
 export { cast, clone } from './cast.js';
+export { clamp, compare, where } from './compare.js';
+export {
+  abs,
+  add,
+  cos,
+  div,
+  erf,
+  exp,
+  expm1,
+  floor,
+  log,
+  log1p,
+  maximum,
+  minimum,
+  mul,
+  neg,
+  pow,
+  reciprocal,
+  rsqrt,
+  sign,
+  sin,
+  sqrt,
+  sub,
+} from './elementwise.js';
+export { gather, indexSelect } from './indexing.js';
+export { matmul } from './linalg.js';
+export {
+  broadcastTo,
+  cat,
+  chunk,
+  expand,
+  flatten,
+  narrow,
+  permute,
+  reshape,
+  slice,
+  split,
+  squeeze,
+  stack,
+  transpose,
+  unsqueeze,
+} from './movement.js';
+export {
+  argmax,
+  argmin,
+  logsumexp,
+  max,
+  mean,
+  min,
+  norm,
+  prod,
+  std,
+  sum,
+  type VarOptions,
+  variance as var_,
+} from './reduce.js';
+export { logSoftmax, softmax } from './softmax.js';

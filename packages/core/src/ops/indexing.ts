@@ -4,7 +4,7 @@
  * op and the value instead of reading out of bounds.
  */
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
-import { normalizeDim, sizeOf, type Shape } from '../tensor/shape.js';
+import { normalizeDim, type Shape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { backendOf, empty, record } from './dispatch.js';
 
@@ -13,7 +13,8 @@ function checkIndex(op: string, index: Tensor, size: number): void {
   const data = index.dataSync();
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (v < 0 || v >= size) throw new ArgumentError(`${op}: index ${v} (at flat position ${i}) is out of range for size ${size}`);
+    if (v < 0 || v >= size)
+      throw new ArgumentError(`${op}: index ${v} (at flat position ${i}) is out of range for size ${size}`);
   }
 }
 
@@ -29,7 +30,13 @@ function runGather(op: string, x: Tensor, index: Tensor, plan: GatherPlan, outSh
   const backend = backendOf(op, x, index);
   const out = empty(backend, outShape, x.dtype, [x, index]);
   if (out.size > 0) {
-    backend.kernels.gather({ dtype: x.dtype, x: x.storage.handle, index: index.storage.handle, out: out.storage.handle, ...plan });
+    backend.kernels.gather({
+      dtype: x.dtype,
+      x: x.storage.handle,
+      index: index.storage.handle,
+      out: out.storage.handle,
+      ...plan,
+    });
   }
   return out;
 }
@@ -39,7 +46,13 @@ function runScatterAdd(op: string, g: Tensor, index: Tensor, plan: GatherPlan, s
   const out = empty(backend, shape, g.dtype, [g]);
   backend.kernels.fill({ dtype: g.dtype, out: out.storage.handle, offset: 0, n: out.size, value: 0 });
   if (g.size > 0) {
-    backend.kernels.scatterAdd({ dtype: g.dtype, src: g.storage.handle, index: index.storage.handle, out: out.storage.handle, ...plan });
+    backend.kernels.scatterAdd({
+      dtype: g.dtype,
+      src: g.storage.handle,
+      index: index.storage.handle,
+      out: out.storage.handle,
+      ...plan,
+    });
   }
   return out;
 }
@@ -68,7 +81,9 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim('gather', dim, x.ndim);
   if (index.ndim !== x.ndim || index.shape.some((v, i) => i !== d && v !== x.shape[i])) {
-    throw new ShapeError(`gather: index shape ${fmtShape(index.shape)} must match input shape ${fmtShape(x.shape)} except in dim ${d}`);
+    throw new ShapeError(
+      `gather: index shape ${fmtShape(index.shape)} must match input shape ${fmtShape(x.shape)} except in dim ${d}`,
+    );
   }
   checkIndex('gather', index, x.shape[d]);
   const inner = sizeOf(x.shape.slice(d + 1));

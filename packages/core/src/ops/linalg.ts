@@ -19,7 +19,9 @@ export function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Ten
   const kb = transB ? cb : rb;
   const n = transB ? rb : cb;
   if (k !== kb || (ba !== bb && ba !== 1 && bb !== 1)) {
-    throw new ShapeError(`matmul: cannot multiply ${fmtShape(a.shape)}${transA ? 'ᵀ' : ''} by ${fmtShape(b.shape)}${transB ? 'ᵀ' : ''}`);
+    throw new ShapeError(
+      `matmul: cannot multiply ${fmtShape(a.shape)}${transA ? 'ᵀ' : ''} by ${fmtShape(b.shape)}${transB ? 'ᵀ' : ''}`,
+    );
   }
   const batch = Math.max(ba, bb);
   const backend = backendOf('matmul', a, b);
@@ -46,15 +48,21 @@ export function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Ten
 
 /** Matrix product of `a` and `b` (float32) with PyTorch's `matmul` semantics. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new DTypeError(`matmul: expected float32 tensors, got ${a.dtype} and ${b.dtype}`);
-  if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`matmul: both arguments need at least 1 dim, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  if (a.dtype !== 'float32' || b.dtype !== 'float32')
+    throw new DTypeError(`matmul: expected float32 tensors, got ${a.dtype} and ${b.dtype}`);
+  if (a.ndim === 0 || b.ndim === 0)
+    throw new ShapeError(
+      `matmul: both arguments need at least 1 dim, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+    );
   const a2 = a.ndim === 1 ? reshape(a, [1, a.shape[0]]) : a;
   const b2 = b.ndim === 1 ? reshape(b, [b.shape[0], 1]) : b;
   const m = a2.shape[a2.ndim - 2];
   const k = a2.shape[a2.ndim - 1];
   const n = b2.shape[b2.ndim - 1];
   if (b2.shape[b2.ndim - 2] !== k) {
-    throw new ShapeError(`matmul: inner dims differ: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)} (${k} vs ${b2.shape[b2.ndim - 2]})`);
+    throw new ShapeError(
+      `matmul: inner dims differ: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)} (${k} vs ${b2.shape[b2.ndim - 2]})`,
+    );
   }
   const batchA = a2.shape.slice(0, -2);
   const batchB = b2.shape.slice(0, -2);
@@ -62,7 +70,10 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const flatBatch = (t: Tensor, own: readonly number[], rows: number, cols: number): Tensor => {
     // A batch that is broadcast in a pattern one stride cannot express (e.g. [3, 1] against [3, 4]) is expanded.
     const ownSize = sizeOf(own);
-    const full = ownSize === 1 || sameShape([...Array(batch.length - own.length).fill(1), ...own], batch) ? t : expand(t, [...batch, rows, cols]);
+    const full =
+      ownSize === 1 || sameShape([...Array(batch.length - own.length).fill(1), ...own], batch)
+        ? t
+        : expand(t, [...batch, rows, cols]);
     return reshape(full, [full === t ? ownSize : sizeOf(batch), rows, cols]);
   };
   const out = bmm(flatBatch(a2, batchA, m, k), flatBatch(b2, batchB, k, n), false, false);

@@ -5,7 +5,7 @@
  */
 import type { Backend } from '../backend/backend.js';
 import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
-import { contiguousStrides, normalizeDim, sameShape, sizeOf, type Shape } from '../tensor/shape.js';
+import { contiguousStrides, normalizeDim, type Shape, sameShape, sizeOf } from '../tensor/shape.js';
 import { fromStorage, type Tensor } from '../tensor/tensor.js';
 import { backendOf, empty, record } from './dispatch.js';
 import { sumTo } from './reduce.js';
@@ -52,10 +52,17 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 
 /** Removes size-1 dims: all of them, or only `dim` (a no-op when that dim is not 1, like PyTorch). */
 export function squeeze(x: Tensor, dim?: number): Tensor {
-  if (dim === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
+  if (dim === undefined)
+    return reshape(
+      x,
+      x.shape.filter((d) => d !== 1),
+    );
   const d = normalizeDim('squeeze', dim, x.ndim);
   if (x.ndim === 0 || x.shape[d] !== 1) return x;
-  return reshape(x, x.shape.filter((_, i) => i !== d));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => i !== d),
+  );
 }
 
 /** Inserts a size-1 dim at `dim` (in `-(ndim+1)..ndim`). */
@@ -84,7 +91,8 @@ function gatherView(backend: Backend, x: Tensor, shape: Shape, xStrides: number[
 
 /** Reorders dims. */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
-  if (dims.length !== x.ndim) throw new ArgumentError(`permute: got ${dims.length} dims for a tensor with ${x.ndim} dims`);
+  if (dims.length !== x.ndim)
+    throw new ArgumentError(`permute: got ${dims.length} dims for a tensor with ${x.ndim} dims`);
   const norm = dims.map((d) => normalizeDim('permute', d, x.ndim));
   if (new Set(norm).size !== norm.length) throw new ArgumentError(`permute: dims ${JSON.stringify(dims)} repeat a dim`);
   if (norm.every((d, i) => d === i)) return x;
@@ -158,7 +166,8 @@ function scatterRegion(g: Tensor, shape: Shape, offset: number, strides: number[
 /** Elements `start..end` (exclusive) with `step` along `dim`; negative indices count from the end, like Python. */
 export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1): Tensor {
   const d = normalizeDim('slice', dim, x.ndim);
-  if (!Number.isInteger(step) || step < 1) throw new ArgumentError(`slice: step must be a positive integer, got ${step}`);
+  if (!Number.isInteger(step) || step < 1)
+    throw new ArgumentError(`slice: step must be a positive integer, got ${step}`);
   const len = x.shape[d];
   const clampIndex = (i: number) => Math.min(len, Math.max(0, i < 0 ? i + len : i));
   const s = clampIndex(start);
@@ -189,13 +198,15 @@ export function split(x: Tensor, splitSize: number | readonly number[], dim = 0)
   const len = x.shape[d];
   let sizes: number[];
   if (typeof splitSize === 'number') {
-    if (!Number.isInteger(splitSize) || splitSize < 1) throw new ArgumentError(`split: splitSize must be a positive integer, got ${splitSize}`);
+    if (!Number.isInteger(splitSize) || splitSize < 1)
+      throw new ArgumentError(`split: splitSize must be a positive integer, got ${splitSize}`);
     sizes = [];
     for (let s = 0; s < len; s += splitSize) sizes.push(Math.min(splitSize, len - s));
   } else {
     sizes = [...splitSize];
     const total = sizes.reduce((a, b) => a + b, 0);
-    if (total !== len) throw new ArgumentError(`split: sizes ${JSON.stringify(splitSize)} sum to ${total}, dim ${dim} has ${len}`);
+    if (total !== len)
+      throw new ArgumentError(`split: sizes ${JSON.stringify(splitSize)} sum to ${total}, dim ${dim} has ${len}`);
   }
   const out: Tensor[] = [];
   let start = 0;
@@ -208,7 +219,8 @@ export function split(x: Tensor, splitSize: number | readonly number[], dim = 0)
 
 /** Splits into `chunks` pieces of size `ceil(len / chunks)` along `dim` (PyTorch's rule). */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
-  if (!Number.isInteger(chunks) || chunks < 1) throw new ArgumentError(`chunk: chunks must be a positive integer, got ${chunks}`);
+  if (!Number.isInteger(chunks) || chunks < 1)
+    throw new ArgumentError(`chunk: chunks must be a positive integer, got ${chunks}`);
   const d = normalizeDim('chunk', dim, x.ndim);
   return split(x, Math.max(1, Math.ceil(x.shape[d] / chunks)), d);
 }
@@ -245,7 +257,13 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     }
     offset += t.shape[d];
   }
-  return record(out, 'cat', [...tensors], (g) => split(g, tensors.map((t) => t.shape[d]), d));
+  return record(out, 'cat', [...tensors], (g) =>
+    split(
+      g,
+      tensors.map((t) => t.shape[d]),
+      d,
+    ),
+  );
 }
 
 /** Stacks equal-shaped tensors along a new dim. */
@@ -253,8 +271,14 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new ArgumentError('stack: expected a non-empty list of tensors');
   const shape = tensors[0].shape;
   for (const t of tensors) {
-    if (!sameShape(t.shape, shape)) throw new ShapeError(`stack: all tensors must have the same shape; got ${tensors.map((x) => fmtShape(x.shape)).join(', ')}`);
+    if (!sameShape(t.shape, shape))
+      throw new ShapeError(
+        `stack: all tensors must have the same shape; got ${tensors.map((x) => fmtShape(x.shape)).join(', ')}`,
+      );
   }
   const d = normalizeDim('stack', dim, shape.length + 1);
-  return cat(tensors.map((t) => unsqueeze(t, d)), d);
+  return cat(
+    tensors.map((t) => unsqueeze(t, d)),
+    d,
+  );
 }

@@ -3,14 +3,15 @@
  * an `[outer, size, inner]` view; a set of dims that is not one contiguous block is reduced one dim at a
  * time. Composite reductions (mean, var, std, logsumexp) get their gradients from their parts.
  */
+
+import { noGrad } from '../autograd/grad-mode.js';
 import type { ArgReduceOp, ReduceOp } from '../backend/kernels.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
-import { normalizeDim, normalizeDims, sizeOf, type Shape } from '../tensor/shape.js';
+import { normalizeDim, normalizeDims, type Shape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { cast } from './cast.js';
 import { compare, where } from './compare.js';
 import { backendOf, disposeTemps, empty, record } from './dispatch.js';
-import { noGrad } from '../autograd/grad-mode.js';
 import { abs, add, div, exp, log, mul, pow, sqrt, sub } from './elementwise.js';
 import { expand, reshape } from './movement.js';
 
@@ -45,7 +46,8 @@ function reduceRaw(op: ReduceOp, x: Tensor, dims: number[]): Tensor {
   let out: Tensor;
   // NOTE: no dims (a 0-dim tensor) still makes a new tensor: the result must never alias the input.
   if (dims.length === 0) out = reduceBlock(op, input, 0, -1);
-  else if (dims[dims.length - 1] - dims[0] === dims.length - 1) out = reduceBlock(op, input, dims[0], dims[dims.length - 1]);
+  else if (dims[dims.length - 1] - dims[0] === dims.length - 1)
+    out = reduceBlock(op, input, dims[0], dims[dims.length - 1]);
   else {
     out = input;
     for (let i = dims.length - 1; i >= 0; i--) {
@@ -80,7 +82,8 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
 
 /** Mean over `dim`. */
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
-  if (x.dtype !== 'float32') throw new DTypeError(`mean: expected a float32 tensor, got ${x.dtype}; convert with .float()`);
+  if (x.dtype !== 'float32')
+    throw new DTypeError(`mean: expected a float32 tensor, got ${x.dtype}; convert with .float()`);
   const dims = normalizeDims('mean', dim, x.ndim);
   const count = dims.reduce((n, d) => n * x.shape[d], 1);
   return div(sum(x, dims, keepdim), count);
@@ -127,7 +130,8 @@ function argReduce(op: ArgReduceOp, x: Tensor, dim: number | undefined, keepdim:
   if (dim === undefined) return argReduce(op, reshape(x, [x.size]), 0, false);
   const d = normalizeDim(op, dim, x.ndim);
   const input = x.ndim === 0 ? reshape(x, [1]) : x;
-  if (input.shape[d] === 0) throw new ShapeError(`${op}: cannot reduce over a dim of size 0 (shape ${fmtShape(x.shape)})`);
+  if (input.shape[d] === 0)
+    throw new ShapeError(`${op}: cannot reduce over a dim of size 0 (shape ${fmtShape(x.shape)})`);
   const src = input.dtype === 'bool' ? cast(input, 'int32') : input;
   const backend = backendOf(op, src);
   const outShape = reducedShape(input.shape, [d], keepdim && x.ndim > 0);
@@ -203,6 +207,8 @@ export function norm(x: Tensor, p = 2, dim?: number | readonly number[], keepdim
     const scaled = div(x, safe);
     return mul(sqrt(reduceRaw('sum', mul(scaled, scaled), dims)), safe);
   });
-  const res = record(kept, 'norm', [x], (g) => [mul(expand(g, x.shape), div(x, where(compare('eq', kept, 0), 1, kept)))]);
+  const res = record(kept, 'norm', [x], (g) => [
+    mul(expand(g, x.shape), div(x, where(compare('eq', kept, 0), 1, kept))),
+  ]);
   return finishShape(res, x, dims, keepdim);
 }

@@ -3,8 +3,9 @@
  * on other dims) the max-shifted composite. Either way the graph records one node with the analytic
  * gradient, so both paths differentiate identically.
  */
-import type { FusedKernelName } from '../backend/fused-kernels.js';
+
 import { noGrad } from '../autograd/grad-mode.js';
+import type { FusedKernelName } from '../backend/fused-kernels.js';
 import { normalizeDim } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { requireFloat } from './cast.js';

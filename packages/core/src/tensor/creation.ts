@@ -3,12 +3,12 @@
  * unless `backend` is given.
  */
 import type { Backend } from '../backend/backend.js';
-import { dtypeOfArray, type DType, type TypedArray } from '../backend/dtype.js';
+import { type DType, dtypeOfArray, type TypedArray } from '../backend/dtype.js';
 import { getBackend } from '../backend/registry.js';
 import { ArgumentError, DTypeError } from '../errors.js';
 import { empty } from '../ops/dispatch.js';
-import { flattenNested, shapeOfNested, type NestedArray } from './nested.js';
-import { sizeOf, type Shape } from './shape.js';
+import { flattenNested, type NestedArray, shapeOfNested } from './nested.js';
+import { type Shape, sizeOf } from './shape.js';
 import type { Tensor } from './tensor.js';
 
 /** Options of the creation functions. */
@@ -28,7 +28,8 @@ function finish(t: Tensor, options: CreationOptions | undefined): Tensor {
 
 function checkShape(op: string, shape: Shape): void {
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new ArgumentError(`${op}: invalid shape [${shape.join(', ')}]: sizes must be integers >= 0`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new ArgumentError(`${op}: invalid shape [${shape.join(', ')}]: sizes must be integers >= 0`);
   }
 }
 
@@ -45,7 +46,9 @@ export function tensor(data: NestedArray | TypedArray, options?: CreationOptions
     shape = options?.shape ?? [data.length];
     checkShape('tensor', shape);
     if (sizeOf(shape) !== data.length) {
-      throw new ArgumentError(`tensor: shape [${shape.join(', ')}] needs ${sizeOf(shape)} elements, the typed array has ${data.length}`);
+      throw new ArgumentError(
+        `tensor: shape [${shape.join(', ')}] needs ${sizeOf(shape)} elements, the typed array has ${data.length}`,
+      );
     }
     dtype = options?.dtype ?? dtypeOfArray(data);
     flat = dtypeOfArray(data) === dtype ? data : convertArray(data, dtype);
@@ -123,7 +126,8 @@ export function fullLike(t: Tensor, value: number, options?: CreationOptions): T
 /** `start, start + step, ...` below `end` (`arange(n)` is `0..n-1`). */
 export function arange(start: number, end?: number, step = 1, options?: CreationOptions): Tensor {
   if (end === undefined) [start, end] = [0, start];
-  if (step === 0 || !Number.isFinite(step)) throw new ArgumentError(`arange: step must be a non-zero finite number, got ${step}`);
+  if (step === 0 || !Number.isFinite(step))
+    throw new ArgumentError(`arange: step must be a non-zero finite number, got ${step}`);
   const n = Math.max(0, Math.ceil((end - start) / step));
   const dtype = options?.dtype ?? 'float32';
   const values = dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
@@ -133,7 +137,8 @@ export function arange(start: number, end?: number, step = 1, options?: Creation
 
 /** `steps` evenly spaced values from `start` to `end` inclusive. */
 export function linspace(start: number, end: number, steps: number, options?: CreationOptions): Tensor {
-  if (!Number.isInteger(steps) || steps < 0) throw new ArgumentError(`linspace: steps must be an integer >= 0, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new ArgumentError(`linspace: steps must be an integer >= 0, got ${steps}`);
   const values = new Float32Array(steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // NOTE: fill from both ends like PyTorch so the last value is exactly `end`.
@@ -145,7 +150,8 @@ export function linspace(start: number, end: number, steps: number, options?: Cr
 /** An `n x m` identity matrix (`m = n` by default). */
 export function eye(n: number, m = n, options?: CreationOptions): Tensor {
   const dtype = options?.dtype ?? 'float32';
-  const values = dtype === 'float32' ? new Float32Array(n * m) : dtype === 'int32' ? new Int32Array(n * m) : new Uint8Array(n * m);
+  const values =
+    dtype === 'float32' ? new Float32Array(n * m) : dtype === 'int32' ? new Int32Array(n * m) : new Uint8Array(n * m);
   for (let i = 0; i < Math.min(n, m); i++) values[i * m + i] = 1;
   return tensor(values, { ...options, dtype, shape: [n, m] });
 }

@@ -1,5 +1,5 @@
 /** Converting between nested JS arrays and flat typed arrays, with a clear error for ragged input. */
-import { typedArrayFor, type DType, type TypedArray } from '../backend/dtype.js';
+import { type DType, type TypedArray, typedArrayFor } from '../backend/dtype.js';
 import { ArgumentError } from '../errors.js';
 import type { Shape } from './shape.js';
 
@@ -23,7 +23,9 @@ function checkNested(data: NestedArray, shape: number[], depth: number, path: nu
   const where = path.length ? ` at [${path.join('][')}]` : '';
   if (depth === shape.length) {
     if (typeof data !== 'number' && typeof data !== 'boolean') {
-      throw new ArgumentError(`tensor: expected a number or boolean${where}, got ${Array.isArray(data) ? 'an array' : typeof data}`);
+      throw new ArgumentError(
+        `tensor: expected a number or boolean${where}, got ${Array.isArray(data) ? 'an array' : typeof data}`,
+      );
     }
     return;
   }

@@ -4,7 +4,7 @@
  */
 import { ArgumentError } from '../errors.js';
 import { type CreationOptions, tensor } from './creation.js';
-import { sizeOf, type Shape } from './shape.js';
+import { type Shape, sizeOf } from './shape.js';
 import type { Tensor } from './tensor.js';
 
 /** A seedable 32-bit generator (xoshiro128**). */

@@ -42,7 +42,9 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
       const d = s[i];
       if (out[j] === 1) out[j] = d;
       else if (d !== 1 && d !== out[j]) {
-        throw new ShapeError(`${op}: shapes ${shapes.map(fmtShape).join(' and ')} cannot be broadcast together (dim ${j})`);
+        throw new ShapeError(
+          `${op}: shapes ${shapes.map(fmtShape).join(' and ')} cannot be broadcast together (dim ${j})`,
+        );
       }
     }
   }
@@ -64,7 +66,9 @@ export function broadcastStrides(from: Shape, to: Shape): number[] {
 export function normalizeDim(op: string, dim: number, ndim: number): number {
   const r = Math.max(ndim, 1);
   if (!Number.isInteger(dim) || dim < -r || dim >= r) {
-    throw new ArgumentError(`${op}: dim ${dim} is out of range for a tensor with ${ndim} dims (expected -${r} to ${r - 1})`);
+    throw new ArgumentError(
+      `${op}: dim ${dim} is out of range for a tensor with ${ndim} dims (expected -${r} to ${r - 1})`,
+    );
   }
   return dim < 0 ? dim + r : dim;
 }
@@ -89,8 +93,7 @@ export function collapseLayout(shape: Shape, stridesList: number[][]): { shape: 
   for (let d = 0; d < shape.length; d++) {
     if (shape[d] === 1) continue;
     const last = outShape.length - 1;
-    const mergeable =
-      last >= 0 && stridesList.every((s, k) => outStrides[k][last] === s[d] * shape[d]);
+    const mergeable = last >= 0 && stridesList.every((s, k) => outStrides[k][last] === s[d] * shape[d]);
     if (mergeable) {
       outShape[last] *= shape[d];
       stridesList.forEach((s, k) => {
@@ -98,7 +101,9 @@ export function collapseLayout(shape: Shape, stridesList: number[][]): { shape: 
       });
     } else {
       outShape.push(shape[d]);
-      stridesList.forEach((s, k) => outStrides[k].push(s[d]));
+      stridesList.forEach((s, k) => {
+        outStrides[k].push(s[d]);
+      });
     }
   }
   if (outShape.length === 0) return { shape: [1], strides: stridesList.map(() => [1]) };

@@ -3,31 +3,32 @@
  * PyTorch-named wrappers over the functions in ops/*; data moves out of the backend only when a read
  * method (`toArray`, `dataSync`, `data`, `item`) is called.
  */
+
+import { type BackwardOptions, backward } from '../autograd/backward.js';
+import type { GradNode } from '../autograd/node.js';
 import type { Backend } from '../backend/backend.js';
 import type { DType, TypedArray } from '../backend/dtype.js';
-import { backward, type BackwardOptions } from '../autograd/backward.js';
-import type { GradNode } from '../autograd/node.js';
 import { setTensorCheck, track } from '../engine/scope.js';
 import { collector, type Storage } from '../engine/storage.js';
 import { ArgumentError, AutogradError, DisposedError, DTypeError, fmtShape } from '../errors.js';
-import * as E from '../ops/elementwise.js';
-import * as C from '../ops/compare.js';
 import * as A from '../ops/activation.js';
-import * as R from '../ops/reduce.js';
-import * as M from '../ops/movement.js';
+import { copyInto, fillInto } from '../ops/assign.js';
+import { cast, clone, copyTo } from '../ops/cast.js';
+import * as C from '../ops/compare.js';
+import * as E from '../ops/elementwise.js';
 import * as I from '../ops/indexing.js';
 import { matmul } from '../ops/linalg.js';
+import * as M from '../ops/movement.js';
+import * as R from '../ops/reduce.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
-import { cast, clone, copyTo } from '../ops/cast.js';
-import { copyInto, fillInto } from '../ops/assign.js';
-import { toNested, type NestedArray } from './nested.js';
+import { type NestedArray, toNested } from './nested.js';
 import type { Shape } from './shape.js';
 
 /** A tensor operand: a tensor or a plain number (broadcast as a scalar). */
 export type TensorLike = Tensor | number;
 
 /** A gradient hook: sees the gradient flowing into a tensor, may return a replacement. */
-export type GradHook = (grad: Tensor) => Tensor | undefined | void;
+export type GradHook = (grad: Tensor) => Tensor | undefined;
 
 /** Options of reductions over dims. */
 export interface ReduceOptions {
@@ -96,7 +97,7 @@ export class Tensor {
       const why =
         this._releasedBy === 'auto'
           ? 'was released automatically by the backward() of a later training step (it was computed from an ' +
-            'earlier step\'s graph); read it with .item()/.toArray() before then, or call keep(t) to hold it longer'
+            "earlier step's graph); read it with .item()/.toArray() before then, or call keep(t) to hold it longer"
           : 'was disposed and can no longer be used';
       throw new DisposedError(`tensor ${this.id} (shape ${fmtShape(this.shape)}) ${why}`);
     }
@@ -142,7 +143,10 @@ export class Tensor {
 
   /** The value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) throw new ArgumentError(`item: only one-element tensors can be read as a number; shape is ${fmtShape(this.shape)}`);
+    if (this.size !== 1)
+      throw new ArgumentError(
+        `item: only one-element tensors can be read as a number; shape is ${fmtShape(this.shape)}`,
+      );
     return this.dataSync()[0];
   }
 
@@ -163,17 +167,25 @@ export class Tensor {
     if (value && this.dtype !== 'float32') {
       throw new DTypeError(`requiresGrad_: only float32 tensors can require gradients; this tensor is ${this.dtype}`);
     }
-    if (!this.isLeaf && !value) throw new ArgumentError('requiresGrad_: cannot turn off gradients of a non-leaf; use detach()');
+    if (!this.isLeaf && !value)
+      throw new ArgumentError('requiresGrad_: cannot turn off gradients of a non-leaf; use detach()');
     this.requiresGrad = value;
     return this;
   }
 
   /** Registers a hook called with this tensor's gradient during backward. Returns a handle with `remove()`. */
   registerHook(hook: GradHook): { remove(): void } {
-    if (!this.requiresGrad) throw new AutogradError('registerHook: cannot register a hook on a tensor that does not require grad');
-    const hooks = (this._hooks ??= []);
+    if (!this.requiresGrad)
+      throw new AutogradError('registerHook: cannot register a hook on a tensor that does not require grad');
+    this._hooks ??= [];
+    const hooks = this._hooks;
     hooks.push(hook);
-    return { remove: () => void hooks.splice(hooks.indexOf(hook) >>> 0, 1) };
+    return {
+      remove: () => {
+        const i = hooks.indexOf(hook);
+        if (i >= 0) hooks.splice(i, 1);
+      },
+    };
   }
 
   /** Keeps `.grad` on this non-leaf tensor during backward. */

@@ -8,7 +8,9 @@ const model = {} as never;
 
 describe('loadCheckpoint metadata', () => {
   test('a plain safetensors file is refused as not a cp checkpoint', () => {
-    expect(() => loadCheckpoint(encodeSafetensors([]), { model })).toThrow(/not a cp checkpoint: __metadata__ has no cp.format entry/);
+    expect(() => loadCheckpoint(encodeSafetensors([]), { model })).toThrow(
+      /not a cp checkpoint: __metadata__ has no cp.format entry/,
+    );
     expect(() => loadCheckpoint(encodeSafetensors([], { 'cp.format': 'x' }), { model })).toThrow(CheckpointError);
   });
 
@@ -20,7 +22,13 @@ describe('loadCheckpoint metadata', () => {
   });
 
   test('asking for optimizer state that the file lacks is an error', () => {
-    const bytes = encodeSafetensors([], { 'cp.format': CHECKPOINT_FORMAT, 'cp.rng': '[1,2,3,4]', 'cp.constraints': '{}' });
-    expect(() => loadCheckpoint(bytes, { model, optimizer: {} as never })).toThrow(/the checkpoint has no optimizer state/);
+    const bytes = encodeSafetensors([], {
+      'cp.format': CHECKPOINT_FORMAT,
+      'cp.rng': '[1,2,3,4]',
+      'cp.constraints': '{}',
+    });
+    expect(() => loadCheckpoint(bytes, { model, optimizer: {} as never })).toThrow(
+      /the checkpoint has no optimizer state/,
+    );
   });
 });

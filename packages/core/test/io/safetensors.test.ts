@@ -3,7 +3,11 @@
 import { describe, expect, test } from 'vitest';
 import { decodeSafetensors, encodeSafetensors, type RawTensor, SafetensorsError } from '../../src/io/safetensors.js';
 
-const f32 = (values: number[], shape = [values.length]): RawTensor => ({ dtype: 'float32', shape, data: Float32Array.from(values) });
+const f32 = (values: number[], shape = [values.length]): RawTensor => ({
+  dtype: 'float32',
+  shape,
+  data: Float32Array.from(values),
+});
 
 /** A file from a header object and data bytes, built by hand as the format describes it. */
 function file(header: unknown, data: Uint8Array = new Uint8Array(0), headerText = JSON.stringify(header)): Uint8Array {
@@ -50,25 +54,37 @@ describe('encodeSafetensors', () => {
 
   test('omits __metadata__ when there is none, and rejects duplicate names and wrong sizes', () => {
     expect(ascii(encodeSafetensors([['x', f32([1])]]))).not.toContain('__metadata__');
-    expect(() => encodeSafetensors([['x', f32([1])], ['x', f32([2])]])).toThrow(/duplicate tensor name 'x'/);
+    expect(() =>
+      encodeSafetensors([
+        ['x', f32([1])],
+        ['x', f32([2])],
+      ]),
+    ).toThrow(/duplicate tensor name 'x'/);
     expect(() => encodeSafetensors([['x', f32([1, 2], [3])]])).toThrow(/shape \[3\] \(3 elements\) but 2 values/);
   });
 });
 
 describe('decodeSafetensors errors', () => {
-  const good = encodeSafetensors([['w', f32([1, 2, 3, 4], [2, 2])], ['b', f32([5, 6])]]);
+  const good = encodeSafetensors([
+    ['w', f32([1, 2, 3, 4], [2, 2])],
+    ['b', f32([5, 6])],
+  ]);
 
   test('a file shorter than the 8-byte length says so', () => {
     expect(() => decodeSafetensors(good.subarray(0, 5))).toThrow(/truncated file: 5 bytes.*offset 0/);
   });
 
   test('a header cut short gives the declared length and where the file ends', () => {
-    expect(() => decodeSafetensors(good.subarray(0, 40))).toThrow(/truncated header: .* says \d+ bytes from offset 8, but the file ends at offset 40/);
+    expect(() => decodeSafetensors(good.subarray(0, 40))).toThrow(
+      /truncated header: .* says \d+ bytes from offset 8, but the file ends at offset 40/,
+    );
   });
 
   test('truncated data names the tensor, its end offset and the bytes missing', () => {
     expect(() => decodeSafetensors(good.subarray(0, good.length - 3))).toThrow(
-      new RegExp(`truncated data: tensor 'b' ends at file offset ${good.length}, but the file is ${good.length - 3} bytes \\(the data section is 3 bytes short\\)`),
+      new RegExp(
+        `truncated data: tensor 'b' ends at file offset ${good.length}, but the file is ${good.length - 3} bytes \\(the data section is 3 bytes short\\)`,
+      ),
     );
   });
 
@@ -79,7 +95,9 @@ describe('decodeSafetensors errors', () => {
   });
 
   test('a header that is not JSON, or not an object, is named with its byte range', () => {
-    expect(() => decodeSafetensors(file(null, undefined, '{"w": '))).toThrow(/header \(offsets 8 to 14\) is not valid JSON/);
+    expect(() => decodeSafetensors(file(null, undefined, '{"w": '))).toThrow(
+      /header \(offsets 8 to 14\) is not valid JSON/,
+    );
     expect(() => decodeSafetensors(file([1, 2]))).toThrow(/must start with '\{'/);
     const bad = file({});
     bad[8] = 0xff;
@@ -89,21 +107,31 @@ describe('decodeSafetensors errors', () => {
   test('a tensor entry with a bad dtype, shape or data_offsets names the tensor', () => {
     const entry = (e: unknown) => () => decodeSafetensors(file({ t: e }));
     expect(entry({ shape: [1], data_offsets: [0, 4] })).toThrow(/tensor 't': missing or non-string 'dtype'/);
-    expect(entry({ dtype: 'F64', shape: [1], data_offsets: [0, 8] })).toThrow(/tensor 't': dtype 'F64' is not supported \(cp reads F32, I32, BOOL\)/);
-    expect(entry({ dtype: 'F32', shape: [-1], data_offsets: [0, 4] })).toThrow(/tensor 't': 'shape' must be an array of non-negative integers/);
-    expect(entry({ dtype: 'F32', shape: [1], data_offsets: [4, 0] })).toThrow(/tensor 't': 'data_offsets' must be \[begin, end\]/);
+    expect(entry({ dtype: 'F64', shape: [1], data_offsets: [0, 8] })).toThrow(
+      /tensor 't': dtype 'F64' is not supported \(cp reads F32, I32, BOOL\)/,
+    );
+    expect(entry({ dtype: 'F32', shape: [-1], data_offsets: [0, 4] })).toThrow(
+      /tensor 't': 'shape' must be an array of non-negative integers/,
+    );
+    expect(entry({ dtype: 'F32', shape: [1], data_offsets: [4, 0] })).toThrow(
+      /tensor 't': 'data_offsets' must be \[begin, end\]/,
+    );
   });
 
   test('a byte length that does not match dtype and shape gives expected and actual lengths', () => {
     const bytes = file({ t: { dtype: 'F32', shape: [2, 3], data_offsets: [0, 20] } }, new Uint8Array(20));
-    expect(() => decodeSafetensors(bytes)).toThrow(/tensor 't': dtype F32 and shape \[2, 3\] need 24 bytes, but data_offsets \[0, 20\] hold 20/);
+    expect(() => decodeSafetensors(bytes)).toThrow(
+      /tensor 't': dtype F32 and shape \[2, 3\] need 24 bytes, but data_offsets \[0, 20\] hold 20/,
+    );
   });
 
   test('overlapping tensors, holes and trailing bytes are errors, as in the reference implementation', () => {
     const a = { dtype: 'F32', shape: [1] };
-    expect(() => decodeSafetensors(file({ x: { ...a, data_offsets: [0, 4] }, y: { ...a, data_offsets: [2, 6] } }, new Uint8Array(6)))).toThrow(
-      /tensor 'y' \(data_offsets \[2, 6\]\) overlaps the tensor before it, which ends at 4/,
-    );
+    expect(() =>
+      decodeSafetensors(
+        file({ x: { ...a, data_offsets: [0, 4] }, y: { ...a, data_offsets: [2, 6] } }, new Uint8Array(6)),
+      ),
+    ).toThrow(/tensor 'y' \(data_offsets \[2, 6\]\) overlaps the tensor before it, which ends at 4/);
     expect(() => decodeSafetensors(file({ y: { ...a, data_offsets: [4, 8] } }, new Uint8Array(8)))).toThrow(
       /the data have a hole: bytes 0 to 4 of the data section .* before 'y'/,
     );
@@ -113,7 +141,9 @@ describe('decodeSafetensors errors', () => {
   });
 
   test('metadata values must be strings', () => {
-    expect(() => decodeSafetensors(file({ __metadata__: { epoch: 3 } }))).toThrow(/'__metadata__' entry 'epoch' must be a string, got 3/);
+    expect(() => decodeSafetensors(file({ __metadata__: { epoch: 3 } }))).toThrow(
+      /'__metadata__' entry 'epoch' must be a string, got 3/,
+    );
   });
 
   test('every failure is a SafetensorsError', () => {

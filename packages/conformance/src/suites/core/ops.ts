@@ -11,7 +11,9 @@ const close = (got: cp.Tensor, want: number[] | number, digits = 5) => {
   const g = got.dataSync();
   const w = typeof want === 'number' ? [want] : want;
   expect(g.length).toBe(w.length);
-  w.forEach((v, i) => expect(g[i]).toBeCloseTo(v, digits));
+  w.forEach((v, i) => {
+    expect(g[i]).toBeCloseTo(v, digits);
+  });
 };
 
 /** Tensor op semantics. */
@@ -198,7 +200,12 @@ export function opsSuite(_ctx: SuiteContext): void {
       ]);
       expect(x.t().shape).toEqual([3, 2]);
       expect(cp.arange(24).reshape(2, 3, 4).permute(2, 0, 1).shape).toEqual([4, 2, 3]);
-      expect(cp.tensor([[1], [2]]).expand(2, 3).toArray()).toEqual([
+      expect(
+        cp
+          .tensor([[1], [2]])
+          .expand(2, 3)
+          .toArray(),
+      ).toEqual([
         [1, 1, 1],
         [2, 2, 2],
       ]);
