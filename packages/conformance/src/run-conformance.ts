@@ -16,7 +16,9 @@ export interface ConformanceOptions {
   seed?: number;
 }
 
-const env = (typeof process !== 'undefined' ? process.env : {}) as Record<string, string | undefined>;
+// NOTE: no Node types here: the suite also runs in browsers, where there is no `process`.
+const env: Record<string, string | undefined> =
+  (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
 
 /** Runs the whole conformance and behaviour suite against the backend `createBackend` makes. */
 export function runConformance(name: string, createBackend: BackendFactory, options?: ConformanceOptions): void {
