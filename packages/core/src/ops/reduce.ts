@@ -6,6 +6,7 @@
 
 import { noGrad } from '../autograd/grad-mode.js';
 import type { ArgReduceOp, ReduceOp } from '../backend/kernels.js';
+import { tidy } from '../engine/scope.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { normalizeDim, normalizeDims, type Shape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -201,12 +202,14 @@ export function norm(x: Tensor, p = 2, dim?: number | readonly number[], keepdim
   if (p === 1) return sum(abs(x), dims, keepdim);
   if (p === Infinity) return max(abs(x), dims, keepdim);
   if (p !== 2) return pow(sum(pow(abs(x), p), dims, keepdim), 1 / p);
-  const kept = noGrad(() => {
-    const scale = reduceRaw('max', abs(x), dims);
-    const safe = where(compare('eq', scale, 0), 1, scale);
-    const scaled = div(x, safe);
-    return mul(sqrt(reduceRaw('sum', mul(scaled, scaled), dims)), safe);
-  });
+  const kept = tidy(() =>
+    noGrad(() => {
+      const scale = reduceRaw('max', abs(x), dims);
+      const safe = where(compare('eq', scale, 0), 1, scale);
+      const scaled = div(x, safe);
+      return mul(sqrt(reduceRaw('sum', mul(scaled, scaled), dims)), safe);
+    }),
+  );
   const res = record(kept, 'norm', [x], (g) => [
     mul(expand(g, x.shape), div(x, where(compare('eq', kept, 0), 1, kept))),
   ]);

@@ -6,6 +6,7 @@
 
 import { noGrad } from '../autograd/grad-mode.js';
 import type { FusedKernelName } from '../backend/fused-kernels.js';
+import { tidy } from '../engine/scope.js';
 import { normalizeDim } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { requireFloat } from './cast.js';
@@ -27,13 +28,15 @@ function fusedLastDim(name: FusedKernelName & ('softmax' | 'logSoftmax'), x: Ten
 export function softmax(x: Tensor, dim = -1): Tensor {
   requireFloat('softmax', x);
   const d = normalizeDim('softmax', dim, x.ndim);
-  const out = noGrad(
-    () =>
-      fusedLastDim('softmax', x, d) ??
-      (() => {
-        const e = exp(sub(x, max(x, d, true)));
-        return div(e, sum(e, d, true));
-      })(),
+  const out = tidy(() =>
+    noGrad(
+      () =>
+        fusedLastDim('softmax', x, d) ??
+        (() => {
+          const e = exp(sub(x, max(x, d, true)));
+          return div(e, sum(e, d, true));
+        })(),
+    ),
   );
   // d softmax: out * (g - sum(g * out))
   return record(out, 'softmax', [x], (g) => [mul(out, sub(g, sum(mul(g, out), d, true)))], [out]);
@@ -43,7 +46,7 @@ export function softmax(x: Tensor, dim = -1): Tensor {
 export function logSoftmax(x: Tensor, dim = -1): Tensor {
   requireFloat('logSoftmax', x);
   const d = normalizeDim('logSoftmax', dim, x.ndim);
-  const out = noGrad(() => fusedLastDim('logSoftmax', x, d) ?? sub(x, logsumexp(x, d, true)));
+  const out = tidy(() => noGrad(() => fusedLastDim('logSoftmax', x, d) ?? sub(x, logsumexp(x, d, true))));
   // d logSoftmax: g - softmax * sum(g)
   return record(out, 'logSoftmax', [x], (g) => [sub(g, mul(exp(out), sum(g, d, true)))], [out]);
 }

@@ -100,6 +100,24 @@ export function memorySuite(ctx: SuiteContext): void {
       expect(w.grad!.toArray()).toEqual([6, 6, 6]);
     });
 
+    test('the obvious training loop (no tidy, no dispose, never yielding) keeps memory flat', () => {
+      const model = new cp.nn.Sequential(new cp.nn.Linear(8, 16), new cp.nn.ReLU(), new cp.nn.Linear(16, 3));
+      const opt = new cp.optim.Adam(model.parameters(), { lr: 1e-2 });
+      const x = cp.randn([12, 8]);
+      const y = cp.randint(0, 3, [12]);
+      let handlesAtStep50 = 0;
+      for (let step = 0; step < 300; step++) {
+        const logits = model.call(x);
+        const loss = cp.nn.functional.crossEntropy(logits, y);
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
+        expect(Number.isFinite(loss.item() + logits.argmax(1).eq(y).float().mean().item())).toBe(true);
+        if (step === 50) handlesAtStep50 = live();
+      }
+      expect(live()).toBe(handlesAtStep50);
+    });
+
     test('a training loop in tidy keeps memory flat over many steps', () => {
       const w = cp.randn([16, 4], { requiresGrad: true });
       const x = cp.randn([32, 16]);

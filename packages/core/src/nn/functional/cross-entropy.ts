@@ -4,6 +4,7 @@
  * `[rows, C]` first. Plain cross entropy uses the backend's fused `softmaxCrossEntropy` kernel when it has one.
  */
 import { noGrad } from '../../autograd/grad-mode.js';
+import { tidy } from '../../engine/scope.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../../errors.js';
 import { cast } from '../../ops/cast.js';
 import { compare } from '../../ops/compare.js';
@@ -142,7 +143,8 @@ function fusedCrossEntropy(r: Rows, reduction: LossOptions['reduction']): Tensor
       rows,
       cols: r.classes,
     });
-  const out = noGrad(() => reduceRows('crossEntropy', perRow, null, r, { reduction }));
+  const out = tidy(() => noGrad(() => reduceRows('crossEntropy', perRow, null, r, { reduction })));
+  if (out !== perRow) perRow.dispose();
   const x = r.x;
   const labels = r.safe;
   return record(

@@ -4,6 +4,7 @@
  * the composite (log of a saturated sigmoid, |x| at 0) would not.
  */
 import { noGrad } from '../../autograd/grad-mode.js';
+import { tidy } from '../../engine/scope.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../../errors.js';
 import { sigmoid } from '../../ops/activation.js';
 import { clamp, compare, where } from '../../ops/compare.js';
@@ -111,12 +112,14 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
     );
   }
   const inputs = pw ? [input, target, pw] : [input, target];
-  const { loss, softplusNeg, scale } = noGrad(() => {
-    // NOTE: softplus(-x) = log(1 + e^-x) = max(-x, 0) + log1p(e^-|x|): no overflow, no cancellation.
-    const sp = add(maximum(neg(input), 0), log1p(exp(neg(abs(input)))));
-    const l = pw ? add(mul(target, sub(pw, 1)), 1) : null;
-    return { loss: add(mul(sub(1, target), input), l ? mul(l, sp) : sp), softplusNeg: sp, scale: l };
-  });
+  const { loss, softplusNeg, scale } = tidy(() =>
+    noGrad(() => {
+      // NOTE: softplus(-x) = log(1 + e^-x) = max(-x, 0) + log1p(e^-|x|): no overflow, no cancellation.
+      const sp = add(maximum(neg(input), 0), log1p(exp(neg(abs(input)))));
+      const l = pw ? add(mul(target, sub(pw, 1)), 1) : null;
+      return { loss: add(mul(sub(1, target), input), l ? mul(l, sp) : sp), softplusNeg: sp, scale: l };
+    }),
+  );
   const out = record(
     loss,
     'binaryCrossEntropyWithLogits',
@@ -148,11 +151,13 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: BceO
       );
     }
   }
-  const { loss, logP, log1mP } = noGrad(() => {
-    const lp = clamp(log(input), -100);
-    const l1p = clamp(log1p(neg(input)), -100);
-    return { loss: neg(add(mul(target, lp), mul(sub(1, target), l1p))), logP: lp, log1mP: l1p };
-  });
+  const { loss, logP, log1mP } = tidy(() =>
+    noGrad(() => {
+      const lp = clamp(log(input), -100);
+      const l1p = clamp(log1p(neg(input)), -100);
+      return { loss: neg(add(mul(target, lp), mul(sub(1, target), l1p))), logP: lp, log1mP: l1p };
+    }),
+  );
   const out = record(
     loss,
     'binaryCrossEntropy',
