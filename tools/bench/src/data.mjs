@@ -1,0 +1,133 @@
+/**
+ * Inputs every engine gets (the same seeded numbers, as Float32Array/Int32Array) and the float64 checks
+ * that run before timing, so a broken kernel cannot look fast.
+ */
+
+/** A small seeded PRNG (mulberry32): uniform floats in [0, 1). */
+export function rng(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `n` standard normal float32 values (Box–Muller). */
+export function randnF32(n, seed) {
+  const u = rng(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(1 - u()));
+    const th = 2 * Math.PI * u();
+    out[i] = r * Math.cos(th);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(th);
+  }
+  return out;
+}
+
+/** `n` uniform float32 values in [0, 1). */
+export function randF32(n, seed) {
+  const u = rng(seed);
+  return Float32Array.from({ length: n }, () => u());
+}
+
+/** Matmul inputs: A and B, both N×N row-major, standard normal. */
+export function matmulInputs(n) {
+  return { a: randnF32(n * n, 11 + n), b: randnF32(n * n, 23 + n) };
+}
+
+/** Elementwise inputs: a, b, c of 2^20 standard normal values (random signs, so relu branches). */
+export const ELEMENTWISE_SIZE = 1 << 20;
+export function elementwiseInputs() {
+  const n = ELEMENTWISE_SIZE;
+  return { a: randnF32(n, 1), b: randnF32(n, 2), c: randnF32(n, 3) };
+}
+
+/** The MLP of the issue: 784-256-128-10, batch 128. */
+export const MLP = { sizes: [784, 256, 128, 10], batch: 128, lr: 1e-3 };
+
+/** One batch: pixels in [0, 1) (MNIST-like) and int32 labels in [0, 10). */
+export function mlpInputs() {
+  const { sizes, batch } = MLP;
+  const x = randF32(batch * sizes[0], 5);
+  const u = rng(7);
+  const labels = Int32Array.from({ length: batch }, () => Math.floor(u() * sizes[sizes.length - 1]));
+  return { x, labels };
+}
+
+/** One-hot float32 [batch, classes] of int labels. */
+export function oneHot(labels, classes) {
+  const out = new Float32Array(labels.length * classes);
+  labels.forEach((l, i) => {
+    out[i * classes + l] = 1;
+  });
+  return out;
+}
+
+/** `count` distinct-ish sample indices in [0, n), seeded. */
+function sampleIndices(n, count, seed) {
+  const u = rng(seed);
+  const idx = [0, n - 1];
+  while (idx.length < count) idx.push(Math.floor(u() * n));
+  return idx;
+}
+
+/**
+ * Checks `got` (C = A·B, N×N) against float64 on 16 entries. The tolerance scales with Σ|a_ik·b_kj|, the
+ * float32 accumulation error bound, so a right kernel passes and a wrong one (errors of order |C|) fails.
+ * @returns {{ ok: boolean, maxErr: number, detail?: string }}
+ */
+export function checkMatmul(a, b, n, got) {
+  if (!got || got.length !== n * n)
+    return { ok: false, maxErr: Number.NaN, detail: `result has ${got?.length} elements, expected ${n * n}` };
+  let maxErr = 0;
+  for (const flat of sampleIndices(n * n, 16, 99)) {
+    const i = Math.floor(flat / n);
+    const j = flat % n;
+    let ref = 0;
+    let abs = 0;
+    for (let k = 0; k < n; k++) {
+      const p = a[i * n + k] * b[k * n + j];
+      ref += p;
+      abs += Math.abs(p);
+    }
+    const err = Math.abs(got[flat] - ref) / abs;
+    if (!(err <= 1e-4)) return { ok: false, maxErr: err, detail: `C[${i},${j}] = ${got[flat]}, float64 gives ${ref}` };
+    maxErr = Math.max(maxErr, err);
+  }
+  return { ok: true, maxErr };
+}
+
+/** Checks `got` = relu(a*b + c) against float64 on 16 entries (bound: a few float32 roundings). */
+export function checkElementwise(a, b, c, got) {
+  const n = a.length;
+  if (!got || got.length !== n)
+    return { ok: false, maxErr: Number.NaN, detail: `result has ${got?.length} elements, expected ${n}` };
+  let maxErr = 0;
+  for (const i of sampleIndices(n, 16, 98)) {
+    const ref = Math.max(a[i] * b[i] + c[i], 0);
+    const scale = Math.abs(a[i] * b[i]) + Math.abs(c[i]) + 1e-30;
+    const err = Math.abs(got[i] - ref) / scale;
+    if (!(err <= 4 * 2 ** -24))
+      return { ok: false, maxErr: err, detail: `out[${i}] = ${got[i]}, float64 gives ${ref}` };
+    maxErr = Math.max(maxErr, err);
+  }
+  return { ok: true, maxErr };
+}
+
+/**
+ * Checks an MLP run: the first loss of random weights on 10 classes is near ln 10, every loss is finite,
+ * and training on one fixed batch lowers it.
+ */
+export function checkMlp(losses) {
+  const first = losses[0];
+  const last = losses[losses.length - 1];
+  if (!losses.every(Number.isFinite))
+    return { ok: false, detail: `non-finite loss: ${losses.find((l) => !Number.isFinite(l))}` };
+  if (!(first > 1.5 && first < 4)) return { ok: false, detail: `first loss ${first}, expected near ln 10 = 2.30` };
+  if (losses.length > 5 && !(last < first)) return { ok: false, detail: `loss did not decrease: ${first} -> ${last}` };
+  return { ok: true, first, last };
+}

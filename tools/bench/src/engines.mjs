@@ -1,0 +1,20 @@
+/** The engines the bench knows: name → adapter module and variant, and which cp engine each peer is compared with. */
+
+/** @type {Record<string, { module: string, variant: string, label: string }>} */
+export const ENGINES = {
+  'cp-js': { module: './engines/cp.mjs', variant: 'js', label: 'cp js' },
+  'cp-wasm': { module: './engines/cp.mjs', variant: 'wasm', label: 'cp wasm' },
+  'tfjs-cpu': { module: './engines/tfjs.mjs', variant: 'cpu', label: 'TF.js cpu' },
+  'tfjs-wasm': { module: './engines/tfjs.mjs', variant: 'wasm', label: 'TF.js wasm' },
+  'jax-wasm': { module: './engines/jax.mjs', variant: 'wasm', label: 'jax-js wasm' },
+};
+
+/** The ratios reported: [cp engine, peer]; a value > 1 means cp is faster. */
+export const RATIOS = [
+  ['cp-wasm', 'tfjs-wasm'],
+  ['cp-wasm', 'jax-wasm'],
+  ['cp-js', 'tfjs-cpu'],
+];
+
+/** cp engines (the constraints table runs only these). */
+export const CP_ENGINES = ['cp-js', 'cp-wasm'];

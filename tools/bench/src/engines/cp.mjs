@@ -1,0 +1,124 @@
+/**
+ * cp on its JS or wasm backend, written as a cp user would: Tensor methods, `tidy`, nn.Sequential,
+ * nn.functional.crossEntropy, optim.Adam, constraints.registerConstraint.
+ */
+
+import { MLP } from '../data.mjs';
+import { importBuilt, NotAvailable } from './common.mjs';
+
+/** Built-in constraints of the constraints table, as factories over the `constraints` namespace. */
+export const CONSTRAINTS = {
+  maxNorm: (c) => c.maxNorm(2, { dim: 1 }),
+  nonNeg: (c) => c.nonNeg(),
+  clamp: (c) => c.clamp(-0.1, 0.1),
+  unitNorm: (c) => c.unitNorm({ dim: 1 }),
+  l2Ball: (c) => c.l2Ball(1),
+  linfBall: (c) => c.linfBall(0.1),
+  l1Ball: (c) => c.l1Ball(1, { dim: 1 }),
+  simplex: (c) => c.simplex({ dim: 1 }),
+  minMaxNorm: (c) => c.minMaxNorm(0.5, 2, { dim: 1 }),
+  'positive (reparametrize)': (c) => c.positive(),
+  orthogonal: (c) => c.orthogonal(),
+};
+
+/** @param {'js' | 'wasm'} variant */
+export async function load(variant) {
+  const cp = await importBuilt('@cp/core');
+  let backend;
+  if (variant === 'js') {
+    const { createJsBackend } = await importBuilt('@cp/backend-js');
+    backend = createJsBackend();
+  } else if (variant === 'wasm') {
+    const mod = await importBuilt('@cp/backend-wasm');
+    backend = await mod.createWasmBackend();
+  } else {
+    throw new Error(`cp: unknown backend variant '${variant}'`);
+  }
+  await cp.setBackend(backend);
+  const f32 = (data, shape) => cp.tensor(data, { dtype: 'float32', shape });
+
+  return {
+    info: `@cp/core on ${variant} backend`,
+    timed: {
+      matmul: 'A.matmul(B), then dataSync() of the whole result, then dispose()',
+      elementwise:
+        'tidy(() => a.mul(b).add(c).relu()) (cp kernels are eager and synchronous, so the result is computed when the call returns)',
+      mlp: 'model.call(x); F.crossEntropy; opt.zeroGrad(); loss.backward(); opt.step(); loss.item()',
+    },
+
+    matmul(a, b, n) {
+      const A = f32(a, [n, n]);
+      const B = f32(b, [n, n]);
+      const once = () => {
+        const C = A.matmul(B);
+        const out = C.dataSync();
+        C.dispose();
+        return out;
+      };
+      return {
+        run: once,
+        read: once,
+        dispose: () => {
+          A.dispose();
+          B.dispose();
+        },
+      };
+    },
+
+    elementwise(a, b, c) {
+      const A = f32(a, [a.length]);
+      const B = f32(b, [b.length]);
+      const C = f32(c, [c.length]);
+      return {
+        run: () =>
+          cp.tidy(() => {
+            A.mul(B).add(C).relu();
+          }),
+        read: () => cp.tidy(() => A.mul(B).add(C).relu().dataSync()),
+        dispose: () => {
+          A.dispose();
+          B.dispose();
+          C.dispose();
+        },
+      };
+    },
+
+    mlp(x, labels, constraint) {
+      const { nn, optim } = cp;
+      if (!optim?.Adam) throw new NotAvailable('@cp/core exports no optim.Adam yet');
+      const [d0, d1, d2, d3] = MLP.sizes;
+      const model = new nn.Sequential(
+        new nn.Linear(d0, d1),
+        new nn.ReLU(),
+        new nn.Linear(d1, d2),
+        new nn.ReLU(),
+        new nn.Linear(d2, d3),
+      );
+      if (constraint) {
+        const make = CONSTRAINTS[constraint];
+        if (!make) throw new Error(`cp: unknown constraint '${constraint}'`);
+        if (!cp.constraints?.registerConstraint) throw new NotAvailable('@cp/core exports no constraints yet');
+        for (const [name, p] of model.namedParameters()) {
+          if (name.endsWith('weight')) cp.constraints.registerConstraint(p, make(cp.constraints));
+        }
+      }
+      const opt = new optim.Adam(model.parameters(), { lr: MLP.lr });
+      const X = f32(x, [MLP.batch, d0]);
+      const Y = cp.tensor(labels, { dtype: 'int32', shape: [MLP.batch] });
+      return {
+        step() {
+          const logits = model.call(X);
+          const loss = nn.functional.crossEntropy(logits, Y);
+          opt.zeroGrad();
+          loss.backward();
+          opt.step();
+          return loss.item();
+        },
+        dispose: () => {
+          X.dispose();
+          Y.dispose();
+        },
+      };
+    },
+  };
+}
