@@ -1,7 +1,7 @@
 /** Comparisons (bool results), `where`, and `clamp`. Comparisons have no gradient; `where` routes it. */
 import type { CompareOp } from '../backend/kernels.js';
 import { DTypeError } from '../errors.js';
-import { broadcastShapes, broadcastStrides, collapseLayout } from '../tensor/shape.js';
+import { broadcastLayout } from '../tensor/shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { cast } from './cast.js';
 import { backendOf, disposeTemps, empty, record } from './dispatch.js';
@@ -25,18 +25,18 @@ export function compare(op: CompareOp, a: TensorLike, b: TensorLike): Tensor {
   const ca = cast(a, dtype);
   const cb = cast(tb, dtype);
   const backend = backendOf(op, ca, cb);
-  const shape = broadcastShapes(op, ca.shape, cb.shape);
+  const { shape, kernelShape, strides } = broadcastLayout(op, ca.shape, cb.shape);
   const out = empty(backend, shape, 'bool', [ca, cb]);
-  const layout = collapseLayout(shape, [broadcastStrides(ca.shape, shape), broadcastStrides(cb.shape, shape)]);
+  const [aStrides, bStrides] = strides;
   backend.kernels.compare({
     op,
     dtype,
     a: ca.storage.handle,
     b: cb.storage.handle,
     out: out.storage.handle,
-    shape: layout.shape,
-    aStrides: layout.strides[0],
-    bStrides: layout.strides[1],
+    shape: kernelShape,
+    aStrides,
+    bStrides,
   });
   disposeTemps([a, tb, ca, cb], args);
   return out;
@@ -51,23 +51,18 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const ca = cast(ta, dtype);
   const cb = cast(tb, dtype);
   const backend = backendOf('where', condition, ca, cb);
-  const shape = broadcastShapes('where', condition.shape, ca.shape, cb.shape);
+  const { shape, kernelShape, strides } = broadcastLayout('where', condition.shape, ca.shape, cb.shape);
   const out = empty(backend, shape, dtype, [condition, ca, cb]);
-  const layout = collapseLayout(shape, [
-    broadcastStrides(condition.shape, shape),
-    broadcastStrides(ca.shape, shape),
-    broadcastStrides(cb.shape, shape),
-  ]);
   backend.kernels.where({
     dtype,
     cond: condition.storage.handle,
     a: ca.storage.handle,
     b: cb.storage.handle,
     out: out.storage.handle,
-    shape: layout.shape,
-    condStrides: layout.strides[0],
-    aStrides: layout.strides[1],
-    bStrides: layout.strides[2],
+    shape: kernelShape,
+    condStrides: strides[0],
+    aStrides: strides[1],
+    bStrides: strides[2],
   });
   // NOTE: converted or scalar operands never need a gradient, so only the caller's tensors are kept.
   disposeTemps([ta, tb, ca, cb], [a, b]);

@@ -6,7 +6,7 @@
 import type { DType } from '../backend/dtype.js';
 import type { BinaryOp, UnaryOp } from '../backend/kernels.js';
 import { DTypeError } from '../errors.js';
-import { broadcastShapes, broadcastStrides, collapseLayout, type Shape, sameShape } from '../tensor/shape.js';
+import { broadcastLayout, type Shape, sameShape } from '../tensor/shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { cast } from './cast.js';
 import { compare, where } from './compare.js';
@@ -45,18 +45,18 @@ export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const ca = cast(a, dtype);
   const cb = cast(b, dtype);
   const backend = backendOf(op, ca, cb);
-  const shape = broadcastShapes(op, ca.shape, cb.shape);
+  const { shape, kernelShape, strides } = broadcastLayout(op, ca.shape, cb.shape);
   const out = empty(backend, shape, dtype, [a, b]);
-  const layout = collapseLayout(shape, [broadcastStrides(ca.shape, shape), broadcastStrides(cb.shape, shape)]);
+  const [aStrides, bStrides] = strides;
   backend.kernels.binary({
     op,
     dtype,
     a: ca.storage.handle,
     b: cb.storage.handle,
     out: out.storage.handle,
-    shape: layout.shape,
-    aStrides: layout.strides[0],
-    bStrides: layout.strides[1],
+    shape: kernelShape,
+    aStrides,
+    bStrides,
   });
   disposeTemps([ca, cb], [a, b]);
   return out;

@@ -62,6 +62,19 @@ export function broadcastStrides(from: Shape, to: Shape): number[] {
   return out;
 }
 
+/** The broadcast output `shape` of `shapes` and the collapsed layout a broadcast kernel reads them with. */
+export function broadcastLayout(
+  op: string,
+  ...shapes: Shape[]
+): { shape: number[]; kernelShape: number[]; strides: number[][] } {
+  const shape = broadcastShapes(op, ...shapes);
+  const collapsed = collapseLayout(
+    shape,
+    shapes.map((s) => broadcastStrides(s, shape)),
+  );
+  return { shape, kernelShape: collapsed.shape, strides: collapsed.strides };
+}
+
 /** Normalizes a possibly negative dim for a tensor of rank `ndim`. */
 export function normalizeDim(op: string, dim: number, ndim: number): number {
   const r = Math.max(ndim, 1);
