@@ -94,7 +94,7 @@ if (command === 'test') {
   const pnpm = setUp(RUST_WASM);
   log('building the packages the demo uses');
   mustRun(pnpm[0], [...pnpm.slice(1), 'exec', 'nx', 'run-many', '-t', 'build', '--outputStyle=stream']);
-  mustRun(process.execPath, [join(root, 'examples/train-mlp.mjs'), ...extra]);
+  mustRun(process.execPath, [join(root, 'packages/mnist-demo/dist/cli.js'), ...extra]);
 } else {
   console.error('usage: node tools/run.mjs test | demo [-- options]');
   process.exit(2);

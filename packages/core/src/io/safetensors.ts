@@ -181,7 +181,8 @@ function readEntry(name: string, value: unknown): Entry {
 /** The tensor's values, copied out of `bytes` (so they are aligned), in the host's byte order. */
 function copyOut(bytes: Uint8Array, at: number, e: Entry): TypedArray {
   const count = elements(e.shape);
-  const raw = bytes.slice(at, at + count * WIDTH[e.dtype]);
+  // NOTE: copy through the constructor: a Node Buffer's slice() is a view into its (pooled) ArrayBuffer.
+  const raw = new Uint8Array(bytes.subarray(at, at + count * WIDTH[e.dtype]));
   if (!LITTLE_ENDIAN && WIDTH[e.dtype] === 4) for (let i = 0; i < raw.length; i += 4) raw.subarray(i, i + 4).reverse();
   if (e.dtype === 'float32') return new Float32Array(raw.buffer, 0, count);
   if (e.dtype === 'int32') return new Int32Array(raw.buffer, 0, count);

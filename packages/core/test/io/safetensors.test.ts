@@ -52,6 +52,14 @@ describe('encodeSafetensors', () => {
     }
   });
 
+  test('decodes bytes that are a view into a larger buffer (like a Node Buffer from the pool)', () => {
+    const bytes = encodeSafetensors([['w', f32([1.5, -2.5])]]);
+    const pool = new Uint8Array(bytes.length + 13);
+    pool.set(bytes, 13);
+    const view = Object.assign(pool.subarray(13), { slice: pool.subarray.bind(pool.subarray(13)) });
+    expect(decodeSafetensors(view).tensors.get('w')?.data).toEqual(Float32Array.from([1.5, -2.5]));
+  });
+
   test('omits __metadata__ when there is none, and rejects duplicate names and wrong sizes', () => {
     expect(ascii(encodeSafetensors([['x', f32([1])]]))).not.toContain('__metadata__');
     expect(() =>

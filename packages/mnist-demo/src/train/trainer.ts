@@ -1,0 +1,149 @@
+/**
+ * One training run's state and its step: a shuffled pass over the training digits in mini-batches, the
+ * cross-entropy loss, backward, the global-norm gradient clip, the Adam update (which enforces the
+ * parameter constraints), and a check of every constraint. Browser-safe.
+ */
+import { F, Generator, nn, noGrad, optim, tensor, tidy } from '@cp/core';
+import { type Digits, PIXELS, permutation } from '../data/digits.js';
+import { ConstraintMonitor } from './monitor.js';
+
+/** Options of a `Trainer`. */
+export interface TrainerOptions {
+  /** Mini-batch size. */
+  batch: number;
+  /** Adam's learning rate. */
+  lr: number;
+  /** Seeds the per-epoch shuffles. */
+  seed: number;
+  /** Clip the global gradient norm to this before each update (null: no clip). */
+  clipNorm: number | null;
+  /** Check every constraint after every step (default true; the overhead benchmark turns it off). */
+  check?: boolean;
+}
+
+/** What one step measured. */
+export interface StepStats {
+  loss: number;
+  /** Correctly classified samples of the batch. */
+  correct: number;
+  size: number;
+  /** Wall time of the step, including reading the loss and the constraint check. */
+  ms: number;
+  /** Of which the constraint check took this long. */
+  checkMs: number;
+}
+
+/** Accuracy and mean loss on a set of digits. */
+export interface Evaluation {
+  accuracy: number;
+  loss: number;
+}
+
+/** Trains `model` on `train`, one step at a time (so callers can draw progress or yield between steps). */
+export class Trainer {
+  readonly optimizer: optim.Adam;
+  readonly monitor = new ConstraintMonitor();
+  /** Completed epochs. */
+  epoch = 0;
+  /** Completed steps. */
+  steps = 0;
+  readonly #shuffle: Generator;
+  #order: Int32Array;
+  #pos = 0;
+  readonly #x: Float32Array;
+  readonly #y: Int32Array;
+
+  constructor(
+    readonly model: nn.Module,
+    readonly train: Digits,
+    readonly options: TrainerOptions,
+  ) {
+    if (!(Number.isInteger(options.batch) && options.batch > 0))
+      throw new Error(`batch must be a positive integer, got ${options.batch}`);
+    this.optimizer = new optim.Adam(model.parameters(), { lr: options.lr });
+    this.#shuffle = new Generator(options.seed);
+    this.#order = permutation(train.count, this.#shuffle);
+    this.#x = new Float32Array(options.batch * PIXELS);
+    this.#y = new Int32Array(options.batch);
+  }
+
+  /** Steps in one epoch (the last batch may be smaller). */
+  get stepsPerEpoch(): number {
+    return Math.ceil(this.train.count / this.options.batch);
+  }
+
+  /** Step index within the current epoch. */
+  get stepInEpoch(): number {
+    return Math.ceil(this.#pos / this.options.batch);
+  }
+
+  /** Trains on the next mini-batch; after the last one of an epoch, reshuffles and counts the epoch. */
+  step(): StepStats {
+    const start = performance.now();
+    const n = Math.min(this.options.batch, this.train.count - this.#pos);
+    for (let i = 0; i < n; i++) {
+      const r = this.#order[this.#pos + i];
+      this.#x.set(this.train.images.subarray(r * PIXELS, (r + 1) * PIXELS), i * PIXELS);
+      this.#y[i] = this.train.labels[r];
+    }
+    const x = tensor(this.#x.subarray(0, n * PIXELS), { shape: [n, PIXELS] });
+    const y = tensor(this.#y.subarray(0, n), { shape: [n] });
+    const logits = this.model.call(x);
+    const loss = F.crossEntropy(logits, y);
+    this.optimizer.zeroGrad();
+    loss.backward();
+    const { clipNorm } = this.options;
+    if (clipNorm !== null) this.monitor.observeClip(nn.utils.clipGradNorm(this.model.parameters(), clipNorm), clipNorm);
+    this.optimizer.step();
+    const stats = {
+      loss: loss.item(),
+      correct: logits.argmax(1).eq(y).float().sum().item(),
+      size: n,
+      ms: 0,
+      checkMs: 0,
+    };
+    x.dispose();
+    y.dispose();
+    if (this.options.check ?? true) {
+      const checkStart = performance.now();
+      this.monitor.observe(this.model);
+      stats.checkMs = performance.now() - checkStart;
+    }
+    this.steps++;
+    this.#pos += n;
+    if (this.#pos >= this.train.count) {
+      this.#pos = 0;
+      this.#order = permutation(this.train.count, this.#shuffle);
+      this.epoch++;
+    }
+    stats.ms = performance.now() - start;
+    return stats;
+  }
+
+  /** Frees the model's parameters and the optimizer's state now. */
+  dispose(): void {
+    for (const state of this.optimizer.state.values()) {
+      for (const v of Object.values(state)) if (typeof v !== 'number') v.dispose();
+    }
+    this.model.dispose();
+  }
+
+  /** Accuracy and mean loss of the model on `data` (no gradients, in chunks). */
+  evaluate(data: Digits, chunk = 1000): Evaluation {
+    let correct = 0;
+    let lossSum = 0;
+    for (let start = 0; start < data.count; start += chunk) {
+      const n = Math.min(chunk, data.count - start);
+      noGrad(() =>
+        tidy(() => {
+          const x = tensor(data.images.subarray(start * PIXELS, (start + n) * PIXELS), { shape: [n, PIXELS] });
+          const y = tensor(data.labels.subarray(start, start + n), { shape: [n] });
+          const logits = this.model.call(x);
+          lossSum += F.crossEntropy(logits, y).item() * n;
+          correct += logits.argmax(1).eq(y).float().sum().item();
+        }),
+      );
+    }
+    return { accuracy: correct / data.count, loss: lossSum / data.count };
+  }
+}

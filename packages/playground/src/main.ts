@@ -1,0 +1,128 @@
+/**
+ * The playground page: starts and stops the training worker, and redraws the live charts (loss,
+ * accuracy, constraint violation) and figures from its progress messages, once per animation frame.
+ */
+import { type BackendName, lineChart } from '@cp/mnist-demo';
+import type { FromWorker, ToWorker } from './protocol.js';
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+
+/** Everything drawn, reset on every start. */
+interface Curves {
+  loss: [number, number][];
+  trainAccuracy: [number, number][];
+  heldOut: [number, number][];
+  excess: [number, number][];
+}
+
+const empty = (): Curves => ({ loss: [], trainAccuracy: [], heldOut: [], excess: [] });
+let curves = empty();
+let constrained = true;
+let pending = false;
+const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+
+function draw(): void {
+  pending = false;
+  if (curves.loss.length < 2) return;
+  const color = constrained ? '#1f77b4' : '#ff7f0e';
+  $('chart-loss').innerHTML = lineChart({
+    title: 'Training loss',
+    xLabel: 'step',
+    yLabel: 'cross-entropy',
+    series: [{ name: constrained ? 'constraints on' : 'constraints off', color, points: curves.loss }],
+  });
+  $('chart-accuracy').innerHTML = lineChart({
+    title: 'Accuracy',
+    xLabel: 'step',
+    yLabel: 'accuracy',
+    yDomain: [0, 1],
+    yFormat: (y) => `${Math.round(y * 100)}%`,
+    series: [
+      { name: 'held-out', color, points: curves.heldOut.length > 1 ? curves.heldOut : curves.trainAccuracy },
+      { name: 'train (recent steps)', color: '#888', dashed: true, points: curves.trainAccuracy },
+    ],
+  });
+  $('chart-violation').innerHTML = lineChart({
+    title: 'Largest unit norm above the maxNorm bound',
+    xLabel: 'step',
+    yLabel: 'norm − bound (0 = inside)',
+    yDomain: [0, Math.max(0.25, ...curves.excess.map((p) => p[1]))],
+    series: [{ name: constrained ? 'constraints on' : 'constraints off', color, points: curves.excess }],
+  });
+}
+
+function schedule(): void {
+  if (!pending) {
+    pending = true;
+    requestAnimationFrame(draw);
+  }
+}
+
+function setRunning(running: boolean): void {
+  $<HTMLButtonElement>('start').disabled = running;
+  $<HTMLButtonElement>('stop').disabled = !running;
+  for (const id of ['backend', 'constraints', 'epochs']) $<HTMLInputElement>(id).disabled = running;
+}
+
+worker.onmessage = (e: MessageEvent<FromWorker>) => {
+  const m = e.data;
+  switch (m.type) {
+    case 'backend':
+      $('status').textContent = `Training on the ${m.name} backend${m.fallback ? ` (${m.fallback})` : ''}…`;
+      document.body.dataset.backend = m.name;
+      break;
+    case 'registered':
+      $('registered').textContent = m.registrations.length
+        ? `Registered: ${m.registrations.map((r) => `${r.target}: ${r.constraint} (${r.mode})`).join('; ')}. ${m.train} training and ${m.heldOut} held-out digits.`
+        : `No constraints registered. ${m.train} training and ${m.heldOut} held-out digits.`;
+      break;
+    case 'progress':
+      curves.loss.push([m.step, m.loss]);
+      curves.trainAccuracy.push([m.step, m.accuracy]);
+      curves.excess.push([m.step, m.excess]);
+      $('loss').textContent = m.loss.toFixed(4);
+      $('violation').textContent = constrained
+        ? m.maxViolation.toExponential(1)
+        : `off (norm ${m.excess > 0 ? `+${m.excess.toFixed(3)} over` : 'inside'})`;
+      $('speed').textContent = `${m.stepsPerSecond.toFixed(0)} steps/s`;
+      $('status').textContent = `Epoch ${m.epoch + 1}, step ${m.step} on the ${document.body.dataset.backend} backend…`;
+      schedule();
+      break;
+    case 'heldOut':
+      curves.heldOut.push([m.step, m.accuracy]);
+      $('held-out').textContent = `${(m.accuracy * 100).toFixed(1)}%`;
+      $('held-out').dataset.value = String(m.accuracy);
+      schedule();
+      break;
+    case 'done':
+      $('status').textContent =
+        `${m.stopped ? 'Stopped' : 'Finished'} after ${m.seconds.toFixed(1)} s on the ${document.body.dataset.backend} backend.`;
+      setRunning(false);
+      break;
+    case 'error':
+      $('status').textContent = `Error: ${m.message}`;
+      setRunning(false);
+      break;
+  }
+};
+
+$('controls').addEventListener('submit', (e) => {
+  e.preventDefault();
+  curves = empty();
+  constrained = $<HTMLInputElement>('constraints').checked;
+  $('held-out').textContent = '–';
+  $('held-out').dataset.value = '0';
+  setRunning(true);
+  const msg: ToWorker = {
+    type: 'start',
+    backend: $<HTMLSelectElement>('backend').value as BackendName,
+    constraints: constrained,
+    epochs: Number($<HTMLInputElement>('epochs').value) || 3,
+    batch: 64,
+    lr: 1e-3,
+    seed: 0,
+  };
+  worker.postMessage(msg);
+});
+
+$('stop').addEventListener('click', () => worker.postMessage({ type: 'stop' } satisfies ToWorker));

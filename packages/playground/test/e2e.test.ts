@@ -1,0 +1,91 @@
+// End to end in headless Chromium (Debian's /usr/bin/chromium driven by playwright-core): build the app,
+// serve it with `vite preview` on a free localhost port, train on the wasm backend until the held-out
+// accuracy passes 80%, check the page stays responsive, and save a screenshot to test-results/.
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { build, type PreviewServer, preview } from 'vite';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CHROMIUM = '/usr/bin/chromium';
+const TARGET = 0.8;
+
+let server: PreviewServer | undefined;
+let browser: Browser | undefined;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  await build({ root, logLevel: 'warn' });
+  const port = await freePort();
+  server = await preview({
+    root,
+    logLevel: 'warn',
+    preview: { host: '127.0.0.1', port, strictPort: true, open: false },
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    timeout: 30_000,
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function responsiveMs(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      new Promise<number>((r) => {
+        const t = performance.now();
+        setTimeout(() => r(performance.now() - t), 0);
+      }),
+  );
+}
+
+test('the playground trains on wasm in Chromium past 80% held-out accuracy and stays responsive', async () => {
+  const page = await browser!.newPage({ viewport: { width: 1180, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(server!.resolvedUrls!.local[0], { timeout: 30_000 });
+  await page.selectOption('#backend', 'wasm');
+  await page.click('#start');
+  await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#held-out')?.dataset.value) > 0, null, {
+    timeout: 60_000,
+  });
+  expect(await page.evaluate(() => document.body.dataset.backend)).toBe('wasm');
+  expect(await responsiveMs(page)).toBeLessThan(500);
+  await page.waitForFunction(
+    (t) => Number(document.querySelector<HTMLElement>('#held-out')?.dataset.value) > t,
+    TARGET,
+    { timeout: 90_000 },
+  );
+  await page.waitForTimeout(300);
+  await mkdir(join(root, 'test-results'), { recursive: true });
+  await page.screenshot({ path: join(root, 'test-results', 'playground.png'), fullPage: true });
+  const accuracy = Number(await page.evaluate(() => document.querySelector<HTMLElement>('#held-out')?.dataset.value));
+  expect(accuracy).toBeGreaterThan(TARGET);
+  expect(await page.textContent('#violation')).toMatch(/^0\.0e\+0$|e-[5-9]$/);
+  await page.click('#stop');
+  await page.waitForFunction(() => !(document.querySelector('#start') as HTMLButtonElement).disabled, null, {
+    timeout: 30_000,
+  });
+  expect(errors).toEqual([]);
+});
