@@ -39,8 +39,6 @@ function samples(file: string): Sample[] {
  * program or be fenced as ```ts fragment by its doc's owner, and then leave this list.
  */
 const UNMARKED_FRAGMENTS: [string, string][] = [
-  ['docs/backends.md', "import { registerBackend, setBackend, setBackendSync } from '@cp/core';"],
-  ['docs/backends.md', '// packages/backend-mine/test/conformance.test.ts'],
   ['docs/constraints.md', 'const clipConstraint = (p: Tensor) => p.clamp(-1, 1);'],
   ['docs/constraints.md', 'class CustomNet extends nn.Module {'],
   ['docs/constraints.md', 'loss.backward();'],
@@ -48,7 +46,6 @@ const UNMARKED_FRAGMENTS: [string, string][] = [
     'docs/constraints.md',
     "p.registerConstraint(C.maxNorm(1));                                  // 'project' (the default for most built-ins)",
   ],
-  ['docs/memory.md', 'for (const [x, y] of batches) {'],
 ];
 
 const isFragment = (s: Sample): boolean =>
