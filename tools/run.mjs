@@ -88,8 +88,8 @@ const extra = rest[0] === '--' ? rest.slice(1) : rest;
 
 if (command === 'test') {
   const pnpm = setUp([...RUST_WASM, ...CHROMIUM]);
-  log('building, type-checking, linting and testing every package (nx run-many)');
-  mustRun(pnpm[0], [...pnpm.slice(1), 'exec', 'nx', 'run-many', '-t', 'build', 'typecheck', 'lint', 'test', '--outputStyle=stream']);
+  log('building, type-checking, linting, testing every package and generating the API reference (nx run-many)');
+  mustRun(pnpm[0], [...pnpm.slice(1), 'exec', 'nx', 'run-many', '-t', 'build', 'typecheck', 'lint', 'test', 'docs', '--outputStyle=stream']);
 } else if (command === 'demo') {
   const pnpm = setUp(RUST_WASM);
   log('building the packages the demo uses');
