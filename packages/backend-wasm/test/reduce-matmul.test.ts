@@ -40,6 +40,32 @@ describe('reduce', () => {
       });
     }
   }
+  it('float32 vertical sum/prod (inner > 1, double SIMD columns) and size 1 are bit-identical to the reference', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          outer: fc.integer({ min: 1, max: 3 }),
+          size: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 130 })),
+          inner: fc.oneof(fc.integer({ min: 2, max: 40 }), fc.constantFrom(256, 257)),
+          seed: fc.nat(),
+          op: fc.constantFrom('sum' as const, 'prod' as const),
+        }),
+        ({ outer, size, inner, seed, op }) => {
+          const special = op === 'sum' && size === 1;
+          const x = data('float32', outer * size * inner, seed, {
+            specials: special,
+            lo: op === 'prod' ? 0.9 : -10,
+            hi: op === 'prod' ? 1.1 : 10,
+          });
+          const { got, want } = runBoth(
+            { x: { dtype: 'float32', init: x }, out: { dtype: 'float32', size: outer * inner } },
+            (be, h) => be.kernels.reduce({ op, dtype: 'float32', x: h.x, out: h.out, outer, size, inner }),
+          );
+          expectExact(got.out, want.out, op);
+        },
+      ),
+    );
+  });
   it('size 0 gives the identity for sum and prod', () => {
     for (const op of ['sum', 'prod'] as const) {
       const { got, want } = runBoth({ x: { dtype: 'float32', size: 0 }, out: { dtype: 'float32', size: 6 } }, (be, h) =>

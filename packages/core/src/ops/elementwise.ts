@@ -87,17 +87,18 @@ export function unbroadcast(g: Tensor, shape: Shape): Tensor {
   return sameShape(g.shape, shape) ? g : sumTo(g, shape);
 }
 
-type Rule2 = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
+/** The gradient of a binary op for input `a` (0) or `b` (1); called only for an input that needs one. */
+type Rule2 = (g: Tensor, a: Tensor, b: Tensor, out: Tensor, input: 0 | 1) => Tensor;
 type RuleScalar = (g: Tensor, x: Tensor, s: number, out: Tensor) => Tensor;
 
 const rules: Record<BinaryOp, Rule2> = {
-  add: (g) => [g, g],
-  sub: (g) => [g, neg(g)],
-  mul: (g, a, b) => [mul(g, b), mul(g, a)],
-  div: (g, a, b) => [div(g, b), neg(div(mul(g, a), mul(b, b)))],
-  pow: (g, a, b, out) => [mul(g, mul(b, pow(a, sub(b, 1)))), mul(g, mul(out, log(a)))],
-  max: (g, a, b) => splitTies(g, compare('gt', a, b), compare('eq', a, b)),
-  min: (g, a, b) => splitTies(g, compare('lt', a, b), compare('eq', a, b)),
+  add: (g) => g,
+  sub: (g, _a, _b, _out, i) => (i === 0 ? g : neg(g)),
+  mul: (g, a, b, _out, i) => mul(g, i === 0 ? b : a),
+  div: (g, a, b, _out, i) => (i === 0 ? div(g, b) : neg(div(mul(g, a), mul(b, b)))),
+  pow: (g, a, b, out, i) => (i === 0 ? mul(g, mul(b, pow(a, sub(b, 1)))) : mul(g, mul(out, log(a)))),
+  max: (g, a, b, _out, i) => splitTies(g, compare('gt', a, b), compare('eq', a, b))[i],
+  min: (g, a, b, _out, i) => splitTies(g, compare('lt', a, b), compare('eq', a, b))[i],
 };
 
 // NOTE: like PyTorch, equal inputs of maximum/minimum share the gradient half and half.
@@ -143,13 +144,10 @@ export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
     out,
     op,
     [a, b],
-    (g) => {
-      const [ga, gb] = rules[op](g, a, b, out);
-      return [
-        ga && a.requiresGrad ? unbroadcast(ga, a.shape) : null,
-        gb && b.requiresGrad ? unbroadcast(gb, b.shape) : null,
-      ];
-    },
+    (g) => [
+      a.requiresGrad ? unbroadcast(rules[op](g, a, b, out, 0), a.shape) : null,
+      b.requiresGrad ? unbroadcast(rules[op](g, a, b, out, 1), b.shape) : null,
+    ],
     [out],
   );
 }

@@ -39,11 +39,11 @@ export function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Ten
     aBatchStride: ba === 1 ? 0 : m * k,
     bBatchStride: bb === 1 ? 0 : k * n,
   });
-  return record(out, 'matmul', [a, b], (g) => {
-    const ga = transA ? bmm(b, g, transB, true) : bmm(g, b, false, !transB);
-    const gb = transB ? bmm(g, a, true, transA) : bmm(a, g, !transA, false);
-    return [a.requiresGrad ? sumTo(ga, a.shape) : null, b.requiresGrad ? sumTo(gb, b.shape) : null];
-  });
+  // NOTE: each gradient is computed only when its input needs it (x of a Linear layer never does).
+  return record(out, 'matmul', [a, b], (g) => [
+    a.requiresGrad ? sumTo(transA ? bmm(b, g, transB, true) : bmm(g, b, false, !transB), a.shape) : null,
+    b.requiresGrad ? sumTo(transB ? bmm(g, a, true, transA) : bmm(a, g, !transA, false), b.shape) : null,
+  ]);
 }
 
 /** Matrix product of `a` and `b` (float32) with PyTorch's `matmul` semantics. */

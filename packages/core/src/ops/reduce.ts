@@ -78,7 +78,7 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   const lead = g.ndim - shape.length;
   const dims: number[] = [];
   for (let d = 0; d < g.ndim; d++) if (d < lead || (shape[d - lead] === 1 && g.shape[d] !== 1)) dims.push(d);
-  return reshape(sum(g, dims, true), shape);
+  return reshape(dims.length === 0 ? g : sum(g, dims, true), shape);
 }
 
 /** Mean over `dim`. */

@@ -140,41 +140,62 @@ fn transpose4(r0: v128, r1: v128, r2: v128, r3: v128) -> (v128, v128, v128, v128
     )
 }
 
-/// C[0..mr, 0..nr] (row stride ldc) = (first ? 0 : C) + packed A sliver · packed B sliver.
+/// C[0..mr, 0..nr] (row stride ldc) = (first ? 0 : C) + packed A sliver · packed B sliver. Dispatches to a
+/// register tile of R = 4 or 2 rows by 2 or 1 vectors of 4 columns, so that edge tiles (mr <= 2, nr <= 4)
+/// do not multiply padding.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn micro(kc: usize, pa: *const f32, pb: *const f32, c: *mut f32, ldc: usize, mr: usize, nr: usize, first: bool) {
+    match (mr > 2, nr > 4) {
+        (true, true) => tile::<4, 2>(kc, pa, pb, c, ldc, mr, nr, first),
+        (false, true) => tile::<2, 2>(kc, pa, pb, c, ldc, mr, nr, first),
+        (true, false) => tile::<4, 1>(kc, pa, pb, c, ldc, mr, nr, first),
+        (false, false) => tile::<2, 1>(kc, pa, pb, c, ldc, mr, nr, first),
+    }
+}
+
+/// The micro-kernel: R rows (4 or 2) by V vectors (2 or 1) of C, 8 accumulators at most.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-unsafe fn micro(kc: usize, pa: *const f32, pb: *const f32, c: *mut f32, ldc: usize, mr: usize, nr: usize, first: bool) {
+unsafe fn tile<const R: usize, const V: usize>(kc: usize, pa: *const f32, pb: *const f32, c: *mut f32, ldc: usize, mr: usize, nr: usize, first: bool) {
     let z = f32x4_splat(0.0);
     let (mut c00, mut c01, mut c10, mut c11, mut c20, mut c21, mut c30, mut c31) = (z, z, z, z, z, z, z, z);
     let (mut pa, mut pb) = (pa, pb);
     for _ in 0..kc {
         let b0 = ld(pb);
-        let b1 = ld(pb.add(4));
+        let b1 = if V > 1 { ld(pb.add(4)) } else { z };
         let a0 = v128_load32_splat(pa as *const u32);
         c00 = madd(c00, a0, b0);
-        c01 = madd(c01, a0, b1);
+        if V > 1 {
+            c01 = madd(c01, a0, b1);
+        }
         let a1 = v128_load32_splat(pa.add(1) as *const u32);
         c10 = madd(c10, a1, b0);
-        c11 = madd(c11, a1, b1);
-        let a2 = v128_load32_splat(pa.add(2) as *const u32);
-        c20 = madd(c20, a2, b0);
-        c21 = madd(c21, a2, b1);
-        let a3 = v128_load32_splat(pa.add(3) as *const u32);
-        c30 = madd(c30, a3, b0);
-        c31 = madd(c31, a3, b1);
+        if V > 1 {
+            c11 = madd(c11, a1, b1);
+        }
+        if R > 2 {
+            let a2 = v128_load32_splat(pa.add(2) as *const u32);
+            c20 = madd(c20, a2, b0);
+            if V > 1 {
+                c21 = madd(c21, a2, b1);
+            }
+            let a3 = v128_load32_splat(pa.add(3) as *const u32);
+            c30 = madd(c30, a3, b0);
+            if V > 1 {
+                c31 = madd(c31, a3, b1);
+            }
+        }
         pa = pa.add(MR);
         pb = pb.add(NR);
     }
     let acc = [[c00, c01], [c10, c11], [c20, c21], [c30, c31]];
-    if mr == MR && nr == NR {
-        for (r, row) in acc.iter().enumerate() {
+    if mr == R && nr == 4 * V {
+        for (r, row) in acc.iter().enumerate().take(R) {
             let p = c.add(r * ldc);
-            if first {
-                st(p, row[0]);
-                st(p.add(4), row[1]);
-            } else {
-                st(p, f32x4_add(ld(p), row[0]));
-                st(p.add(4), f32x4_add(ld(p.add(4)), row[1]));
+            for (v, a) in row.iter().enumerate().take(V) {
+                let q = p.add(4 * v);
+                st(q, if first { *a } else { f32x4_add(ld(q), *a) });
             }
         }
     } else {

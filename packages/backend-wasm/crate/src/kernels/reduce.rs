@@ -1,12 +1,10 @@
 //! Reductions over the middle axis of `[outer, size, inner]`. float32 sum and prod accumulate in double and
-//! round once, like the reference: with inner > 1 the accumulation is vertical and sequential over `size`
-//! (bit-identical to the reference); with inner = 1 sum uses 8 SIMD lanes (a different, equally exact-ish
+//! round once, like the reference: with inner > 1 the accumulation is vertical (columns in double SIMD lanes)
+//! and sequential over `size` (bit-identical to the reference); with inner = 1 sum uses 8 SIMD lanes (a different, equally exact-ish
 //! order) and prod stays sequential. max/min run in the input type with NaN-propagating SIMD max/min.
 
 use crate::simd::*;
 use core::arch::wasm32::*;
-
-const BLOCK: usize = 256;
 
 /// Max of a contiguous float32 row (n >= 1), NaN-propagating.
 pub unsafe fn row_max_f32(x: *const f32, n: usize) -> f32 {
@@ -87,24 +85,74 @@ unsafe fn sum_prod_f32(x: *const f32, out: *mut f32, outer: usize, size: usize, 
         }
         return;
     }
+    if size == 1 {
+        // NOTE: one term: `init op x` rounded is `0 + x` (turns -0 into +0) or `1 · x`, the same in float32.
+        let e = f32x4_splat(init as f32);
+        let f = |v: v128| if prod { f32x4_mul(e, v) } else { f32x4_add(e, v) };
+        map1(x as *const u32, out as *mut u32, outer * inner, f);
+        return;
+    }
     for o in 0..outer {
         let (src, dst) = (x.add(o * size * inner), out.add(o * inner));
-        let mut i0 = 0;
-        while i0 < inner {
-            let w = BLOCK.min(inner - i0);
-            let mut acc = [init; BLOCK];
-            for s in 0..size {
-                let row = src.add(s * inner + i0);
-                for (j, a) in acc.iter_mut().enumerate().take(w) {
-                    let v = *row.add(j) as f64;
-                    *a = if prod { *a * v } else { *a + v };
-                }
-            }
-            for (j, a) in acc.iter().enumerate().take(w) {
-                *dst.add(i0 + j) = *a as f32;
-            }
-            i0 += BLOCK;
+        let mut i = 0;
+        while i + 16 <= inner {
+            vertical_f64::<8>(src.add(i), dst.add(i), size, inner, 16, prod);
+            i += 16;
         }
+        while i < inner {
+            let w = (inner - i).min(8);
+            if w > 4 {
+                vertical_f64::<4>(src.add(i), dst.add(i), size, inner, w, prod);
+            } else {
+                vertical_f64::<2>(src.add(i), dst.add(i), size, inner, w, prod);
+            }
+            i += w;
+        }
+    }
+}
+
+/// Vertical float32 sum/prod of `w <= 2·A` adjacent columns (row stride `inner`) in `A` double-pair
+/// accumulators (`A` even), sequential over the rows like the reference, rounded once.
+#[inline(always)]
+unsafe fn vertical_f64<const A: usize>(src: *const f32, dst: *mut f32, size: usize, inner: usize, w: usize, prod: bool) {
+    let mut acc = [f64x2_splat(if prod { 1.0 } else { 0.0 }); A];
+    let full = w == 2 * A;
+    for s in 0..size {
+        let row = src.add(s * inner) as *const u32;
+        for q in 0..A / 2 {
+            let v = if full { ld(row.add(4 * q)) } else { ld_partial_any(row.add(4 * q), w.saturating_sub(4 * q)) };
+            let (lo, hi) = promote(v);
+            if prod {
+                acc[2 * q] = f64x2_mul(acc[2 * q], lo);
+                acc[2 * q + 1] = f64x2_mul(acc[2 * q + 1], hi);
+            } else {
+                acc[2 * q] = f64x2_add(acc[2 * q], lo);
+                acc[2 * q + 1] = f64x2_add(acc[2 * q + 1], hi);
+            }
+        }
+    }
+    for q in 0..A / 2 {
+        let v = demote(acc[2 * q], acc[2 * q + 1]);
+        if full {
+            st(dst.add(4 * q), v);
+        } else if w > 4 * q {
+            let k = (w - 4 * q).min(4);
+            if k == 4 {
+                st(dst.add(4 * q), v);
+            } else {
+                st_partial(dst.add(4 * q) as *mut u32, k, v);
+            }
+        }
+    }
+}
+
+/// Loads `min(n, 4)` 32-bit lanes (zero-padded); `n` may be 0 (nothing is read).
+#[inline(always)]
+unsafe fn ld_partial_any(p: *const u32, n: usize) -> v128 {
+    if n >= 4 {
+        ld(p)
+    } else {
+        ld_partial(p, n, 0)
     }
 }
 
