@@ -73,7 +73,8 @@ async function defaultSource(relaxed: boolean): Promise<BufferSource | Response>
   } catch {
     const name = relaxed ? 'cp_kernels_relaxed.wasm' : 'cp_kernels.wasm';
     try {
-      return await readNodeFile(new URL(`../dist/${name}`, import.meta.url));
+      // NOTE: a computed path on purpose (and vite-ignored): bundlers must only pick up the two files above.
+      return await readNodeFile(new URL(/* @vite-ignore */ `../dist/${name}`, import.meta.url));
     } catch {
       throw new Error(
         `wasm backend: ${name} not found next to ${import.meta.url} nor in ../dist; run the package build`,
