@@ -491,6 +491,10 @@ export class Tensor {
   expand(...shape: number[] | [readonly number[]]): Tensor {
     return M.expand(this, flatArgs(shape));
   }
+  /** `expand` to a full target shape (PyTorch's `broadcast_to`). */
+  broadcastTo(...shape: number[] | [readonly number[]]): Tensor {
+    return M.broadcastTo(this, flatArgs(shape));
+  }
   /** Elements `start..end` (exclusive, step `step`) along `dim`; negative indices count from the end. */
   slice(dim: number, start?: number, end?: number, step = 1): Tensor {
     return M.slice(this, dim, start, end, step);

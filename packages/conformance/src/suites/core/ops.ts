@@ -209,6 +209,7 @@ export function opsSuite(_ctx: SuiteContext): void {
         [1, 1, 1],
         [2, 2, 2],
       ]);
+      expect(cp.tensor([1, 2]).broadcastTo(2, 2).shape).toEqual([2, 2]);
       expect(cp.broadcastTo(cp.tensor([1, 2]), [2, 2]).toArray()).toEqual([
         [1, 2],
         [1, 2],
