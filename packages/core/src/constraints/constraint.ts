@@ -58,6 +58,17 @@ export abstract class Constraint {
   /** The mode `registerConstraint` uses when none is given. */
   readonly defaultMode: ConstraintMode = 'project';
 
+  /**
+   * True when `project_` needs no validation: from a finite input of the parameter's shape it cannot return NaN,
+   * ±Infinity or another shape, and it cannot throw once registration succeeded (short of float32 overflow, see
+   * docs/constraints.md). The optimizer then updates and projects the parameter in place, with no staged copies.
+   * Only cp's built-ins claim it, and only as their own class: a subclass (which may override `project_`) and
+   * custom constraints are validated, on staged copies.
+   */
+  get safeProjection(): boolean {
+    return false;
+  }
+
   /** The nearest point of the set to `value`, as a new tensor (no autograd; `value` is not modified). */
   project(value: Tensor): Tensor {
     if (this.project_ === Constraint.prototype.project_) {
@@ -131,6 +142,14 @@ export abstract class Constraint {
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`);
     return `${this.name}(${opts.join(', ')})`;
   }
+}
+
+/**
+ * True when `c` is an instance of exactly `cls` (not a subclass) whose projection has not been replaced on the
+ * instance, so the built-in's `safeProjection` claim applies to it.
+ */
+export function isExactly(c: Constraint, cls: abstract new (...args: never[]) => Constraint): boolean {
+  return Object.getPrototypeOf(c) === cls.prototype && !Object.hasOwn(c, 'project_') && !Object.hasOwn(c, 'project');
 }
 
 /** Checks a projection result and writes it into `x` (shared by function constraints and `project` subclasses). */

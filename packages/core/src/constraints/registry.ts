@@ -109,6 +109,18 @@ export function projectStaged(param: Parameter, staged: Tensor, cause?: { tensor
   assertFinite(staged, param, c, cause);
 }
 
+/**
+ * The constraint standing for `param`'s project-mode constraints when the optimizer may project the parameter
+ * itself in place without validating the result (`safeProjection`: built-ins only), else null (no value
+ * constraint, reparametrized, or some constraint that must be validated on a staged copy).
+ */
+export function inPlaceProjection(param: Parameter): Constraint | null {
+  const e = registry.get(param);
+  if (!e || e.value.length === 0 || e.value[0].mode !== 'project') return null;
+  const c = effective(e);
+  return c.safeProjection ? c : null;
+}
+
 /** `param`'s value projected onto its project-mode constraints, as a new tensor (validated; not written). */
 export function projectedValue(param: Parameter, value: Tensor): Tensor {
   const e = registry.get(param);

@@ -4,7 +4,9 @@ import type { Parameter } from '../nn/parameter.js';
 import { fullLike } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
+  allFinite,
   type ClipOptions,
+  declareSafeUpdate,
   Optimizer,
   type OptimizerOptions,
   type ParamGroup,
@@ -21,6 +23,16 @@ export interface AdagradOptions extends OptimizerOptions {
 
 /** `clr = lr / (1 + (t-1)·lrDecay)`, `s += g²`, `p -= clr·g / (sqrt(s) + eps)`. */
 export class Adagrad extends Optimizer<AdagradOptions> {
+  static {
+    // NOTE: the denominator sqrt(s) + eps is positive when eps > 0 or the accumulator starts positive.
+    declareSafeUpdate(
+      Adagrad.prototype.update,
+      (g) =>
+        (g.eps > 0 || g.initialAccumulatorValue > 0) &&
+        allFinite(g.lr, g.lrDecay, g.weightDecay, g.initialAccumulatorValue, g.eps),
+    );
+  }
+
   constructor(
     params: ParamsInput<AdagradOptions> | Iterable<Parameter>,
     options?: Partial<AdagradOptions> & ClipOptions,

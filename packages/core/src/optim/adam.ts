@@ -9,7 +9,9 @@ import { maximum } from '../ops/elementwise.js';
 import { zerosLike } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
+  allFinite,
   type ClipOptions,
+  declareSafeUpdate,
   Optimizer,
   type OptimizerOptions,
   type ParamGroup,
@@ -26,6 +28,14 @@ export interface AdamOptions extends OptimizerOptions {
 
 /** Adam: `m = β1·m + (1-β1)·g`, `v = β2·v + (1-β2)·g²`, `p -= lr·m̂ / (sqrt(v̂) + eps)` (bias-corrected). */
 export class Adam extends Optimizer<AdamOptions> {
+  static {
+    // NOTE: the denominator sqrt(v̂) + eps is >= eps, so it needs eps > 0 (with eps = 0 a zero gradient gives 0/0).
+    declareSafeUpdate(
+      Adam.prototype.update,
+      (g) => g.eps > 0 && allFinite(g.lr, g.eps, g.weightDecay, g.betas[0], g.betas[1]),
+    );
+  }
+
   /** True for AdamW's decoupled weight decay. */
   protected readonly decoupled: boolean = false;
 

@@ -56,6 +56,27 @@ export interface OptimizerStateDict {
   paramGroups: (Record<string, unknown> & { params: number[] })[];
 }
 
+/**
+ * Update rules that cannot turn finite inputs (gradient, value, state) into NaN or ±Infinity short of float32
+ * overflow, each with the condition on the group's options under which that holds. Keyed by the function, so a
+ * subclass that overrides `update()` is not covered. The step updates constrained parameters in place (no
+ * staged copy) only when their rule is here and the condition holds; see step.ts.
+ */
+const SAFE_UPDATES = new Map<unknown, (group: ParamGroup) => boolean>();
+
+/** @internal Declares a built-in's `update` method safe (see `SAFE_UPDATES`) for the groups where `when` holds. */
+export function declareSafeUpdate<O extends OptimizerOptions>(
+  update: (param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<O>) => void,
+  when: (group: ParamGroup<O>) => boolean,
+): void {
+  SAFE_UPDATES.set(update, when as unknown as (group: ParamGroup) => boolean);
+}
+
+/** True when every value is a finite number. */
+export function allFinite(...values: number[]): boolean {
+  return values.every(Number.isFinite);
+}
+
 function copyOption(v: unknown): unknown {
   return Array.isArray(v) ? [...v] : v;
 }
@@ -162,6 +183,15 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   /** @internal The step path calls this. */
   _update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup): void {
     this.update(param, grad, state, group as unknown as ParamGroup<O>);
+  }
+
+  /**
+   * @internal True when this optimizer's update rule is a built-in one that cannot turn finite inputs into
+   * NaN or ±Infinity (short of float32 overflow) with `group`'s current options.
+   */
+  _safeUpdate(group: ParamGroup): boolean {
+    const when = SAFE_UPDATES.get(this.update);
+    return when?.(group) ?? false;
   }
 
   /** The backend's fused kernel for `t`, when present and usable in place (else use core ops). */

@@ -4,7 +4,9 @@ import type { Parameter } from '../nn/parameter.js';
 import { zerosLike } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
+  allFinite,
   type ClipOptions,
+  declareSafeUpdate,
   Optimizer,
   type OptimizerOptions,
   type ParamGroup,
@@ -25,6 +27,15 @@ export interface RMSpropOptions extends OptimizerOptions {
  * with momentum `b = μ·b + g/d`, `p -= lr·b`, else `p -= lr·g/d`.
  */
 export class RMSprop extends Optimizer<RMSpropOptions> {
+  static {
+    // NOTE: centered takes sqrt(v - ḡ²), which rounding can make sqrt of a tiny negative (NaN) with finite
+    // inputs, and alpha > 1 can make v negative: those groups take the validated (staged) path.
+    declareSafeUpdate(
+      RMSprop.prototype.update,
+      (g) => !g.centered && g.eps > 0 && g.alpha <= 1 && allFinite(g.lr, g.alpha, g.eps, g.weightDecay, g.momentum),
+    );
+  }
+
   constructor(
     params: ParamsInput<RMSpropOptions> | Iterable<Parameter>,
     options?: Partial<RMSpropOptions> & ClipOptions,

@@ -7,7 +7,9 @@ import type { Parameter } from '../nn/parameter.js';
 import { zerosLike } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
+  allFinite,
   type ClipOptions,
+  declareSafeUpdate,
   Optimizer,
   type OptimizerOptions,
   type ParamGroup,
@@ -27,6 +29,11 @@ export interface SGDOptions extends OptimizerOptions {
  * `p -= lr·g` (torch.optim.SGD).
  */
 export class SGD extends Optimizer<SGDOptions> {
+  static {
+    // NOTE: only multiplications and additions of finite numbers: non-finite only by overflow.
+    declareSafeUpdate(SGD.prototype.update, (g) => allFinite(g.lr, g.momentum, g.dampening, g.weightDecay));
+  }
+
   constructor(params: ParamsInput<SGDOptions> | Iterable<Parameter>, options?: Partial<SGDOptions> & ClipOptions) {
     super(params, {
       lr: 1e-3,

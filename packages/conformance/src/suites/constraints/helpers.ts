@@ -52,6 +52,27 @@ export function withoutFused(backend: cp.Backend): cp.Backend {
   });
 }
 
+/** The same backend, counting host reads (`readSync`/`read`): `reads()` is the number so far. */
+export function countingReads(backend: cp.Backend): { backend: cp.Backend; reads(): number } {
+  let n = 0;
+  const counted = new Proxy(backend, {
+    get(target, key, receiver) {
+      if (key === 'readSync')
+        return (h: Parameters<cp.Backend['readSync']>[0]) => {
+          n++;
+          return target.readSync(h);
+        };
+      if (key === 'read')
+        return (h: Parameters<cp.Backend['readSync']>[0]) => {
+          n++;
+          return target.read(h);
+        };
+      return Reflect.get(target, key, receiver);
+    },
+  });
+  return { backend: counted, reads: () => n };
+}
+
 /** Runs `fn` with `backend` current, restoring the previous backend afterwards. */
 export function onBackend<T>(backend: cp.Backend, fn: () => T): T {
   const prev = cp.getBackend();

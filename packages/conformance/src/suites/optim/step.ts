@@ -15,7 +15,8 @@ function setGrad(p: cp.Tensor, g: number[] | number[][]): void {
   p.grad = cp.tensor(g);
 }
 
-function stateBits(opt: cp.optim.Optimizer): string {
+/** The optimizer state and groups, bit for bit, as a string. */
+export function stateBits(opt: cp.optim.Optimizer): string {
   const sd = opt.stateDict();
   const flat = Object.entries(sd.state).map(([k, s]) => [
     k,

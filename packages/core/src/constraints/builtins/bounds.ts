@@ -6,7 +6,7 @@
 import { ArgumentError } from '../../errors.js';
 import { relu, sigmoid, softplus } from '../../ops/activation.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { Constraint, type ConstraintMode, type JsonValue } from '../constraint.js';
+import { Constraint, type ConstraintMode, isExactly, type JsonValue } from '../constraint.js';
 import { clampInPlace } from '../kernels.js';
 
 // NOTE: inverses clamp their argument away from the saturated ends so they never return ±Infinity:
@@ -46,6 +46,11 @@ export class BoxConstraint extends Constraint {
     // no float32, would otherwise land a denormal ulp outside it).
     this.lo = Math.fround(lo);
     this.hi = Math.fround(hi);
+  }
+
+  /** A clip: finite in, finite out (bounds are float32 or infinite). */
+  override get safeProjection(): boolean {
+    return isExactly(this, BoxConstraint);
   }
 
   override project_(x: Tensor): void {

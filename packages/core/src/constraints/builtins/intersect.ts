@@ -8,7 +8,7 @@ import { keep, tidy } from '../../engine/scope.js';
 import { ArgumentError } from '../../errors.js';
 import { zerosLike } from '../../tensor/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { Constraint, ConstraintError, type JsonValue } from '../constraint.js';
+import { Constraint, ConstraintError, isExactly, type JsonValue } from '../constraint.js';
 import { BoxConstraint } from './bounds.js';
 
 /** Options of `intersect` (pass as the last argument). */
@@ -43,6 +43,16 @@ export class IntersectConstraint extends Constraint {
 
   override toString(): string {
     return `intersect(${this.parts.map(String).join(', ')})`;
+  }
+
+  /**
+   * Safe when the projection is one safe projection: boxes merged into one (an empty merge already failed at
+   * registration), or a single safe part. Dykstra's iterations can fail to converge and raise, so they are not.
+   */
+  override get safeProjection(): boolean {
+    if (!isExactly(this, IntersectConstraint)) return false;
+    if (this.parts.length === 1) return this.parts[0].safeProjection;
+    return this.parts.every((c) => c instanceof BoxConstraint && c.safeProjection);
   }
 
   /** The box all parts amount to, when every part is a box. */

@@ -8,7 +8,7 @@ import { relu } from '../../ops/activation.js';
 import { compare, where } from '../../ops/compare.js';
 import { sizeOf } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { Constraint, type JsonValue, reductionDims } from '../constraint.js';
+import { Constraint, isExactly, type JsonValue, reductionDims } from '../constraint.js';
 import { renormInPlace } from '../kernels.js';
 
 /** The `dim` option: the dims a norm or sum is taken over (all dims when omitted). */
@@ -38,6 +38,11 @@ export class NormBoundConstraint extends Constraint {
   /** The norms over `dim`, with keepdim. */
   norms(value: Tensor): Tensor {
     return value.norm(2, reductionDims(this.name, this.dim, value.ndim), { keepdim: true });
+  }
+
+  /** A per-slice scaling by a finite factor (the norm is overflow-safe; zero slices get a constant). */
+  override get safeProjection(): boolean {
+    return isExactly(this, NormBoundConstraint);
   }
 
   override project_(x: Tensor): void {

@@ -8,7 +8,7 @@ import { relu } from '../../ops/activation.js';
 import { compare, where } from '../../ops/compare.js';
 import { sizeOf } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { Constraint, type JsonValue, reductionDims } from '../constraint.js';
+import { Constraint, isExactly, type JsonValue, reductionDims } from '../constraint.js';
 import { simplexRowsInPlace, withRows } from '../kernels.js';
 import type { DimOptions } from './norms.js';
 
@@ -38,6 +38,11 @@ export class SimplexConstraint extends Constraint {
     if (!(this.total >= 0) || !Number.isFinite(this.total))
       throw new ArgumentError(`simplex: sum must be finite and >= 0, got ${this.total}`);
     this.options = { sum: this.total, dim: (this.dim ?? null) as JsonValue };
+  }
+
+  /** `max(x - θ, 0)`: finite for finite x (a sum past float32's range gives θ = Infinity and zeros, not NaN). */
+  override get safeProjection(): boolean {
+    return isExactly(this, SimplexConstraint);
   }
 
   override project_(x: Tensor): void {
@@ -102,6 +107,11 @@ export class L1BallConstraint extends Constraint {
     if (!(radius >= 0) || !Number.isFinite(radius))
       throw new ArgumentError(`l1Ball: radius must be finite and >= 0, got ${radius}`);
     this.options = { radius, dim: (dim ?? null) as JsonValue };
+  }
+
+  /** `sign(x)·simplex(|x|)` or x itself: finite for finite x. */
+  override get safeProjection(): boolean {
+    return isExactly(this, L1BallConstraint);
   }
 
   override project_(x: Tensor): void {

@@ -4,7 +4,7 @@
  */
 import { ArgumentError, fmtShape } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { Constraint } from '../constraint.js';
+import { Constraint, isExactly } from '../constraint.js';
 
 function requireSquare(x: Tensor): void {
   if (x.ndim < 2 || x.shape[x.ndim - 1] !== x.shape[x.ndim - 2]) {
@@ -16,6 +16,11 @@ function requireSquare(x: Tensor): void {
 export class SymmetricConstraint extends Constraint {
   readonly name = 'symmetric';
   override readonly convex = true;
+
+  /** `(X + Xᵀ)/2`: finite unless an entry is beyond half of float32's range (the sum overflows). */
+  override get safeProjection(): boolean {
+    return isExactly(this, SymmetricConstraint);
+  }
 
   override project_(x: Tensor): void {
     requireSquare(x);
