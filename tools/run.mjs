@@ -41,7 +41,10 @@ function output(cmd, args) {
 function ensurePnpm() {
   if (output('pnpm', ['--version']) === pnpmVersion) return ['pnpm'];
   log(`installing pnpm@${pnpmVersion} (npm i -g)`);
-  if (run('npm', ['install', '--global', `pnpm@${pnpmVersion}`]) === 0 && output('pnpm', ['--version']) === pnpmVersion) {
+  if (
+    run('npm', ['install', '--global', `pnpm@${pnpmVersion}`]) === 0 &&
+    output('pnpm', ['--version']) === pnpmVersion
+  ) {
     return ['pnpm'];
   }
   log(`global install not possible here; using npx pnpm@${pnpmVersion}`);
@@ -55,12 +58,15 @@ function ensureSystemPackages(packages) {
   const isRoot = process.getuid?.() === 0;
   const prefix = isRoot ? [] : output('sudo', ['-n', 'true']) !== null ? ['sudo', '-n'] : null;
   if (!prefix || !existsSync('/usr/bin/apt-get')) {
-    console.error(`[cp] missing system packages: ${missing.join(' ')}. Install them with: sudo apt-get install -y ${missing.join(' ')}`);
+    console.error(
+      `[cp] missing system packages: ${missing.join(' ')}. Install them with: sudo apt-get install -y ${missing.join(' ')}`,
+    );
     process.exit(1);
   }
   log(`installing system packages: ${missing.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const apt = (args) => run(prefix[0] ?? 'apt-get', prefix.length ? [...prefix.slice(1), 'apt-get', ...args] : args, { env });
+  const apt = (args) =>
+    run(prefix[0] ?? 'apt-get', prefix.length ? [...prefix.slice(1), 'apt-get', ...args] : args, { env });
   if (apt(['install', '-y', '--no-install-recommends', ...missing]) !== 0) {
     mustRun(prefix[0] ?? 'apt-get', prefix.length ? [...prefix.slice(1), 'apt-get', 'update'] : ['update'], { env });
     if (apt(['install', '-y', '--no-install-recommends', ...missing]) !== 0) process.exit(1);
@@ -88,8 +94,22 @@ const extra = rest[0] === '--' ? rest.slice(1) : rest;
 
 if (command === 'test') {
   const pnpm = setUp([...RUST_WASM, ...CHROMIUM]);
+  log('checking format and lint of the whole tree (biome)');
+  mustRun(pnpm[0], [...pnpm.slice(1), 'exec', 'biome', 'check', '.']);
   log('building, type-checking, linting, testing every package and generating the API reference (nx run-many)');
-  mustRun(pnpm[0], [...pnpm.slice(1), 'exec', 'nx', 'run-many', '-t', 'build', 'typecheck', 'lint', 'test', 'docs', '--outputStyle=stream']);
+  mustRun(pnpm[0], [
+    ...pnpm.slice(1),
+    'exec',
+    'nx',
+    'run-many',
+    '-t',
+    'build',
+    'typecheck',
+    'lint',
+    'test',
+    'docs',
+    '--outputStyle=stream',
+  ]);
 } else if (command === 'demo') {
   const pnpm = setUp(RUST_WASM);
   log('building the packages the demo uses');
