@@ -34,23 +34,8 @@ function samples(file: string): Sample[] {
   return out;
 }
 
-/**
- * Excerpts that predate the `fragment` marker, by file and first line of code: each should become a complete
- * program or be fenced as ```ts fragment by its doc's owner, and then leave this list.
- */
-const UNMARKED_FRAGMENTS: [string, string][] = [
-  ['docs/constraints.md', 'const clipConstraint = (p: Tensor) => p.clamp(-1, 1);'],
-  ['docs/constraints.md', 'class CustomNet extends nn.Module {'],
-  ['docs/constraints.md', 'loss.backward();'],
-  [
-    'docs/constraints.md',
-    "p.registerConstraint(C.maxNorm(1));                                  // 'project' (the default for most built-ins)",
-  ],
-];
-
-const isFragment = (s: Sample): boolean =>
-  s.info.includes('fragment') ||
-  UNMARKED_FRAGMENTS.some(([file, first]) => file === s.file && s.code.startsWith(`${first}\n`));
+/** A block fenced as ```ts fragment is an excerpt (e.g. a test file of another package), listed as skipped. */
+const isFragment = (s: Sample): boolean => s.info.includes('fragment');
 
 const docs = readdirSync(join(root, 'docs'))
   .filter((f) => f.endsWith('.md'))
