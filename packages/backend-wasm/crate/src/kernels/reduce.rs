@@ -1,7 +1,8 @@
 //! Reductions over the middle axis of `[outer, size, inner]`. float32 sum and prod accumulate in double and
 //! round once, like the reference: with inner > 1 the accumulation is vertical (columns in double SIMD lanes)
-//! and sequential over `size` (bit-identical to the reference); with inner = 1 sum uses 8 SIMD lanes (a different, equally exact-ish
-//! order) and prod stays sequential. max/min run in the input type with NaN-propagating SIMD max/min.
+//! and sequential over `size` (bit-identical to the reference); with inner = 1 sum adds blocks of 1024 in
+//! float32 SIMD lanes and the blocks in double (within the documented summation bound), and prod stays
+//! sequential. max/min run in the input type with NaN-propagating SIMD max/min.
 
 use crate::simd::*;
 use core::arch::wasm32::*;
@@ -57,6 +58,45 @@ unsafe fn vertical_minmax(x: *const u32, out: *mut u32, outer: usize, size: usiz
     }
 }
 
+/// Elements per float32 block of a long row sum.
+const SUM_CHUNK: usize = 1024;
+
+/// Adds one block of `SUM_CHUNK` floats into the double accumulators `v`: 16 float32 lanes over the block
+/// (each lane sums 64 terms, so the block's error is at most 64·2⁻²⁴·Σ|x|, well inside the summation bound),
+/// then one promotion to double. NOTE: a block whose float32 lanes overflow (or meet NaN/Infinity) is summed
+/// again in double, so finite inputs never turn into Infinity and specials propagate as in the reference.
+#[inline(always)]
+unsafe fn sum_chunk_f32(x: *const f32, v: &mut [v128; 4]) {
+    let mut f = [f32x4_splat(0.0); 4];
+    let mut i = 0;
+    while i < SUM_CHUNK {
+        f = [
+            f32x4_add(f[0], ld(x.add(i))),
+            f32x4_add(f[1], ld(x.add(i + 4))),
+            f32x4_add(f[2], ld(x.add(i + 8))),
+            f32x4_add(f[3], ld(x.add(i + 12))),
+        ];
+        i += 16;
+    }
+    let inf = f32x4_splat(f32::INFINITY);
+    let finite = |a: v128| f32x4_lt(f32x4_abs(a), inf);
+    if i32x4_all_true(v128_and(v128_and(finite(f[0]), finite(f[1])), v128_and(finite(f[2]), finite(f[3])))) {
+        for lanes in f {
+            let (a, b) = promote(lanes);
+            v[0] = f64x2_add(v[0], a);
+            v[1] = f64x2_add(v[1], b);
+        }
+        return;
+    }
+    let mut i = 0;
+    while i < SUM_CHUNK {
+        let (a, b) = promote(ld(x.add(i)));
+        let (c, d) = promote(ld(x.add(i + 4)));
+        *v = [f64x2_add(v[0], a), f64x2_add(v[1], b), f64x2_add(v[2], c), f64x2_add(v[3], d)];
+        i += 8;
+    }
+}
+
 /// float32 sum (prod = false) or product in double.
 unsafe fn sum_prod_f32(x: *const f32, out: *mut f32, outer: usize, size: usize, inner: usize, prod: bool) {
     let init = if prod { 1.0 } else { 0.0 };
@@ -67,6 +107,10 @@ unsafe fn sum_prod_f32(x: *const f32, out: *mut f32, outer: usize, size: usize, 
             let mut acc = init;
             if !prod {
                 let mut v = [f64x2_splat(0.0); 4];
+                while s + SUM_CHUNK <= size {
+                    sum_chunk_f32(row.add(s), &mut v);
+                    s += SUM_CHUNK;
+                }
                 while s + 8 <= size {
                     let (a, b) = promote(ld(row.add(s)));
                     let (c, d) = promote(ld(row.add(s + 4)));
