@@ -1,0 +1,20 @@
+// cp wasm matmul through the op API without reading the result back (the main bench reads it back for
+// every engine). Usage: node tools/bench/src/matmul-no-readback.mjs
+import { createWasmBackend } from '@cp/backend-wasm';
+import { randn, setBackend, tidy } from '@cp/core';
+
+await setBackend(await createWasmBackend());
+for (const n of [256, 512, 1024]) {
+  const a = randn([n, n]);
+  const b = randn([n, n]);
+  const reps = n === 1024 ? 10 : 40;
+  for (let i = 0; i < 5; i++) tidy(() => a.matmul(b));
+  const times = [];
+  for (let i = 0; i < reps; i++) {
+    const t = performance.now();
+    tidy(() => a.matmul(b));
+    times.push(performance.now() - t);
+  }
+  times.sort((x, y) => x - y);
+  console.log(`N=${n}: ${((2 * n ** 3) / times[reps >> 1] / 1e6).toFixed(1)} GFLOP/s (median of ${reps})`);
+}
