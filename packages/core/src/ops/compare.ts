@@ -66,10 +66,16 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   });
   // NOTE: converted or scalar operands never need a gradient, so only the caller's tensors are kept.
   disposeTemps([ta, tb, ca, cb], [a, b]);
-  return record(out, 'where', [ca, cb], (g) => [
-    ca.requiresGrad ? unbroadcast(where(condition, g, 0), ca.shape) : null,
-    cb.requiresGrad ? unbroadcast(where(condition, 0, g), cb.shape) : null,
-  ]);
+  return record(
+    out,
+    'where',
+    [ca, cb],
+    (g) => [
+      ca.requiresGrad ? unbroadcast(where(condition, g, 0), ca.shape) : null,
+      cb.requiresGrad ? unbroadcast(where(condition, 0, g), cb.shape) : null,
+    ],
+    [condition],
+  );
 }
 
 /** Clamps `x` into `[min, max]`; a missing bound is not applied. Gradient flows where x is inside. */

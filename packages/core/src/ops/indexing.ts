@@ -71,7 +71,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   };
   const outShape = x.shape.map((v, i) => (i === d ? index.size : v));
   const out = runGather('indexSelect', x, index, plan, outShape);
-  return record(out, 'indexSelect', [x], (g) => [runScatterAdd('indexSelect', g, index, plan, x.shape)]);
+  return record(out, 'indexSelect', [x], (g) => [runScatterAdd('indexSelect', g, index, plan, x.shape)], [index]);
 }
 
 /**
@@ -96,5 +96,5 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     indexStrides: [count * inner, inner, 1],
   };
   const out = runGather('gather', x, index, plan, index.shape);
-  return record(out, 'gather', [x], (g) => [runScatterAdd('gather', g, index, plan, x.shape)]);
+  return record(out, 'gather', [x], (g) => [runScatterAdd('gather', g, index, plan, x.shape)], [index]);
 }

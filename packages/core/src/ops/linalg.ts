@@ -6,8 +6,8 @@
 import { DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { broadcastShapes, sameShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { backendOf, empty, record } from './dispatch.js';
-import { expand, reshape } from './movement.js';
+import { backendOf, disposeTemps, empty, record } from './dispatch.js';
+import { expand, reshape, viewOfTemporary } from './movement.js';
 import { sumTo } from './reduce.js';
 
 /** `op(a) · op(b)` on 3-D `[batch | 1, rows, cols]` tensors; `op` transposes the last two dims when flagged. */
@@ -76,9 +76,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
         : expand(t, [...batch, rows, cols]);
     return reshape(full, [full === t ? ownSize : sizeOf(batch), rows, cols]);
   };
-  const out = bmm(flatBatch(a2, batchA, m, k), flatBatch(b2, batchB, k, n), false, false);
+  const a3 = flatBatch(a2, batchA, m, k);
+  const b3 = flatBatch(b2, batchB, k, n);
+  const out = bmm(a3, b3, false, false);
   const shape = [...batch, m, n];
   if (a.ndim === 1) shape.splice(shape.length - 2, 1);
   if (b.ndim === 1) shape.splice(shape.length - 1, 1);
-  return reshape(out, shape);
+  const result = viewOfTemporary(out, shape);
+  // NOTE: without a graph the operand views are only referenced here; with one, bmm's rule reads them.
+  if (!result.requiresGrad) disposeTemps([a2, b2, a3, b3], [a, b]);
+  return result;
 }

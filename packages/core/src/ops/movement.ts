@@ -36,6 +36,17 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return record(out, 'reshape', [x], (g) => [reshape(g, x.shape)]);
 }
 
+/**
+ * `reshape` of an op's own temporary: without a graph nothing else can reach `temp`, so its reference to the
+ * storage is dropped at once and disposing the returned view frees the memory. With a graph, `temp` is a
+ * step tensor and is released with the step (see engine/auto-release.ts).
+ */
+export function viewOfTemporary(temp: Tensor, shape: readonly number[]): Tensor {
+  const view = reshape(temp, shape);
+  if (view !== temp && !view.requiresGrad) temp.dispose();
+  return view;
+}
+
 /** A tensor sharing `x`'s data with no graph and no gradient. */
 export function detach(x: Tensor): Tensor {
   return shareStorage(x, x.shape);

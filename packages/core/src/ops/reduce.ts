@@ -14,7 +14,7 @@ import { cast } from './cast.js';
 import { compare, where } from './compare.js';
 import { backendOf, disposeTemps, empty, record } from './dispatch.js';
 import { abs, add, div, exp, log, mul, pow, sqrt, sub } from './elementwise.js';
-import { expand, reshape } from './movement.js';
+import { expand, reshape, viewOfTemporary } from './movement.js';
 
 /** Shape after reducing `dims` (kept as size 1 when `keepdim`). */
 export function reducedShape(shape: Shape, dims: readonly number[], keepdim: boolean): number[] {
@@ -62,7 +62,7 @@ function reduceRaw(op: ReduceOp, x: Tensor, dims: number[]): Tensor {
 }
 
 function finishShape(out: Tensor, x: Tensor, dims: number[], keepdim: boolean): Tensor {
-  return keepdim ? out : reshape(out, reducedShape(x.shape, dims, false));
+  return keepdim ? out : viewOfTemporary(out, reducedShape(x.shape, dims, false));
 }
 
 /** Sum over `dim` (all when undefined). Bool and int32 sum to int32. */
@@ -87,7 +87,7 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepdim = fals
     throw new DTypeError(`mean: expected a float32 tensor, got ${x.dtype}; convert with .float()`);
   const dims = normalizeDims('mean', dim, x.ndim);
   const count = dims.reduce((n, d) => n * x.shape[d], 1);
-  return div(sum(x, dims, keepdim), count);
+  return tidy(() => div(sum(x, dims, keepdim), count));
 }
 
 /** Product over `dim`. The gradient is exact with zeros in the slice. */
@@ -169,26 +169,31 @@ export interface VarOptions {
 
 /** Variance over `dim`. */
 export function variance(x: Tensor, dim?: number | readonly number[], options?: VarOptions): Tensor {
-  const dims = normalizeDims('var', dim, x.ndim);
-  const count = dims.reduce((n, d) => n * x.shape[d], 1);
-  const correction = options?.correction ?? 1;
-  const centered = sub(x, mean(x, dims, true));
-  return div(sum(mul(centered, centered), dims, options?.keepdim ?? false), Math.max(0, count - correction));
+  // NOTE: composites run in tidy so their temporaries never outlive the call (the graph keeps what it needs).
+  return tidy(() => {
+    const dims = normalizeDims('var', dim, x.ndim);
+    const count = dims.reduce((n, d) => n * x.shape[d], 1);
+    const correction = options?.correction ?? 1;
+    const centered = sub(x, mean(x, dims, true));
+    return div(sum(mul(centered, centered), dims, options?.keepdim ?? false), Math.max(0, count - correction));
+  });
 }
 
 /** Standard deviation over `dim`. */
 export function std(x: Tensor, dim?: number | readonly number[], options?: VarOptions): Tensor {
-  return sqrt(variance(x, dim, options));
+  return tidy(() => sqrt(variance(x, dim, options)));
 }
 
 /** `log(sum(exp(x)))` over `dim`, shifted by the (detached) max so it neither overflows nor underflows. */
 export function logsumexp(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
-  const dims = normalizeDims('logsumexp', dim, x.ndim);
-  const m = reduceRaw('max', x, dims);
-  // NOTE: an all -Infinity (or +Infinity) slice would give inf - inf = NaN; shift by 0 there instead.
-  const shift = where(compare('eq', abs(m), Infinity), 0, m);
-  const res = add(log(sum(exp(sub(x, shift)), dims, true)), shift);
-  return finishShape(res, x, dims, keepdim);
+  return tidy(() => {
+    const dims = normalizeDims('logsumexp', dim, x.ndim);
+    const m = reduceRaw('max', x, dims);
+    // NOTE: an all -Infinity (or +Infinity) slice would give inf - inf = NaN; shift by 0 there instead.
+    const shift = where(compare('eq', abs(m), Infinity), 0, m);
+    const res = add(log(sum(exp(sub(x, shift)), dims, true)), shift);
+    return finishShape(res, x, dims, keepdim);
+  });
 }
 
 /**

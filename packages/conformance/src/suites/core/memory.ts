@@ -20,6 +20,17 @@ export function memorySuite(ctx: SuiteContext): void {
       expect(live()).toBe(before);
     });
 
+    test('disposing the result of matmul or a reduction frees its storage at once', () => {
+      const a = cp.randn([3, 4]);
+      const b = cp.randn([4, 5]);
+      const v = cp.randn([4]);
+      const before = live();
+      const results = [a.matmul(b), v.matmul(b), a.sum(1), a.max(0), a.mean()];
+      for (const t of results) t.dispose();
+      expect(live()).toBe(before);
+      for (const t of [a, b, v]) t.dispose();
+    });
+
     test('a view keeps shared storage alive until the last view is disposed', () => {
       const before = live();
       const x = cp.zeros([2, 3]);
