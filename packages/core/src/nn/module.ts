@@ -13,6 +13,7 @@ import {
   type RegisterConstraintOptions,
   registerConstraint,
 } from '../constraints/registry.js';
+import { keep } from '../engine/scope.js';
 import { ArgumentError } from '../errors.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
 import { findEntry, findSubmodule } from './lookup.js';
@@ -112,6 +113,8 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     if (tensor !== null && !isTensor(tensor))
       throw new ModuleError(`registerBuffer: buffer '${name}' must be a Tensor or null, got ${typeof tensor}`);
     this.#register('registerBuffer', 'buffer', name, tensor);
+    // NOTE: module state outlives any tidy scope or training step it was made in.
+    if (tensor) keep(tensor);
     this.#buffers.set(name, tensor);
     if (options?.persistent === false) this.#nonPersistent.add(name);
   }
