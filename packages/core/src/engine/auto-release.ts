@@ -31,8 +31,3 @@ export function endStep(inUse: ReadonlySet<Tensor>): void {
   pending = current;
   current = [];
 }
-
-/** Number of step tensors awaiting release (for tests and `memory()`). */
-export function stepTensorCount(): number {
-  return current.length + pending.length;
-}

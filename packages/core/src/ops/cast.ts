@@ -14,11 +14,6 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   return out;
 }
 
-/** `x` as float32, for ops that compute in floating point. */
-export function asFloat(x: Tensor): Tensor {
-  return cast(x, 'float32');
-}
-
 /** Throws unless `x` is float32. */
 export function requireFloat(op: string, x: Tensor): void {
   if (x.dtype !== 'float32') throw new DTypeError(`${op}: expected a float32 tensor, got ${x.dtype}`);
