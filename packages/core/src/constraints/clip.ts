@@ -6,6 +6,7 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { tidy } from '../engine/scope.js';
 import { ArgumentError, fmtShape } from '../errors.js';
+import { stack } from '../ops/movement.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
 import { ConstraintError } from './constraint.js';
 import { clampInPlace } from './kernels.js';
@@ -61,12 +62,30 @@ export function combineNorms(norms: readonly number[], p: number): number {
   return m * s ** (1 / p);
 }
 
+/**
+ * The 2-norm's fast path: every tensor's sum of squares, read back in one transfer. Returns null when it
+ * cannot be trusted: squares overflowing float32 (non-finite) or so small that tiny entries may have
+ * underflowed (below 1e-20), or tensors on several backends; the caller then scales tensor by tensor.
+ */
+function sumOfSquaresNorm(grads: readonly Tensor[]): number | null {
+  const nonEmpty = grads.filter((g) => g.size > 0);
+  if (nonEmpty.length === 0) return 0;
+  if (nonEmpty.some((g) => g.backend !== nonEmpty[0].backend)) return null;
+  const sums = noGrad(() => tidy(() => stack(nonEmpty.map((g) => g.mul(g).sum())).dataSync()));
+  let total = 0;
+  for (const v of sums) total += v;
+  return Number.isFinite(total) && total >= 1e-20 ? Math.sqrt(total) : null;
+}
+
 /** The total p-norm of `grads` as if concatenated (no clipping). */
 export function totalNorm(grads: readonly Tensor[], p = 2): number {
   if (!(p > 0)) throw new ArgumentError(`totalNorm: normType must be > 0 (or Infinity), got ${p}`);
-  return combineNorms(
-    grads.map((g) => tensorNorm(g, p)),
-    p,
+  return (
+    (p === 2 ? sumOfSquaresNorm(grads) : null) ??
+    combineNorms(
+      grads.map((g) => tensorNorm(g, p)),
+      p,
+    )
   );
 }
 
@@ -86,10 +105,9 @@ export function clipGradNorm(params: GradTargets, maxNorm: number, options?: Cli
   const grads = tensorsOf(params)
     .map((t) => t.grad)
     .filter((g): g is Tensor => g !== null);
-  const norms = grads.map((g) => tensorNorm(g, p));
-  const total = combineNorms(norms, p);
+  const total = totalNorm(grads, p);
   if (!Number.isFinite(total) && options?.errorIfNonfinite) {
-    const bad = grads.map((g, i) => (Number.isFinite(norms[i]) ? null : fmtShape(g.shape))).filter((s) => s !== null);
+    const bad = grads.filter((g) => !Number.isFinite(tensorNorm(g, p))).map((g) => fmtShape(g.shape));
     throw new ConstraintError(
       `clipGradNorm: the total norm of order ${p} of the gradients is ${total} (non-finite gradients of shape ${bad.join(', ')}); no gradient was changed. Pass errorIfNonfinite: false to clip anyway`,
     );
