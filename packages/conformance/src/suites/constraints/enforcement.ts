@@ -60,6 +60,41 @@ function loss(p: P, w: cp.Tensor, target: cp.Tensor, kind: number): cp.Tensor {
   return p.mul(w).sum().add(p.sub(target).square().mean());
 }
 
+/** The case every enforcement property runs: trains `p` for `steps` steps and checks `con` after each one. */
+interface TrainCase {
+  shape: number[];
+  data: Float32Array;
+  w: Float32Array;
+  target: Float32Array;
+  kind: number;
+  steps: number;
+  opt: { label: string; make: (ps: P[]) => cp.optim.Optimizer };
+}
+
+function trainAndCheckEveryStep(
+  label: string,
+  con: cp.constraints.Constraint,
+  mode: 'project' | 'reparametrize',
+  { shape, data, w, target, kind, steps, opt }: TrainCase,
+): void {
+  cp.tidy(() => {
+    const p = new cp.nn.Parameter(cp.tensor(data, { shape }));
+    p.registerConstraint(con, { mode });
+    if (mode === 'project') expect(con.check(p).ok, `${label} at registration`).toBe(true);
+    const o = opt.make([p]);
+    const wt = cp.tensor(w, { shape });
+    const tt = cp.tensor(target, { shape });
+    for (let s = 0; s < steps; s++) {
+      o.zeroGrad();
+      cp.tidy(() => loss(p, wt, tt, kind).backward());
+      o.step();
+      const r = con.check(p);
+      expect(r.ok, `${label} with ${opt.label}, step ${s + 1}: violation ${r.maxViolation}`).toBe(true);
+    }
+    o.zeroGrad();
+  });
+}
+
 /** Enforcement after steps on the backend under test. */
 export function enforcementSuite(ctx: SuiteContext): void {
   const opts = () => ({ numRuns: Math.max(10, Math.floor(ctx.numRuns / 2)), seed: ctx.seed });
@@ -79,25 +114,7 @@ export function enforcementSuite(ctx: SuiteContext): void {
 
     test('property: project mode — after every step of every optimizer the parameter satisfies its constraint', () => {
       fc.assert(
-        fc.property(caseArb, ({ shape, data, c, opt, steps, kind, w, target }) =>
-          cp.tidy(() => {
-            const p = new cp.nn.Parameter(cp.tensor(data, { shape }));
-            const con = c.make();
-            p.registerConstraint(con, { mode: 'project' });
-            expect(con.check(p).ok, `${c.label} at registration`).toBe(true);
-            const o = opt.make([p]);
-            const wt = cp.tensor(w, { shape });
-            const tt = cp.tensor(target, { shape });
-            for (let s = 0; s < steps; s++) {
-              o.zeroGrad();
-              cp.tidy(() => loss(p, wt, tt, kind).backward());
-              o.step();
-              const r = con.check(p);
-              expect(r.ok, `${c.label} with ${opt.label}, step ${s + 1}: violation ${r.maxViolation}`).toBe(true);
-            }
-            o.zeroGrad();
-          }),
-        ),
+        fc.property(caseArb, (t) => trainAndCheckEveryStep(t.c.label, t.c.make(), 'project', t)),
         opts(),
       );
     });
@@ -131,24 +148,7 @@ export function enforcementSuite(ctx: SuiteContext): void {
 
     test('property: reparametrize mode — the value is transform(raw) and stays in the set after every step', () => {
       fc.assert(
-        fc.property(reparamArb, ({ shape, data, c, opt, steps, kind, w, target }) =>
-          cp.tidy(() => {
-            const p = new cp.nn.Parameter(cp.tensor(data, { shape }));
-            const con = c.make();
-            p.registerConstraint(con, { mode: 'reparametrize' });
-            const o = opt.make([p]);
-            const wt = cp.tensor(w, { shape });
-            const tt = cp.tensor(target, { shape });
-            for (let s = 0; s < steps; s++) {
-              o.zeroGrad();
-              cp.tidy(() => loss(p, wt, tt, kind).backward());
-              o.step();
-              const r = con.check(p);
-              expect(r.ok, `${c.label} with ${opt.label}, step ${s + 1}: violation ${r.maxViolation}`).toBe(true);
-            }
-            o.zeroGrad();
-          }),
-        ),
+        fc.property(reparamArb, (t) => trainAndCheckEveryStep(t.c.label, t.c.make(), 'reparametrize', t)),
         opts(),
       );
     });
