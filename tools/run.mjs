@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TOOLCHAIN } from '../packages/backend-wasm/scripts/toolchain.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pnpmVersion = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
@@ -53,7 +54,7 @@ function ensurePnpm() {
 
 /** Debian packages the project needs, installed with apt-get when missing (as root, or with sudo). */
 function ensureSystemPackages(packages) {
-  const missing = packages.filter(({ check }) => !existsSync(check)).map(({ name }) => name);
+  const missing = [...new Set(packages.filter(({ check }) => !existsSync(check)).map(({ name }) => name))];
   if (missing.length === 0) return;
   const isRoot = process.getuid?.() === 0;
   const prefix = isRoot ? [] : output('sudo', ['-n', 'true']) !== null ? ['sudo', '-n'] : null;
@@ -73,12 +74,7 @@ function ensureSystemPackages(packages) {
   }
 }
 
-const RUST_WASM = [
-  { name: 'rustc-web', check: '/usr/bin/rustc' },
-  { name: 'cargo-web', check: '/usr/bin/cargo' },
-  { name: 'rust-web-src', check: '/usr/lib/rustlib/src/rust/library/vendor' },
-  { name: 'lld-22', check: '/usr/bin/wasm-ld-22' },
-];
+const RUST_WASM = TOOLCHAIN.map((t) => ({ name: t.package, check: t.path }));
 const CHROMIUM = [{ name: 'chromium', check: '/usr/bin/chromium' }];
 
 function setUp(systemPackages) {

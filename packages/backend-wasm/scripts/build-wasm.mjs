@@ -5,31 +5,33 @@
 // sha256 is identical (reproducible build). Usage: node scripts/build-wasm.mjs [--verify] [--plain-only]
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LINKER, missingToolchain, RUST_SRC } from './toolchain.mjs';
 
 const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const crate = join(pkg, 'crate');
 const dist = join(pkg, 'dist');
 const CARGO = process.env.CP_CARGO ?? '/usr/bin/cargo';
 const RUSTC = process.env.CP_RUSTC ?? '/usr/bin/rustc';
-const RUST_SRC = '/usr/lib/rustlib/src/rust/library';
 const TARGET = 'wasm32-unknown-unknown';
-const INSTALL = 'apt-get install -y rustc-web cargo-web rust-web-src lld-22';
 
 const variants = [
   { name: 'plain', features: '+simd128', out: 'cp_kernels.wasm' },
   { name: 'relaxed', features: '+simd128,+relaxed-simd', out: 'cp_kernels_relaxed.wasm' },
 ];
 
+/** Names every missing binary or source tree before cargo starts (cargo would name only the first). */
 function checkToolchain() {
-  const missing = [CARGO, RUSTC, join(RUST_SRC, 'std'), join(RUST_SRC, 'vendor')].filter((p) => !existsSync(p));
+  // CP_CARGO/CP_RUSTC replace cargo and rustc; every other entry is always needed.
+  const replaced = new Set([process.env.CP_CARGO && '/usr/bin/cargo', process.env.CP_RUSTC && '/usr/bin/rustc']);
+  const missing = missingToolchain().filter((t) => !replaced.has(t.path));
   if (missing.length > 0) {
-    console.error(`build-wasm: missing ${missing.join(', ')}.`);
-    console.error(`Install the Debian Rust toolchain with wasm32 std sources:\n  ${INSTALL}`);
+    for (const t of missing) console.error(`build-wasm: missing ${t.path} (${t.role}; Debian package ${t.package})`);
+    const packages = [...new Set(missing.map((t) => t.package))];
+    console.error(`Install them with:\n  apt-get install -y ${packages.join(' ')}`);
     console.error('(or run `node packages/backend-wasm/scripts/ensure-toolchain.mjs` as root)');
     process.exit(1);
   }
@@ -55,6 +57,7 @@ async function cargoBuild(variant, targetDir) {
   // NOTE: absolute paths are remapped so the bytes do not depend on where the checkout lives.
   const flags = [
     `-Ctarget-feature=${variant.features}`,
+    `-Clinker=${LINKER}`,
     `--remap-path-prefix=${crate}=/cp_kernels`,
     `--remap-path-prefix=${RUST_SRC}=/rust/library`,
     `--remap-path-prefix=${process.env.HOME ?? '/root'}=/home`,

@@ -1,18 +1,21 @@
 #!/usr/bin/env node
-// Installs the Debian Rust toolchain that scripts/build-wasm.mjs needs (rustc/cargo with wasm32 std sources and
-// lld) when it is missing. Installs only when running as root; otherwise prints the apt-get command.
+// Installs the Debian Rust toolchain that scripts/build-wasm.mjs needs (see toolchain.mjs) when any part is
+// missing. Installs only when running as root; otherwise prints the apt-get command.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { missingPackages, missingToolchain } from './toolchain.mjs';
 
-const PACKAGES = ['rustc-web', 'cargo-web', 'rust-web-src', 'lld-22'];
-const needed = ['/usr/bin/cargo', '/usr/bin/rustc', '/usr/lib/rustlib/src/rust/library/std'];
-
-if (needed.every((p) => existsSync(p))) {
+const packages = missingPackages();
+if (packages.length === 0) {
   console.log('ensure-toolchain: Rust toolchain for wasm32 present');
 } else if (process.getuid?.() === 0) {
   execFileSync('apt-get', ['update'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', ...PACKAGES], { stdio: 'inherit' });
+  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'inherit' });
+  const still = missingToolchain();
+  if (still.length > 0) {
+    console.error(`ensure-toolchain: still missing after install: ${still.map((t) => t.path).join(', ')}`);
+    process.exit(1);
+  }
 } else {
-  console.error(`ensure-toolchain: missing Rust toolchain; run as root:\n  apt-get install -y ${PACKAGES.join(' ')}`);
+  console.error(`ensure-toolchain: missing Rust toolchain; run as root:\n  apt-get install -y ${packages.join(' ')}`);
   process.exit(1);
 }

@@ -42,3 +42,23 @@ export class BackendError extends CpError {
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
+
+/**
+ * The error classes the backend contract defines: every backend throws these (or other `CpError`s) so a
+ * user can catch one class whatever the backend. Core also wraps anything else a kernel throws.
+ */
+
+/** A backend could not allocate: its limit or its host's memory is exhausted. */
+export class OutOfMemoryError extends BackendError {
+  override name = 'OutOfMemoryError';
+}
+
+/** A handle the backend never allocated, already freed, or freed by the backend's `dispose()`. */
+export class UnknownHandleError extends BackendError {
+  override name = 'UnknownHandleError';
+}
+
+/** A kernel called with a dtype or op the backend does not provide. */
+export class UnsupportedError extends BackendError {
+  override name = 'UnsupportedError';
+}

@@ -228,8 +228,12 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     return { state, paramGroups };
   }
 
-  /** Loads a `stateDict()` (from an optimizer over parameters of the same shapes, grouped the same way). */
-  loadStateDict(sd: OptimizerStateDict): void {
+  /**
+   * Throws a `CpError` when `sd` cannot be loaded into this optimizer (group layout, parameter indices, state
+   * and options); changes nothing. `loadStateDict` calls it first, and checkpoints call it before writing
+   * anything, so a bad state dict never half-loads.
+   */
+  validateStateDict(sd: OptimizerStateDict): void {
     if (sd.paramGroups.length !== this.paramGroups.length) {
       throw new ArgumentError(
         `loadStateDict: the state dict has ${sd.paramGroups.length} parameter groups, this optimizer ${this.paramGroups.length}`,
@@ -242,6 +246,11 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
         );
       }
     });
+  }
+
+  /** Loads a `stateDict()` (from an optimizer over parameters of the same shapes, grouped the same way). */
+  loadStateDict(sd: OptimizerStateDict): void {
+    this.validateStateDict(sd);
     const params = [...this.parameters()];
     const byIndex = new Map<number, Parameter>();
     sd.paramGroups.forEach((g, gi) => {
