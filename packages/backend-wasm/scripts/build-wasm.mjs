@@ -9,13 +9,11 @@ import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LINKER, missingToolchain, RUST_SRC } from './toolchain.mjs';
+import { CARGO, LINKER, missingToolchain, RUST_SRC, RUSTC } from './toolchain.mjs';
 
 const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const crate = join(pkg, 'crate');
 const dist = join(pkg, 'dist');
-const CARGO = process.env.CP_CARGO ?? '/usr/bin/cargo';
-const RUSTC = process.env.CP_RUSTC ?? '/usr/bin/rustc';
 const TARGET = 'wasm32-unknown-unknown';
 
 const variants = [
@@ -25,9 +23,7 @@ const variants = [
 
 /** Names every missing binary or source tree before cargo starts (cargo would name only the first). */
 function checkToolchain() {
-  // CP_CARGO/CP_RUSTC replace cargo and rustc; every other entry is always needed.
-  const replaced = new Set([process.env.CP_CARGO && '/usr/bin/cargo', process.env.CP_RUSTC && '/usr/bin/rustc']);
-  const missing = missingToolchain().filter((t) => !replaced.has(t.path));
+  const missing = missingToolchain();
   if (missing.length > 0) {
     for (const t of missing) console.error(`build-wasm: missing ${t.path} (${t.role}; Debian package ${t.package})`);
     const packages = [...new Set(missing.map((t) => t.package))];

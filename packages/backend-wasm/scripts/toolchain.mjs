@@ -3,10 +3,14 @@
 // ensure-toolchain.mjs and by the root tools/run.mjs (which installs what is missing).
 import { existsSync } from 'node:fs';
 
+/** cargo and rustc; `CP_CARGO` / `CP_RUSTC` replace Debian's. */
+export const CARGO = process.env.CP_CARGO ?? '/usr/bin/cargo';
+export const RUSTC = process.env.CP_RUSTC ?? '/usr/bin/rustc';
+
 /** Each path the build uses, with the Debian package that provides it. */
 export const TOOLCHAIN = [
-  { path: '/usr/bin/cargo', package: 'cargo-web', role: 'cargo' },
-  { path: '/usr/bin/rustc', package: 'rustc-web', role: 'rustc (has the wasm32 target)' },
+  { path: CARGO, package: 'cargo-web', role: 'cargo' },
+  { path: RUSTC, package: 'rustc-web', role: 'rustc (has the wasm32 target)' },
   { path: '/usr/lib/rustlib/src/rust/library/std', package: 'rust-web-src', role: 'std sources (-Zbuild-std)' },
   { path: '/usr/lib/rustlib/src/rust/library/vendor', package: 'rust-web-src', role: "std's vendored crates" },
   // NOTE: the linker is passed explicitly (-Clinker), so rustc never looks for `rust-lld` (rust-web-llvm).
