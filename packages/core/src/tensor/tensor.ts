@@ -13,7 +13,7 @@ import { collector, type Storage } from '../engine/storage.js';
 import { ArgumentError, AutogradError, DisposedError, DTypeError, fmtShape } from '../errors.js';
 import * as A from '../ops/activation.js';
 import { copyInto, fillInto } from '../ops/assign.js';
-import { cast, clone, copyTo } from '../ops/cast.js';
+import { castTo, clone, to } from '../ops/cast.js';
 import * as C from '../ops/compare.js';
 import * as E from '../ops/elementwise.js';
 import * as I from '../ops/indexing.js';
@@ -164,6 +164,8 @@ export class Tensor {
 
   /** Sets `requiresGrad` in place (leaves only) and returns this tensor. */
   requiresGrad_(value = true): this {
+    if (typeof value !== 'boolean')
+      throw new ArgumentError(`requiresGrad_: value must be a boolean, got ${String(value)}`);
     if (value && this.dtype !== 'float32') {
       throw new DTypeError(`requiresGrad_: only float32 tensors can require gradients; this tensor is ${this.dtype}`);
     }
@@ -220,25 +222,28 @@ export class Tensor {
     fillInto(this, 0);
     return this;
   }
-  /** This tensor (cp tensors are always contiguous). */
+  /** A new tensor object sharing this one's storage (cp tensors are always contiguous). */
   contiguous(): Tensor {
-    return this;
+    return M.alias(this, 'contiguous');
   }
-  /** Converts to another dtype (a copy); to a backend moves the data there. */
+  /**
+   * Converts to another dtype (a copy); to a backend moves the data there. Always a new tensor object: with
+   * the same dtype or backend it shares this one's storage, so disposing it never frees this tensor.
+   */
   to(target: DType | Backend): Tensor {
-    return typeof target === 'string' ? cast(this, target) : copyTo(this, target);
+    return to(this, target);
   }
   /** `to('float32')`. */
   float(): Tensor {
-    return cast(this, 'float32');
+    return castTo(this, 'float32');
   }
   /** `to('int32')`. */
   int(): Tensor {
-    return cast(this, 'int32');
+    return castTo(this, 'int32');
   }
   /** `to('bool')`. */
   bool(): Tensor {
-    return cast(this, 'bool');
+    return castTo(this, 'bool');
   }
 
   // ---- elementwise --------------------------------------------------------------------------------
@@ -479,9 +484,9 @@ export class Tensor {
   transpose(dim0: number, dim1: number): Tensor {
     return M.transpose(this, dim0, dim1);
   }
-  /** Transpose of a matrix (`transpose(0, 1)`; a 1-D tensor is returned as is). */
+  /** Transpose of a matrix (`transpose(0, 1)`; a 0-D or 1-D tensor comes back as a new view of itself). */
   t(): Tensor {
-    return this.ndim < 2 ? this : M.transpose(this, 0, 1);
+    return this.ndim < 2 ? M.alias(this, 't') : M.transpose(this, 0, 1);
   }
   /** Reorders dims. */
   permute(...dims: number[] | [readonly number[]]): Tensor {
@@ -527,8 +532,9 @@ function sizeOfShape(shape: Shape): number {
   return n;
 }
 
+// NOTE: `f(2, 3)` and `f([2, 3])` are the same call; anything else is passed on as a list for the op to reject.
 function flatArgs(args: number[] | [readonly number[]]): readonly number[] {
-  return typeof args[0] === 'number' || args.length === 0 ? (args as number[]) : (args[0] as readonly number[]);
+  return args.length === 1 && Array.isArray(args[0]) ? (args[0] as readonly number[]) : (args as number[]);
 }
 
 /** True for cp tensors. */

@@ -116,7 +116,13 @@ export function creationChecksSuite(ctx: SuiteContext): void {
     });
 
     test('arange rejects non-finite or non-numeric start, end and step', () => {
-      for (const args of [[Number.NaN], [0, Number.POSITIVE_INFINITY], [0, 1, Number.NaN], [Number.NEGATIVE_INFINITY, 0], ['3']]) {
+      for (const args of [
+        [Number.NaN],
+        [0, Number.POSITIVE_INFINITY],
+        [0, 1, Number.NaN],
+        [Number.NEGATIVE_INFINITY, 0],
+        ['3'],
+      ]) {
         const [a, b, c] = args as [number, number?, number?];
         expect(() => cp.arange(a, b, c), JSON.stringify(args)).toThrow(cp.ArgumentError);
         expect(() => cp.arange(a, b, c)).toThrow(/arange: /);

@@ -64,7 +64,9 @@ export function dtypeRulesSuite(ctx: SuiteContext): void {
 
     test('int32 creation truncates fractions toward zero and keeps both extremes', () => {
       const int32 = { dtype: 'int32' } as const;
-      expect(cp.tensor([1.7, -1.7, 2147483647, -2147483648], int32).toArray()).toEqual([1, -1, 2147483647, -2147483648]);
+      expect(cp.tensor([1.7, -1.7, 2147483647, -2147483648], int32).toArray()).toEqual([
+        1, -1, 2147483647, -2147483648,
+      ]);
       expect(cp.tensor(new Float32Array([2147483520, -2147483648, -2.5]), int32).toArray()).toEqual([
         2147483520, -2147483648, -2,
       ]);
@@ -123,7 +125,12 @@ export function dtypeRulesSuite(ctx: SuiteContext): void {
       }
       expect(live()).toBe(before);
       src.dispose();
-      expect(cp.tensor([1, 2]).add(cp.tensor([3, 4])).toArray()).toEqual([4, 6]);
+      expect(
+        cp
+          .tensor([1, 2])
+          .add(cp.tensor([3, 4]))
+          .toArray(),
+      ).toEqual([4, 6]);
       expect(cp.full([1000], 1).sum().item()).toBe(1000);
     });
   });

@@ -85,7 +85,7 @@ export function viewsSuite(ctx: SuiteContext): void {
         expect(() => s.expand(shape as number[]), JSON.stringify(shape)).toThrow(cp.ShapeError);
         expect(() => s.expand(shape as number[])).toThrow(/expand: /);
       }
-      expect(() => s.expand(5 as unknown as number[])).toThrow(cp.ArgumentError);
+      expect(() => cp.expand(s, 5 as unknown as number[])).toThrow(cp.ArgumentError);
     });
 
     test('expand allows -1 only for an existing dim and grows only size-1 dims, like PyTorch', () => {
