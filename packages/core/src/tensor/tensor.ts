@@ -23,6 +23,7 @@ import * as R from '../ops/reduce.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
 import { type NestedArray, toNested } from './nested.js';
 import type { Shape } from './shape.js';
+import { checkOptions, describe } from './validate.js';
 
 /** A tensor operand: a tensor or a plain number (broadcast as a scalar). */
 export type TensorLike = Tensor | number;
@@ -400,31 +401,31 @@ export class Tensor {
 
   /** Sum over `dim` (all dims when omitted). */
   sum(dim?: number | number[], options?: ReduceOptions): Tensor {
-    return R.sum(this, dim, options?.keepdim);
+    return R.sum(this, dim, keepdimOf('sum', options));
   }
   /** Mean over `dim`. */
   mean(dim?: number | number[], options?: ReduceOptions): Tensor {
-    return R.mean(this, dim, options?.keepdim);
+    return R.mean(this, dim, keepdimOf('mean', options));
   }
   /** Product over `dim`. */
   prod(dim?: number | number[], options?: ReduceOptions): Tensor {
-    return R.prod(this, dim, options?.keepdim);
+    return R.prod(this, dim, keepdimOf('prod', options));
   }
   /** Maximum over `dim` (values; use `argmax` for indices). */
   max(dim?: number | number[], options?: ReduceOptions): Tensor {
-    return R.max(this, dim, options?.keepdim);
+    return R.max(this, dim, keepdimOf('max', options));
   }
   /** Minimum over `dim`. */
   min(dim?: number | number[], options?: ReduceOptions): Tensor {
-    return R.min(this, dim, options?.keepdim);
+    return R.min(this, dim, keepdimOf('min', options));
   }
   /** Index of the maximum along `dim` (of the flattened tensor when omitted). */
   argmax(dim?: number, options?: ReduceOptions): Tensor {
-    return R.argmax(this, dim, options?.keepdim);
+    return R.argmax(this, dim, keepdimOf('argmax', options));
   }
   /** Index of the minimum along `dim`. */
   argmin(dim?: number, options?: ReduceOptions): Tensor {
-    return R.argmin(this, dim, options?.keepdim);
+    return R.argmin(this, dim, keepdimOf('argmin', options));
   }
   /** Variance over `dim` with Bessel's correction by default (`correction: 1`). */
   var(dim?: number | number[], options?: R.VarOptions): Tensor {
@@ -436,11 +437,11 @@ export class Tensor {
   }
   /** `log(sum(exp(this)))` over `dim`, computed stably. */
   logsumexp(dim?: number | number[], options?: ReduceOptions): Tensor {
-    return R.logsumexp(this, dim, options?.keepdim);
+    return R.logsumexp(this, dim, keepdimOf('logsumexp', options));
   }
   /** The p-norm over `dim` (p = 2 by default; also 1, Infinity, or any p > 0). */
   norm(p: number = 2, dim?: number | number[], options?: ReduceOptions): Tensor {
-    return R.norm(this, p, dim, options?.keepdim);
+    return R.norm(this, p, dim, keepdimOf('norm', options));
   }
 
   // ---- linear algebra and softmax -----------------------------------------------------------------
@@ -524,6 +525,16 @@ export class Tensor {
   gather(dim: number, index: Tensor): Tensor {
     return I.gather(this, dim, index);
   }
+}
+
+// NOTE: a PyTorch habit, `x.sum(0, true)`, would otherwise be read as no options and drop the dim silently.
+function keepdimOf(op: string, options: ReduceOptions | undefined): boolean {
+  if (options !== undefined && (typeof options !== 'object' || options === null))
+    throw new ArgumentError(`${op}: options must be an object such as { keepdim: true }, got ${describe(options)}`);
+  checkOptions(op, options, ['keepdim']);
+  const keepdim = options?.keepdim ?? false;
+  if (typeof keepdim !== 'boolean') throw new ArgumentError(`${op}: keepdim must be a boolean, got ${String(keepdim)}`);
+  return keepdim;
 }
 
 function sizeOfShape(shape: Shape): number {

@@ -30,6 +30,15 @@ export function argumentErrorsSuite(_ctx: SuiteContext): void {
       expect(() => x.argmax(bad(0.5))).toThrow(cp.ArgumentError);
     });
 
+    test('reduction options are an object: x.sum(0, true) is an error, not a silently dropped keepdim', () => {
+      const x = cp.ones([2, 3]);
+      expect(() => x.sum(0, bad(true))).toThrow(cp.ArgumentError);
+      expect(() => x.sum(0, bad(true))).toThrow(/sum: options must be an object such as \{ keepdim: true \}/);
+      expect(() => x.max(0, bad({ keepDim: true }))).toThrow(/max: unknown option 'keepDim'/);
+      expect(() => x.mean(0, bad({ keepdim: 1 }))).toThrow(/mean: keepdim must be a boolean/);
+      expect(x.sum(0, { keepdim: true }).shape).toEqual([1, 3]);
+    });
+
     test('an operand that is not a tensor or a number is an ArgumentError naming the op', () => {
       const x = cp.ones([2]);
       const operands = [null, undefined, '1', [1, 2], {}, true];
