@@ -50,6 +50,7 @@ export function requireFloat(op: string, x: Tensor): void {
 
 /** A copy of `x` with its own storage (gradients flow through). */
 export function clone(x: Tensor): Tensor {
+  checkTensor('clone', x);
   const backend = backendOf('clone', x);
   const out = empty(backend, x.shape, x.dtype, [x]);
   const n = x.size;

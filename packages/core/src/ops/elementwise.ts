@@ -6,6 +6,7 @@
 import type { DType } from '../backend/dtype.js';
 import type { BinaryOp, UnaryOp } from '../backend/kernels.js';
 import { ArgumentError } from '../errors.js';
+import { zerosLike } from '../tensor/creation.js';
 import { broadcastLayout, type Shape, sameShape } from '../tensor/shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { checkTensor, checkTensorLike } from '../tensor/validate.js';
@@ -128,8 +129,9 @@ const scalarRules: Record<BinaryOp, RuleScalar> = {
   sub: (g) => g,
   mul: (g, _x, s) => mul(g, s),
   div: (g, _x, s) => div(g, s),
-  // NOTE: x ** 0 is constant, so its gradient is 0 even at x = 0 where 0 * 0^-1 would be NaN (PyTorch).
-  pow: (g, x, s) => (s === 0 ? mul(g, 0) : mul(g, mul(pow(x, s - 1), s))),
+  // NOTE: x ** 0 is constant, so its gradient is exactly 0 (PyTorch's zeros_like), even at x = 0 where
+  // 0 * 0^-1 would be NaN and for an infinite upstream gradient.
+  pow: (g, x, s) => (s === 0 ? zerosLike(g) : mul(g, mul(pow(x, s - 1), s))),
   max: (g, x, s) => where(compare('gt', x, s), g, where(compare('eq', x, s), mul(g, 0.5), 0)),
   min: (g, x, s) => where(compare('lt', x, s), g, where(compare('eq', x, s), mul(g, 0.5), 0)),
 };

@@ -161,11 +161,13 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   return permute(x, order);
 }
 
-/**
- * Broadcasts `x` to `shape` (-1 keeps an existing dim); only size-1 dims grow, new dims go in front. `op`
- * names the public function in messages.
- */
-export function expand(x: Tensor, shape: readonly number[], op = 'expand'): Tensor {
+/** Broadcasts `x` to `shape` (-1 keeps an existing dim); only size-1 dims grow, new dims go in front. */
+export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  return expandAs('expand', x, shape);
+}
+
+/** `expand`, with `op` naming the public function in messages. */
+function expandAs(op: string, x: Tensor, shape: readonly number[]): Tensor {
   checkTensor(op, x);
   if (!Array.isArray(shape))
     throw new ArgumentError(`${op}: shape must be an array of integers, got ${describe(shape)}`);
@@ -202,7 +204,7 @@ export function expand(x: Tensor, shape: readonly number[], op = 'expand'): Tens
 
 /** `expand` for a full target shape (PyTorch's `broadcast_to`). */
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
-  return expand(x, shape, 'broadcastTo');
+  return expandAs('broadcastTo', x, shape);
 }
 
 /** Writes `g` into a zero tensor of `shape` at a strided region (the adjoint of slice). */

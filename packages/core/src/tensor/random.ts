@@ -60,13 +60,21 @@ export class Generator {
 
   /** Restores a state from `getState()`: four 32-bit unsigned integers, not all zero. */
   setState(state: readonly number[]): void {
+    Generator.checkState(state);
+    this.s.set(state);
+  }
+
+  /**
+   * Throws an ArgumentError unless `state` is a valid generator state (what `setState` accepts), so a
+   * loader can check it before it changes anything.
+   */
+  static checkState(state: unknown): asserts state is readonly number[] {
     if (!Array.isArray(state) || state.length !== 4)
       throw new ArgumentError(`Generator.setState: expected 4 words, got ${describe(state)}`);
     if (!state.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff))
       throw new ArgumentError(`Generator.setState: words must be integers in [0, 2^32 - 1], got ${describe(state)}`);
     // NOTE: xoshiro's all-zero state is a fixed point: every later draw would be 0.
     if (state.every((w) => w === 0)) throw new ArgumentError('Generator.setState: the all-zero state is invalid');
-    this.s.set(state);
   }
 }
 

@@ -87,6 +87,11 @@ export function argumentErrorsSuite(_ctx: SuiteContext): void {
         () => cp.ones([2]).leakyRelu(bad('a')),
         () => cp.ones([2]).var(0, bad({ correction: '1' })),
         () => cp.ones([2]).fill_(bad(undefined)),
+        () => cp.clone(bad(null)),
+        () => cp.exp(bad([1, 2])),
+        () => cp.sum(bad(undefined)),
+        () => cp.reshape(bad('x'), [1]),
+        () => cp.softmax(bad({})),
       ];
       for (const call of calls) {
         let thrown: unknown = null;
