@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { ArgumentError } from '../src/errors.js';
 import { Generator } from '../src/tensor/random.js';
 
 describe('the seeded generator', () => {
@@ -29,5 +30,19 @@ describe('the seeded generator', () => {
     const next = [g.nextUint32(), g.nextUint32()];
     g.setState(state);
     expect([g.nextUint32(), g.nextUint32()]).toEqual(next);
+  });
+
+  test('a state that is not four 32-bit words, or is all zero, is rejected and the old state kept', () => {
+    const g = new Generator(5);
+    const state = g.getState();
+    for (const bad of [[0, 0, 0, 0], [1, 2, 3], [1, 2, 3, -1], [1, 2, 3, 2 ** 32], [1, 2, 3, 0.5], 'abcd']) {
+      expect(() => g.setState(bad as number[]), JSON.stringify(bad)).toThrow(ArgumentError);
+    }
+    expect(g.getState()).toEqual(state);
+  });
+
+  test('a seed must be an integer', () => {
+    expect(() => new Generator(0.5)).toThrow(/manualSeed: seed must be an integer, got 0.5/);
+    expect(() => new Generator(Number.NaN)).toThrow(ArgumentError);
   });
 });

@@ -43,6 +43,14 @@ describe('shape arithmetic', () => {
     expect(() => normalizeDims('sum', 3, 3)).toThrow(ArgumentError);
   });
 
+  test('a dim that is not an integer (or a list of them) names the op and the value', () => {
+    expect(() => normalizeDims('sum', '1' as unknown as number, 2)).toThrow(
+      /sum: dim must be an integer or a list of integers, got "1"/,
+    );
+    expect(() => normalizeDims('sum', [0, null] as unknown as number[], 2)).toThrow(ArgumentError);
+    expect(() => normalizeDims('sum', 0.5, 2)).toThrow(/sum: dim must be an integer, got 0.5/);
+  });
+
   test('collapsing merges dims every operand walks contiguously', () => {
     const same = collapseLayout([2, 3, 4], [contiguousStrides([2, 3, 4]), contiguousStrides([2, 3, 4])]);
     expect(same).toEqual({ shape: [24], strides: [[1], [1]] });

@@ -9,6 +9,7 @@ import { creationSuite } from './core/creation.js';
 import { errorsSuite } from './core/errors.js';
 import { memorySuite } from './core/memory.js';
 import { opsSuite } from './core/ops.js';
+import { TENSOR_RULES_SUITES } from './core/tensor-rules.js';
 import { KERNEL_SUITES } from './kernels/index.js';
 import { NN_SUITES } from './nn/index.js';
 import { OP_SUITES } from './ops/index.js';
@@ -23,6 +24,7 @@ export const SUITES: readonly Suite[] = [
   errorsSuite,
   autogradSuite,
   memorySuite,
+  ...TENSOR_RULES_SUITES,
   ...NN_SUITES,
   ...OPTIM_SUITES,
   ...CONSTRAINT_SUITES,

@@ -19,6 +19,11 @@ export type TypedArray = Float32Array | Int32Array | Uint8Array;
 /** All dtypes, in a fixed order (for iteration in tests and docs). */
 export const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
 
+/** True for the name of a dtype cp supports. */
+export function isDType(v: unknown): v is DType {
+  return v === 'float32' || v === 'int32' || v === 'bool';
+}
+
 /** Bytes per element of each dtype. */
 export const BYTES_PER_ELEMENT: Readonly<Record<DType, number>> = { float32: 4, int32: 4, bool: 1 };
 

@@ -3,7 +3,9 @@
  * softplus are composites whose gradients come from their parts.
  */
 import { tidy } from '../engine/scope.js';
+import { ArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { checkNumber, checkTensor, describe } from '../tensor/validate.js';
 import { compare, where } from './compare.js';
 import { abs, add, div, erf, exp, log1p, maximum, mul, neg, sub, unary } from './elementwise.js';
 
@@ -18,6 +20,8 @@ export const tanh = (x: Tensor): Tensor => unary('tanh', x, (g, _x, out) => mul(
 
 /** `x` for x > 0, else `slope * x`. */
 export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
+  checkTensor('leakyRelu', x);
+  checkNumber('leakyRelu', 'negativeSlope', slope);
   return tidy(() => {
     return where(compare('gt', x, 0), x, mul(x, slope));
   });
@@ -25,6 +29,9 @@ export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
 
 /** GELU: `x·Φ(x)` exactly (erf), or the tanh approximation. */
 export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
+  checkTensor('gelu', x);
+  if (approximate !== 'none' && approximate !== 'tanh')
+    throw new ArgumentError(`gelu: approximate must be 'none' or 'tanh', got ${describe(approximate)}`);
   return tidy(() => {
     if (approximate === 'tanh') {
       const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
@@ -39,6 +46,9 @@ export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
  * `max(z, 0) + log1p(e^-|z|)` so it neither overflows nor loses precision for large |z|.
  */
 export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
+  checkTensor('softplus', x);
+  checkNumber('softplus', 'beta', beta);
+  checkNumber('softplus', 'threshold', threshold);
   return tidy(() => {
     const z = beta === 1 ? x : mul(x, beta);
     const smooth = add(maximum(z, 0), log1p(exp(neg(abs(z)))));

@@ -4,19 +4,24 @@
  * allowed with gradient recording off, as in PyTorch.
  */
 import { isGradEnabled } from '../autograd/grad-mode.js';
-import { ArgumentError, AutogradError, fmtShape, ShapeError } from '../errors.js';
+import { AutogradError, fmtShape, ShapeError } from '../errors.js';
+import { fillValue } from '../tensor/creation.js';
 import { sameShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { checkTensor } from '../tensor/validate.js';
 import { cast, copyTo } from './cast.js';
+import { disposeTemps } from './dispatch.js';
 import { expand } from './movement.js';
 
 /** Copies `src` (broadcast to `target`'s shape, converted to its dtype and backend) into `target`'s storage. */
 export function copyInto(target: Tensor, src: Tensor): Tensor {
+  checkTensor('copy_', src, 'src');
   if (target.requiresGrad && isGradEnabled()) {
     throw new AutogradError(
       'copy_: cannot write into a tensor that requires grad while gradients are recorded; wrap it in noGrad()',
     );
   }
+  const given = src;
   if (src.size !== 1 && !sameShape(src.shape, target.shape)) {
     try {
       src = expand(src, target.shape);
@@ -26,9 +31,15 @@ export function copyInto(target: Tensor, src: Tensor): Tensor {
       );
     }
   }
-  const moved = cast(copyTo(src, target.backend), target.dtype);
+  const onBackend = copyTo(src, target.backend);
+  const moved = cast(onBackend, target.dtype);
   const backend = target.backend;
-  if (moved.storage === target.storage) return target;
+  // NOTE: the expanded, moved and converted copies are this call's own temporaries.
+  const release = () => disposeTemps([moved, onBackend, src], [given, target]);
+  if (moved.storage === target.storage) {
+    release();
+    return target;
+  }
   if (moved.size === 1 && target.size !== 1) {
     const v = moved.item();
     backend.kernels.fill({ dtype: target.dtype, out: target.storage.handle, offset: 0, n: target.size, value: v });
@@ -44,6 +55,7 @@ export function copyInto(target: Tensor, src: Tensor): Tensor {
       shape: [target.size],
     });
   }
+  release();
   return target;
 }
 
@@ -54,7 +66,7 @@ export function fillInto(target: Tensor, value: number): Tensor {
       'fill_: cannot write into a tensor that requires grad while gradients are recorded; wrap it in noGrad()',
     );
   }
-  if (typeof value !== 'number') throw new ArgumentError('fill_: value must be a number');
-  target.backend.kernels.fill({ dtype: target.dtype, out: target.storage.handle, offset: 0, n: target.size, value });
+  const v = fillValue('fill_', value, target.dtype);
+  target.backend.kernels.fill({ dtype: target.dtype, out: target.storage.handle, offset: 0, n: target.size, value: v });
   return target;
 }

@@ -1,8 +1,9 @@
 /** Comparisons (bool results), `where`, and `clamp`. Comparisons have no gradient; `where` routes it. */
 import type { CompareOp } from '../backend/kernels.js';
-import { DTypeError } from '../errors.js';
+import { ArgumentError, DTypeError } from '../errors.js';
 import { broadcastLayout } from '../tensor/shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
+import { checkTensor, checkTensorLike } from '../tensor/validate.js';
 import { cast } from './cast.js';
 import { backendOf, disposeTemps, empty, record } from './dispatch.js';
 import { maximum, minimum, promote, scalarTensor, unbroadcast } from './elementwise.js';
@@ -16,8 +17,11 @@ function asTensor(v: TensorLike, like: Tensor): Tensor {
 /** `a op b` elementwise with broadcasting; a bool tensor. */
 export function compare(op: CompareOp, a: TensorLike, b: TensorLike): Tensor {
   const args = [a, b];
+  checkTensorLike(op, a);
+  checkTensorLike(op, b);
   if (typeof a === 'number') {
-    if (typeof b === 'number') throw new DTypeError(`${op}: at least one operand must be a tensor`);
+    if (typeof b === 'number')
+      throw new ArgumentError(`${op}: at least one operand must be a tensor, got ${a} and ${b}`);
     a = asTensor(a, b);
   }
   const tb = asTensor(b, a);
@@ -44,6 +48,9 @@ export function compare(op: CompareOp, a: TensorLike, b: TensorLike): Tensor {
 
 /** `condition ? a : b` elementwise with broadcasting; the gradient goes to the branch that was taken. */
 export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  checkTensor('where', condition, 'condition');
+  checkTensorLike('where', a);
+  checkTensorLike('where', b);
   if (condition.dtype !== 'bool') throw new DTypeError(`where: condition must be bool, got ${condition.dtype}`);
   const ta = asTensor(a, typeof b === 'number' ? condition : b);
   const tb = asTensor(b, ta);
@@ -80,7 +87,10 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
 
 /** Clamps `x` into `[min, max]`; a missing bound is not applied. Gradient flows where x is inside. */
 export function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor {
-  if (min == null && max == null) throw new DTypeError('clamp: at least one of min and max must be given');
+  checkTensor('clamp', x);
+  if (min == null && max == null) throw new ArgumentError('clamp: at least one of min and max must be given');
+  if (min != null) checkTensorLike('clamp', min, 'min');
+  if (max != null) checkTensorLike('clamp', max, 'max');
   let out = x;
   if (min != null) out = maximumKeepGrad(out, min, 'lower');
   if (max != null) out = maximumKeepGrad(out, max, 'upper');

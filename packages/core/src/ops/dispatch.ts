@@ -6,11 +6,11 @@
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { GradRule } from '../autograd/node.js';
 import type { Backend } from '../backend/backend.js';
-import type { DType } from '../backend/dtype.js';
+import { type DType, isDType } from '../backend/dtype.js';
 import { getBackend } from '../backend/registry.js';
 import { track } from '../engine/scope.js';
 import { allocStorage } from '../engine/storage.js';
-import { BackendError } from '../errors.js';
+import { BackendError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { type Shape, sizeOf } from '../tensor/shape.js';
 import { fromStorage, type Tensor } from '../tensor/tensor.js';
 
@@ -33,7 +33,12 @@ export function backendOf(op: string, ...tensors: Tensor[]): Backend {
  * output is a step tensor, see engine/auto-release.ts).
  */
 export function empty(backend: Backend, shape: Shape, dtype: DType, inputs?: readonly Tensor[]): Tensor {
-  return fromStorage(allocStorage(backend, dtype, sizeOf(shape)), shape, dtype, inputs);
+  // NOTE: the last line of defence; public entry points check dtypes and shapes with the op's name first.
+  if (!isDType(dtype)) throw new DTypeError(`cannot allocate a tensor of unknown dtype ${String(dtype)}`);
+  const size = sizeOf(shape);
+  if (!Number.isSafeInteger(size) || size < 0 || !shape.every((d) => Number.isInteger(d) && d >= 0))
+    throw new ShapeError(`cannot allocate a tensor of shape ${fmtShape(shape)}`);
+  return fromStorage(allocStorage(backend, dtype, size), shape, dtype, inputs);
 }
 
 /** Disposes op-internal temporaries (casts, scalar operands) that are not one of the op's `args`. */

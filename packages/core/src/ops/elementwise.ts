@@ -5,9 +5,11 @@
  */
 import type { DType } from '../backend/dtype.js';
 import type { BinaryOp, UnaryOp } from '../backend/kernels.js';
-import { DTypeError } from '../errors.js';
+import { ArgumentError } from '../errors.js';
+import { zerosLike } from '../tensor/creation.js';
 import { broadcastLayout, type Shape, sameShape } from '../tensor/shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
+import { checkTensor, checkTensorLike } from '../tensor/validate.js';
 import { cast } from './cast.js';
 import { compare, where } from './compare.js';
 import { backendOf, disposeTemps, empty, record } from './dispatch.js';
@@ -27,8 +29,13 @@ function promoteScalar(a: DType, s: number): DType {
 
 const INT_BINARY: ReadonlySet<BinaryOp> = new Set(['add', 'sub', 'mul', 'max', 'min']);
 
+/** The public name of a kernel op, where it differs (for messages). */
+const BINARY_NAMES: Partial<Record<BinaryOp, string>> = { max: 'maximum', min: 'minimum' };
+const UNARY_NAMES: Partial<Record<UnaryOp, string>> = { recip: 'reciprocal' };
+
 /** Runs a unary kernel (float32 math; int32 for neg/abs/sign) without recording a gradient. */
 export function unaryRaw(op: UnaryOp, x: Tensor): Tensor {
+  checkTensor(UNARY_NAMES[op] ?? op, x);
   const intOk = op === 'neg' || op === 'abs' || op === 'sign';
   const input = x.dtype === 'float32' || (intOk && x.dtype === 'int32') ? x : cast(x, intOk ? 'int32' : 'float32');
   const backend = backendOf(op, input);
@@ -96,10 +103,18 @@ const rules: Record<BinaryOp, Rule2> = {
   sub: (g, _a, _b, _out, i) => (i === 0 ? g : neg(g)),
   mul: (g, a, b, _out, i) => mul(g, i === 0 ? b : a),
   div: (g, a, b, _out, i) => (i === 0 ? div(g, b) : neg(div(mul(g, a), mul(b, b)))),
-  pow: (g, a, b, out, i) => (i === 0 ? mul(g, mul(b, pow(a, sub(b, 1)))) : mul(g, mul(out, log(a)))),
+  // NOTE: PyTorch's rules where the formulas give 0 * Infinity: d/da is 0 where b == 0, and d/db is 0
+  // where a == 0 and b >= 0 (out * log(a) would be 0 * -Infinity there).
+  pow: (g, a, b, out, i) =>
+    i === 0 ? where(compare('eq', b, 0), 0, mul(g, mul(b, pow(a, sub(b, 1))))) : powExponentGrad(g, a, b, out),
   max: (g, a, b, _out, i) => splitTies(g, compare('gt', a, b), compare('eq', a, b))[i],
   min: (g, a, b, _out, i) => splitTies(g, compare('lt', a, b), compare('eq', a, b))[i],
 };
+
+function powExponentGrad(g: Tensor, a: Tensor, b: Tensor, out: Tensor): Tensor {
+  const full = mul(g, mul(out, log(a)));
+  return where(compare('eq', a, 0), where(compare('ge', b, 0), 0, full), full);
+}
 
 // NOTE: like PyTorch, equal inputs of maximum/minimum share the gradient half and half.
 function splitTies(g: Tensor, wins: Tensor, ties: Tensor): [Tensor, Tensor] {
@@ -114,7 +129,9 @@ const scalarRules: Record<BinaryOp, RuleScalar> = {
   sub: (g) => g,
   mul: (g, _x, s) => mul(g, s),
   div: (g, _x, s) => div(g, s),
-  pow: (g, x, s) => mul(g, mul(pow(x, s - 1), s)),
+  // NOTE: x ** 0 is constant, so its gradient is exactly 0 (PyTorch's zeros_like), even at x = 0 where
+  // 0 * 0^-1 would be NaN and for an infinite upstream gradient.
+  pow: (g, x, s) => (s === 0 ? zerosLike(g) : mul(g, mul(pow(x, s - 1), s))),
   max: (g, x, s) => where(compare('gt', x, s), g, where(compare('eq', x, s), mul(g, 0.5), 0)),
   min: (g, x, s) => where(compare('lt', x, s), g, where(compare('eq', x, s), mul(g, 0.5), 0)),
 };
@@ -122,13 +139,18 @@ const scalarRules: Record<BinaryOp, RuleScalar> = {
 const reverseScalarRules: Partial<Record<BinaryOp, RuleScalar>> = {
   sub: (g) => neg(g),
   div: (g, x, s) => neg(div(mul(g, s), mul(x, x))),
-  pow: (g, _x, s, out) => mul(g, mul(out, Math.log(s))),
+  // NOTE: d/dx s^x = s^x log(s); for s = 0 PyTorch gives 0 where x >= 0 (0 * -Infinity otherwise).
+  pow: (g, x, s, out) =>
+    s === 0 ? where(compare('ge', x, 0), 0, mul(g, mul(out, -Infinity))) : mul(g, mul(out, Math.log(s))),
 };
 
 /** Applies a binary op to tensors and/or numbers, recording its gradient. */
 export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
+  const name = BINARY_NAMES[op] ?? op;
+  checkTensorLike(name, a);
+  checkTensorLike(name, b);
   if (typeof a === 'number' && typeof b === 'number')
-    throw new DTypeError(`${op}: at least one operand must be a tensor`);
+    throw new ArgumentError(`${name}: at least one operand must be a tensor, got ${a} and ${b}`);
   if (typeof b === 'number') {
     const x = a as Tensor;
     const out = scalarRaw(op, x, b);

@@ -1,7 +1,7 @@
 /** The functional API: every op as a function (`add(a, b)`, `matmul(a, b)`, `cat([a, b], 0)`, ...). */
 
 export { gelu, leakyRelu, relu, sigmoid, softplus, tanh } from './activation.js';
-export { cast, clone } from './cast.js';
+export { castTo as cast, clone } from './cast.js';
 export { clamp, compare, where } from './compare.js';
 export {
   abs,

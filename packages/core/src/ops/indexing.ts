@@ -6,9 +6,11 @@
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { normalizeDim, type Shape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { checkTensor } from '../tensor/validate.js';
 import { backendOf, empty, record } from './dispatch.js';
 
 function checkIndex(op: string, index: Tensor, size: number): void {
+  checkTensor(op, index, 'index');
   if (index.dtype !== 'int32') throw new DTypeError(`${op}: index must be int32, got ${index.dtype}`);
   const data = index.dataSync();
   for (let i = 0; i < data.length; i++) {
@@ -59,6 +61,8 @@ function runScatterAdd(op: string, g: Tensor, index: Tensor, plan: GatherPlan, s
 
 /** Entries of `x` along `dim` picked by a 1-D int32 `index`. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  checkTensor('indexSelect', x);
+  checkTensor('indexSelect', index, 'index');
   const d = normalizeDim('indexSelect', dim, x.ndim);
   if (index.ndim > 1) throw new ShapeError(`indexSelect: index must be 0-D or 1-D, got shape ${fmtShape(index.shape)}`);
   checkIndex('indexSelect', index, x.shape[d]);
@@ -79,6 +83,8 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
  * matches x in every other dim.
  */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  checkTensor('gather', x);
+  checkTensor('gather', index, 'index');
   const d = normalizeDim('gather', dim, x.ndim);
   if (index.ndim !== x.ndim || index.shape.some((v, i) => i !== d && v !== x.shape[i])) {
     throw new ShapeError(

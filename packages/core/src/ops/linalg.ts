@@ -6,6 +6,7 @@
 import { DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { broadcastShapes, sameShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { checkTensor } from '../tensor/validate.js';
 import { backendOf, disposeTemps, empty, record } from './dispatch.js';
 import { expand, reshape, viewOfTemporary } from './movement.js';
 import { sumTo } from './reduce.js';
@@ -48,6 +49,8 @@ export function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Ten
 
 /** Matrix product of `a` and `b` (float32) with PyTorch's `matmul` semantics. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkTensor('matmul', a, 'first operand');
+  checkTensor('matmul', b, 'second operand');
   if (a.dtype !== 'float32' || b.dtype !== 'float32')
     throw new DTypeError(`matmul: expected float32 tensors, got ${a.dtype} and ${b.dtype}`);
   if (a.ndim === 0 || b.ndim === 0)

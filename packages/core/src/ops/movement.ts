@@ -1,12 +1,15 @@
 /**
  * Shape ops. reshape/view/squeeze/unsqueeze/flatten/detach share storage; permute, expand, slice and cat
  * materialize through the `copyStrided` kernel (cp tensors are always contiguous). Each records its
- * adjoint: permute -> inverse permute, expand -> sum, slice -> write into zeros, cat -> slices.
+ * adjoint: permute -> inverse permute, expand -> sum, slice -> write into zeros, cat -> slices. An op that
+ * changes nothing (same-shape reshape, identity permute, full slice...) still returns a new tensor object
+ * sharing the storage, so disposing the result never frees the input.
  */
 import type { Backend } from '../backend/backend.js';
 import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
 import { contiguousStrides, normalizeDim, type Shape, sameShape, sizeOf } from '../tensor/shape.js';
 import { fromStorage, type Tensor } from '../tensor/tensor.js';
+import { checkInt, checkTensor, describe } from '../tensor/validate.js';
 import { backendOf, empty, record } from './dispatch.js';
 import { sumTo } from './reduce.js';
 
@@ -17,8 +20,28 @@ function shareStorage(x: Tensor, shape: Shape): Tensor {
   return fromStorage(s, shape, x.dtype, [x]);
 }
 
+/**
+ * A new tensor over `x`'s storage with the same shape, recording an identity gradient: what an op that
+ * changes nothing returns.
+ */
+export function alias(x: Tensor, op: string): Tensor {
+  return record(shareStorage(x, x.shape), op, [x], (g) => [g]);
+}
+
+function fmtArg(shape: readonly unknown[]): string {
+  return `[${shape.map((d) => (typeof d === 'number' ? String(d) : describe(d))).join(', ')}]`;
+}
+
 /** Same data, new shape; one dim may be -1. Shares storage. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  checkTensor('reshape', x);
+  if (!Array.isArray(shape))
+    throw new ArgumentError(`reshape: shape must be an array of integers, got ${describe(shape)}`);
+  if (shape.some((d) => !Number.isInteger(d) || d < -1) || shape.filter((d) => d === -1).length > 1) {
+    throw new ShapeError(
+      `reshape: invalid shape ${fmtArg(shape)} for ${fmtShape(x.shape)}: sizes must be integers >= 0, and at most one may be -1`,
+    );
+  }
   const infer = shape.indexOf(-1);
   let resolved = [...shape];
   if (infer >= 0) {
@@ -31,7 +54,6 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (resolved.some((d) => !Number.isInteger(d) || d < 0) || sizeOf(resolved) !== x.size) {
     throw new ShapeError(`reshape: cannot reshape ${fmtShape(x.shape)} (${x.size} elements) into ${fmtShape(shape)}`);
   }
-  if (sameShape(resolved, x.shape)) return x;
   const out = shareStorage(x, resolved);
   return record(out, 'reshape', [x], (g) => [reshape(g, x.shape)]);
 }
@@ -43,17 +65,19 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
  */
 export function viewOfTemporary(temp: Tensor, shape: readonly number[]): Tensor {
   const view = reshape(temp, shape);
-  if (view !== temp && !view.requiresGrad) temp.dispose();
+  if (!view.requiresGrad) temp.dispose();
   return view;
 }
 
 /** A tensor sharing `x`'s data with no graph and no gradient. */
 export function detach(x: Tensor): Tensor {
+  checkTensor('detach', x);
   return shareStorage(x, x.shape);
 }
 
 /** Flattens dims `startDim..endDim` into one. */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  checkTensor('flatten', x);
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normalizeDim('flatten', startDim, x.ndim);
   const e = normalizeDim('flatten', endDim, x.ndim);
@@ -63,13 +87,14 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 
 /** Removes size-1 dims: all of them, or only `dim` (a no-op when that dim is not 1, like PyTorch). */
 export function squeeze(x: Tensor, dim?: number): Tensor {
+  checkTensor('squeeze', x);
   if (dim === undefined)
     return reshape(
       x,
       x.shape.filter((d) => d !== 1),
     );
   const d = normalizeDim('squeeze', dim, x.ndim);
-  if (x.ndim === 0 || x.shape[d] !== 1) return x;
+  if (x.ndim === 0 || x.shape[d] !== 1) return reshape(x, x.shape);
   return reshape(
     x,
     x.shape.filter((_, i) => i !== d),
@@ -78,6 +103,7 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
 
 /** Inserts a size-1 dim at `dim` (in `-(ndim+1)..ndim`). */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
+  checkTensor('unsqueeze', x);
   const d = normalizeDim('unsqueeze', dim, x.ndim + 1);
   return reshape(x, [...x.shape.slice(0, d), 1, ...x.shape.slice(d)]);
 }
@@ -102,11 +128,14 @@ function gatherView(backend: Backend, x: Tensor, shape: Shape, xStrides: number[
 
 /** Reorders dims. */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  checkTensor('permute', x);
+  if (!Array.isArray(dims))
+    throw new ArgumentError(`permute: dims must be an array of integers, got ${describe(dims)}`);
   if (dims.length !== x.ndim)
     throw new ArgumentError(`permute: got ${dims.length} dims for a tensor with ${x.ndim} dims`);
   const norm = dims.map((d) => normalizeDim('permute', d, x.ndim));
   if (new Set(norm).size !== norm.length) throw new ArgumentError(`permute: dims ${JSON.stringify(dims)} repeat a dim`);
-  if (norm.every((d, i) => d === i)) return x;
+  if (norm.every((d, i) => d === i)) return alias(x, 'permute');
   const strides = contiguousStrides(x.shape);
   const out = gatherView(
     backendOf('permute', x),
@@ -124,6 +153,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 
 /** Swaps two dims. */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+  checkTensor('transpose', x);
   const order = x.shape.map((_, i) => i);
   const a = normalizeDim('transpose', dim0, x.ndim);
   const b = normalizeDim('transpose', dim1, x.ndim);
@@ -131,27 +161,50 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   return permute(x, order);
 }
 
-/** Broadcasts `x` to `shape` (-1 keeps a dim); only size-1 dims grow, new dims go in front. */
+/** Broadcasts `x` to `shape` (-1 keeps an existing dim); only size-1 dims grow, new dims go in front. */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  return expandAs('expand', x, shape);
+}
+
+/** `expand`, with `op` naming the public function in messages. */
+function expandAs(op: string, x: Tensor, shape: readonly number[]): Tensor {
+  checkTensor(op, x);
+  if (!Array.isArray(shape))
+    throw new ArgumentError(`${op}: shape must be an array of integers, got ${describe(shape)}`);
   const lead = shape.length - x.ndim;
-  if (lead < 0) throw new ShapeError(`expand: cannot expand ${fmtShape(x.shape)} to fewer dims ${fmtShape(shape)}`);
-  const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead] : d));
+  if (lead < 0) throw new ShapeError(`${op}: cannot expand ${fmtShape(x.shape)} to fewer dims ${fmtArg(shape)}`);
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (!Number.isInteger(d) || d < -1) {
+      throw new ShapeError(
+        `${op}: invalid target shape ${fmtArg(shape)} for a tensor of shape ${fmtShape(x.shape)}: sizes must be integers >= 0 (or -1 to keep an existing dim)`,
+      );
+    }
+    if (d === -1 && i < lead) {
+      throw new ShapeError(
+        `${op}: -1 is not allowed for the new leading dim ${i} (target ${fmtArg(shape)}, tensor ${fmtShape(x.shape)})`,
+      );
+    }
+  }
+  const target = shape.map((d, i) => (d === -1 ? x.shape[i - lead] : d));
+  if (!Number.isSafeInteger(sizeOf(target)))
+    throw new ShapeError(`${op}: target shape ${fmtShape(target)} has too many elements`);
   const src = contiguousStrides(x.shape);
   const strides = target.map((d, i) => {
     if (i < lead) return 0;
     const own = x.shape[i - lead];
     if (own === d) return own === 1 ? 0 : src[i - lead];
-    if (own !== 1) throw new ShapeError(`expand: cannot expand ${fmtShape(x.shape)} to ${fmtShape(shape)} (dim ${i})`);
+    if (own !== 1) throw new ShapeError(`${op}: cannot expand ${fmtShape(x.shape)} to ${fmtShape(shape)} (dim ${i})`);
     return 0;
   });
-  if (sameShape(target, x.shape)) return x;
-  const out = gatherView(backendOf('expand', x), x, target, strides, 0);
+  if (sameShape(target, x.shape)) return alias(x, op);
+  const out = gatherView(backendOf(op, x), x, target, strides, 0);
   return record(out, 'expand', [x], (g) => [sumTo(g, x.shape)]);
 }
 
 /** `expand` for a full target shape (PyTorch's `broadcast_to`). */
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
-  return expand(x, shape);
+  return expandAs('broadcastTo', x, shape);
 }
 
 /** Writes `g` into a zero tensor of `shape` at a strided region (the adjoint of slice). */
@@ -175,16 +228,19 @@ function scatterRegion(g: Tensor, shape: Shape, offset: number, strides: number[
 }
 
 /** Elements `start..end` (exclusive) with `step` along `dim`; negative indices count from the end, like Python. */
-export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1): Tensor {
+export function slice(x: Tensor, dim: number, start: number | null = 0, end?: number | null, step = 1): Tensor {
+  checkTensor('slice', x);
   const d = normalizeDim('slice', dim, x.ndim);
+  if (start !== null) checkInt('slice', 'start', start);
+  if (end !== undefined && end !== null) checkInt('slice', 'end', end);
   if (!Number.isInteger(step) || step < 1)
-    throw new ArgumentError(`slice: step must be a positive integer, got ${step}`);
+    throw new ArgumentError(`slice: step must be a positive integer, got ${describe(step)}`);
   const len = x.shape[d];
   const clampIndex = (i: number) => Math.min(len, Math.max(0, i < 0 ? i + len : i));
-  const s = clampIndex(start);
+  const s = clampIndex(start ?? 0);
   const e = Math.max(s, clampIndex(end ?? len));
   const count = Math.ceil((e - s) / step);
-  if (s === 0 && count === len && step === 1) return x;
+  if (s === 0 && count === len && step === 1) return alias(x, 'slice');
   const strides = contiguousStrides(x.shape);
   const shape = x.shape.map((v, i) => (i === d ? count : v));
   const viewStrides = strides.map((v, i) => (i === d ? v * step : v));
@@ -195,7 +251,10 @@ export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1)
 
 /** `length` elements from `start` along `dim` (errors when out of range, like PyTorch). */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  checkTensor('narrow', x);
   const d = normalizeDim('narrow', dim, x.ndim);
+  checkInt('narrow', 'start', start);
+  checkInt('narrow', 'length', length);
   const s = start < 0 ? start + x.shape[d] : start;
   if (s < 0 || length < 0 || s + length > x.shape[d]) {
     throw new ArgumentError(`narrow: start ${start} + length ${length} exceeds dim ${dim} of size ${x.shape[d]}`);
@@ -205,6 +264,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 
 /** Splits along `dim` into pieces of `splitSize` (last may be smaller) or of the listed sizes. */
 export function split(x: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] {
+  checkTensor('split', x);
   const d = normalizeDim('split', dim, x.ndim);
   const len = x.shape[d];
   let sizes: number[];
@@ -213,11 +273,17 @@ export function split(x: Tensor, splitSize: number | readonly number[], dim = 0)
       throw new ArgumentError(`split: splitSize must be a positive integer, got ${splitSize}`);
     sizes = [];
     for (let s = 0; s < len; s += splitSize) sizes.push(Math.min(splitSize, len - s));
-  } else {
+  } else if (Array.isArray(splitSize)) {
+    if (!splitSize.every((v) => Number.isInteger(v) && v >= 0))
+      throw new ArgumentError(`split: sizes must be integers >= 0, got ${describe(splitSize)}`);
     sizes = [...splitSize];
     const total = sizes.reduce((a, b) => a + b, 0);
     if (total !== len)
       throw new ArgumentError(`split: sizes ${JSON.stringify(splitSize)} sum to ${total}, dim ${dim} has ${len}`);
+  } else {
+    throw new ArgumentError(
+      `split: splitSize must be a positive integer or a list of sizes, got ${describe(splitSize)}`,
+    );
   }
   const out: Tensor[] = [];
   let start = 0;
@@ -230,15 +296,28 @@ export function split(x: Tensor, splitSize: number | readonly number[], dim = 0)
 
 /** Splits into `chunks` pieces of size `ceil(len / chunks)` along `dim` (PyTorch's rule). */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+  checkTensor('chunk', x);
   if (!Number.isInteger(chunks) || chunks < 1)
-    throw new ArgumentError(`chunk: chunks must be a positive integer, got ${chunks}`);
+    throw new ArgumentError(`chunk: chunks must be a positive integer, got ${describe(chunks)}`);
   const d = normalizeDim('chunk', dim, x.ndim);
   return split(x, Math.max(1, Math.ceil(x.shape[d] / chunks)), d);
 }
 
-/** Concatenates along `dim`; all other dims must match. */
+/** Checks that `tensors` is a non-empty array of tensors. */
+function checkTensorList(op: string, tensors: readonly Tensor[]): void {
+  if (!Array.isArray(tensors) || tensors.length === 0)
+    throw new ArgumentError(`${op}: expected a non-empty list of tensors, got ${describe(tensors)}`);
+  tensors.forEach((t, i) => {
+    checkTensor(op, t, `the element at position ${i}`);
+  });
+}
+
+/** Concatenates along `dim`; all other dims must match (0-d tensors cannot be concatenated, like PyTorch). */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
-  if (tensors.length === 0) throw new ArgumentError('cat: expected a non-empty list of tensors');
+  checkTensorList('cat', tensors);
+  tensors.forEach((t, i) => {
+    if (t.ndim === 0) throw new ShapeError(`cat: zero-dimensional tensor (at position ${i}) cannot be concatenated`);
+  });
   const first = tensors[0];
   const d = normalizeDim('cat', dim, first.ndim);
   for (const t of tensors) {
@@ -279,7 +358,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
 
 /** Stacks equal-shaped tensors along a new dim. */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
-  if (tensors.length === 0) throw new ArgumentError('stack: expected a non-empty list of tensors');
+  checkTensorList('stack', tensors);
   const shape = tensors[0].shape;
   for (const t of tensors) {
     if (!sameShape(t.shape, shape))

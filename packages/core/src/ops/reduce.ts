@@ -8,8 +8,9 @@ import { noGrad } from '../autograd/grad-mode.js';
 import type { ArgReduceOp, ReduceOp } from '../backend/kernels.js';
 import { tidy } from '../engine/scope.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
-import { normalizeDim, normalizeDims, type Shape, sizeOf } from '../tensor/shape.js';
+import { normalizeDim, normalizeDims, type Shape, sameShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { checkNumber, checkOptions, checkTensor, describe } from '../tensor/validate.js';
 import { cast } from './cast.js';
 import { compare, where } from './compare.js';
 import { backendOf, disposeTemps, empty, record } from './dispatch.js';
@@ -67,6 +68,7 @@ function finishShape(out: Tensor, x: Tensor, dims: number[], keepdim: boolean): 
 
 /** Sum over `dim` (all when undefined). Bool and int32 sum to int32. */
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  checkTensor('sum', x);
   const dims = normalizeDims('sum', dim, x.ndim);
   const kept = reduceRaw('sum', x, dims);
   const res = record(kept, 'sum', [x], (g) => [expand(g, x.shape)]);
@@ -78,11 +80,13 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   const lead = g.ndim - shape.length;
   const dims: number[] = [];
   for (let d = 0; d < g.ndim; d++) if (d < lead || (shape[d - lead] === 1 && g.shape[d] !== 1)) dims.push(d);
+  if (dims.length === 0 && sameShape(g.shape, shape)) return g;
   return reshape(dims.length === 0 ? g : sum(g, dims, true), shape);
 }
 
 /** Mean over `dim`. */
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  checkTensor('mean', x);
   if (x.dtype !== 'float32')
     throw new DTypeError(`mean: expected a float32 tensor, got ${x.dtype}; convert with .float()`);
   const dims = normalizeDims('mean', dim, x.ndim);
@@ -92,6 +96,7 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepdim = fals
 
 /** Product over `dim`. The gradient is exact with zeros in the slice. */
 export function prod(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  checkTensor('prod', x);
   const dims = normalizeDims('prod', dim, x.ndim);
   const kept = reduceRaw('prod', x, dims);
   const res = record(kept, 'prod', [x], (g) => {
@@ -107,6 +112,7 @@ export function prod(x: Tensor, dim?: number | readonly number[], keepdim = fals
 }
 
 function extreme(op: 'max' | 'min', x: Tensor, dim: number | readonly number[] | undefined, keepdim: boolean): Tensor {
+  checkTensor(op, x);
   const dims = normalizeDims(op, dim, x.ndim);
   const kept = reduceRaw(op, x, dims);
   const res = record(kept, op, [x], (g) => {
@@ -128,7 +134,13 @@ export function min(x: Tensor, dim?: number | readonly number[], keepdim = false
 }
 
 function argReduce(op: ArgReduceOp, x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
-  if (dim === undefined) return argReduce(op, reshape(x, [x.size]), 0, false);
+  checkTensor(op, x);
+  if (dim === undefined) {
+    const flat = reshape(x, [x.size]);
+    const out = argReduce(op, flat, 0, false);
+    flat.dispose();
+    return out;
+  }
   const d = normalizeDim(op, dim, x.ndim);
   const input = x.ndim === 0 ? reshape(x, [1]) : x;
   if (input.shape[d] === 0)
@@ -146,7 +158,7 @@ function argReduce(op: ArgReduceOp, x: Tensor, dim: number | undefined, keepdim:
     size: input.shape[d],
     inner: sizeOf(input.shape.slice(d + 1)),
   });
-  disposeTemps([src], [x, input]);
+  disposeTemps([src, input], [x]);
   return out;
 }
 
@@ -171,9 +183,11 @@ export interface VarOptions {
 export function variance(x: Tensor, dim?: number | readonly number[], options?: VarOptions): Tensor {
   // NOTE: composites run in tidy so their temporaries never outlive the call (the graph keeps what it needs).
   return tidy(() => {
+    checkTensor('var', x);
     const dims = normalizeDims('var', dim, x.ndim);
     const count = dims.reduce((n, d) => n * x.shape[d], 1);
-    const correction = options?.correction ?? 1;
+    checkOptions('var', options, ['correction', 'keepdim']);
+    const correction = checkNumber('var', 'correction', options?.correction ?? 1, true);
     const centered = sub(x, mean(x, dims, true));
     return div(sum(mul(centered, centered), dims, options?.keepdim ?? false), Math.max(0, count - correction));
   });
@@ -187,6 +201,7 @@ export function std(x: Tensor, dim?: number | readonly number[], options?: VarOp
 /** `log(sum(exp(x)))` over `dim`, shifted by the (detached) max so it neither overflows nor underflows. */
 export function logsumexp(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   return tidy(() => {
+    checkTensor('logsumexp', x);
     const dims = normalizeDims('logsumexp', dim, x.ndim);
     const m = reduceRaw('max', x, dims);
     // NOTE: an all -Infinity (or +Infinity) slice would give inf - inf = NaN; shift by 0 there instead.
@@ -201,8 +216,10 @@ export function logsumexp(x: Tensor, dim?: number | readonly number[], keepdim =
  * the zero vector, like PyTorch; p = 1 and p = Infinity are exact; other p > 0 use `(sum |x|^p)^(1/p)`.
  */
 export function norm(x: Tensor, p = 2, dim?: number | readonly number[], keepdim = false): Tensor {
+  checkTensor('norm', x);
   if (x.dtype !== 'float32') throw new DTypeError(`norm: expected a float32 tensor, got ${x.dtype}`);
-  if (!(p > 0)) throw new ArgumentError(`norm: p must be > 0 (or Infinity), got ${p}`);
+  if (typeof p !== 'number' || !(p > 0))
+    throw new ArgumentError(`norm: p must be > 0 (or Infinity), got ${describe(p)}`);
   const dims = normalizeDims('norm', dim, x.ndim);
   if (p === 1) return sum(abs(x), dims, keepdim);
   if (p === Infinity) return max(abs(x), dims, keepdim);

@@ -1,15 +1,29 @@
 /**
  * Creating tensors: from data, constant-filled, ranges and identity. Everything goes to the current backend
- * unless `backend` is given.
+ * unless `backend` is given. Every argument is checked before anything is allocated, and data is stored by
+ * the creation rules of docs/numerics.md: bool is "non-zero is true" (stored 0 or 1), int32 truncates
+ * toward zero and rejects a value that does not fit.
  */
 import type { Backend } from '../backend/backend.js';
-import { type DType, dtypeOfArray, type TypedArray } from '../backend/dtype.js';
+import { type DType, type TypedArray, typedArrayFor } from '../backend/dtype.js';
 import { getBackend } from '../backend/registry.js';
-import { ArgumentError, DTypeError } from '../errors.js';
+import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { empty } from '../ops/dispatch.js';
 import { flattenNested, type NestedArray, shapeOfNested } from './nested.js';
 import { type Shape, sizeOf } from './shape.js';
 import type { Tensor } from './tensor.js';
+import {
+  checkDType,
+  checkInt,
+  checkNumber,
+  checkOptions,
+  checkShape,
+  checkTensor,
+  describe,
+  storedValue,
+  toBoolByte,
+  toInt32Exact,
+} from './validate.js';
 
 /** Options of the creation functions. */
 export interface CreationOptions {
@@ -21,46 +35,116 @@ export interface CreationOptions {
   backend?: Backend;
 }
 
-function finish(t: Tensor, options: CreationOptions | undefined): Tensor {
-  if (options?.requiresGrad) t.requiresGrad_(true);
+/** The keys of `CreationOptions`, for the unknown-option check. */
+export const CREATION_OPTION_KEYS: readonly string[] = ['dtype', 'requiresGrad', 'backend'];
+
+/**
+ * Any typed array `tensor()` takes. Float64Array becomes float32; Int8/Int16/Uint16/Uint32/Uint8Clamped
+ * arrays become int32 (Uint32 values above 2^31 - 1 are an error); Uint8Array is bool.
+ */
+export type TypedArrayData =
+  | TypedArray
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Uint16Array
+  | Uint32Array
+  | Uint8ClampedArray;
+
+/** @internal The checked dtype, backend and gradient flag of a creation call, resolved before allocation. */
+export interface Resolved {
+  dtype: DType;
+  backend: Backend;
+  requiresGrad: boolean;
+}
+
+/** @internal Checks `options` of `op` (with `extraKeys` allowed) and resolves dtype and backend. */
+export function resolveOptions(
+  op: string,
+  options: CreationOptions | undefined,
+  defaultDType: DType,
+  extraKeys: readonly string[] = [],
+): Resolved {
+  checkOptions(op, options, [...CREATION_OPTION_KEYS, ...extraKeys]);
+  const dtype = options?.dtype === undefined ? defaultDType : checkDType(op, options.dtype);
+  const requiresGrad = options?.requiresGrad ?? false;
+  if (typeof requiresGrad !== 'boolean')
+    throw new ArgumentError(`${op}: requiresGrad must be a boolean, got ${describe(requiresGrad)}`);
+  if (requiresGrad && dtype !== 'float32')
+    throw new DTypeError(`${op}: only float32 tensors can require gradients; the dtype is ${dtype}`);
+  const backend = options?.backend ?? getBackend();
+  if (typeof backend !== 'object' || backend === null || typeof backend.alloc !== 'function')
+    throw new ArgumentError(`${op}: backend must be a Backend, got ${describe(backend)}`);
+  return { dtype, backend, requiresGrad };
+}
+
+function finish(t: Tensor, r: Resolved): Tensor {
+  if (r.requiresGrad) t.requiresGrad_(true);
   return t;
 }
 
-function checkShape(op: string, shape: Shape): void {
-  for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0)
-      throw new ArgumentError(`${op}: invalid shape [${shape.join(', ')}]: sizes must be integers >= 0`);
+// NOTE: generated tensors are written in chunks of this many elements (even, so Box-Muller pairs never
+// straddle a chunk), so no host array as large as the tensor is ever made.
+const CHUNK = 65536;
+
+/**
+ * @internal Allocates a tensor on the backend first (so its allocation limit is hit before any work), then
+ * fills it chunk by chunk: `fill(chunk, start)` writes elements `start .. start + chunk.length - 1`.
+ */
+export function generate(
+  shape: Shape,
+  r: Resolved,
+  fill: (chunk: TypedArray, start: number) => void,
+  chunkSize = CHUNK,
+): Tensor {
+  const t = empty(r.backend, shape, r.dtype);
+  try {
+    const n = t.size;
+    const buf = typedArrayFor(r.dtype, Math.min(n, chunkSize));
+    for (let start = 0; start < n; start += buf.length) {
+      const chunk = n - start < buf.length ? buf.subarray(0, n - start) : buf;
+      fill(chunk, start);
+      r.backend.write(t.storage.handle, chunk, start);
+    }
+  } catch (e) {
+    t.dispose();
+    throw e;
   }
+  return finish(t, r);
 }
 
 /**
  * A tensor from nested arrays, a typed array (with `shape` in the options), or a number (0-dim). Numbers
  * default to float32 (JavaScript cannot tell 1 from 1.0); booleans to bool.
  */
-export function tensor(data: NestedArray | TypedArray, options?: CreationOptions & { shape?: Shape }): Tensor {
-  const backend = options?.backend ?? getBackend();
-  let shape: Shape;
-  let dtype: DType;
-  let flat: TypedArray;
+export function tensor(data: NestedArray | TypedArrayData, options?: CreationOptions & { shape?: Shape }): Tensor {
   if (ArrayBuffer.isView(data)) {
-    shape = options?.shape ?? [data.length];
-    checkShape('tensor', shape);
-    if (sizeOf(shape) !== data.length) {
-      throw new ArgumentError(
-        `tensor: shape [${shape.join(', ')}] needs ${sizeOf(shape)} elements, the typed array has ${data.length}`,
-      );
-    }
-    dtype = options?.dtype ?? dtypeOfArray(data);
-    flat = dtypeOfArray(data) === dtype ? data : convertArray(data, dtype);
-  } else {
-    shape = shapeOfNested(data);
-    if (options?.shape && sizeOf(options.shape) === sizeOf(shape)) shape = options.shape;
-    dtype = options?.dtype ?? (firstLeaf(data) === 'boolean' ? 'bool' : 'float32');
-    flat = flattenNested(data, sizeOf(shape), dtype);
+    const natural = naturalDType(data);
+    const r = resolveOptions('tensor', options, natural, ['shape']);
+    const shape = options?.shape === undefined ? [data.length] : checkShape('tensor', options.shape);
+    checkDataSize(shape, data.length);
+    const flat = convertArray(data, r.dtype);
+    const t = empty(r.backend, shape, r.dtype);
+    r.backend.write(t.storage.handle, flat);
+    return finish(t, r);
   }
-  const t = empty(backend, shape, dtype);
-  backend.write(t.storage.handle, flat);
-  return finish(t, options);
+  const inferred = shapeOfNested(data);
+  const r = resolveOptions('tensor', options, firstLeaf(data) === 'boolean' ? 'bool' : 'float32', ['shape']);
+  let shape = inferred;
+  if (options?.shape !== undefined) {
+    shape = checkShape('tensor', options.shape);
+    checkDataSize(shape, sizeOf(inferred));
+  }
+  const flat = flattenNested('tensor', data, sizeOf(shape), r.dtype);
+  const t = empty(r.backend, shape, r.dtype);
+  r.backend.write(t.storage.handle, flat);
+  return finish(t, r);
+}
+
+function checkDataSize(shape: Shape, n: number): void {
+  if (sizeOf(shape) !== n) {
+    throw new ShapeError(`tensor: shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements, the data has ${n}`);
+  }
 }
 
 function firstLeaf(data: NestedArray): string {
@@ -72,86 +156,150 @@ function firstLeaf(data: NestedArray): string {
   return typeof v;
 }
 
-function convertArray(data: TypedArray, dtype: DType): TypedArray {
-  if (dtype === 'float32') return Float32Array.from(data);
+/** The dtype a typed array becomes when no dtype is asked for. */
+function naturalDType(data: ArrayBufferView): DType {
+  if (data instanceof Float32Array || data instanceof Float64Array) return 'float32';
+  if (data instanceof Uint8Array && !(data instanceof Uint8ClampedArray)) return 'bool';
+  if (
+    data instanceof Int32Array ||
+    data instanceof Int8Array ||
+    data instanceof Int16Array ||
+    data instanceof Uint16Array ||
+    data instanceof Uint32Array ||
+    data instanceof Uint8ClampedArray
+  )
+    return 'int32';
+  if (typeof BigInt64Array !== 'undefined' && (data instanceof BigInt64Array || data instanceof BigUint64Array)) {
+    throw new DTypeError(
+      `tensor: ${data.constructor.name} is not supported (cp has no 64-bit integers); convert to an Int32Array`,
+    );
+  }
+  if (data.constructor.name === 'Float16Array') return 'float32';
+  throw new ArgumentError(`tensor: expected nested arrays, a number or a typed array, got ${describe(data)}`);
+}
+
+/** `data` as the storage array of `dtype`, by the creation rules. */
+function convertArray(data: ArrayBufferView, dtype: DType): TypedArray {
+  const src = data as unknown as ArrayLike<number>;
+  if (dtype === 'float32') return data instanceof Float32Array ? data : Float32Array.from(src);
   if (dtype === 'int32') {
-    const out = new Int32Array(data.length);
-    for (let i = 0; i < data.length; i++) out[i] = saturateInt(data[i]);
+    if (data instanceof Int32Array) return data;
+    const out = new Int32Array(src.length);
+    for (let i = 0; i < src.length; i++) out[i] = toInt32Exact('tensor', src[i], ` (at flat position ${i})`);
     return out;
   }
-  return Uint8Array.from(data, (v) => (v !== 0 ? 1 : 0));
+  const out = new Uint8Array(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = toBoolByte(src[i]);
+  return out;
 }
 
-// NOTE: same rule as the cast kernel: truncate toward zero, saturate, NaN -> 0.
-function saturateInt(v: number): number {
-  if (Number.isNaN(v)) return 0;
-  return Math.max(-2147483648, Math.min(2147483647, Math.trunc(v)));
+/** The stored element for a fill value: a number, or a boolean (0 or 1). */
+export function fillValue(op: string, value: unknown, dtype: DType): number {
+  if (typeof value !== 'number' && typeof value !== 'boolean')
+    throw new ArgumentError(`${op}: fill value must be a number or a boolean, got ${describe(value)}`);
+  return storedValue(op, Number(value), dtype);
 }
 
-/** A tensor of `shape` filled with `value`. */
-export function full(shape: Shape, value: number, options?: CreationOptions): Tensor {
-  checkShape('full', shape);
-  const backend = options?.backend ?? getBackend();
-  const dtype = options?.dtype ?? 'float32';
-  const t = empty(backend, shape, dtype);
-  backend.kernels.fill({ dtype, out: t.storage.handle, offset: 0, n: t.size, value });
-  return finish(t, options);
+function fullOf(op: string, shape: Shape, value: number | boolean, options: CreationOptions | undefined): Tensor {
+  const s = checkShape(op, shape);
+  const r = resolveOptions(op, options, typeof value === 'boolean' ? 'bool' : 'float32');
+  const v = fillValue(op, value, r.dtype);
+  const t = empty(r.backend, s, r.dtype);
+  r.backend.kernels.fill({ dtype: r.dtype, out: t.storage.handle, offset: 0, n: t.size, value: v });
+  return finish(t, r);
+}
+
+/**
+ * A tensor of `shape` filled with `value`. A boolean fills a bool tensor unless a dtype is given; an
+ * int32 fill truncates toward zero and must fit int32.
+ */
+export function full(shape: Shape, value: number | boolean, options?: CreationOptions): Tensor {
+  return fullOf('full', shape, value, options);
 }
 
 /** A tensor of zeros. */
 export function zeros(shape: Shape, options?: CreationOptions): Tensor {
-  return full(shape, 0, options);
+  return fullOf('zeros', shape, 0, options);
 }
 
 /** A tensor of ones. */
 export function ones(shape: Shape, options?: CreationOptions): Tensor {
-  return full(shape, 1, options);
+  return fullOf('ones', shape, 1, options);
+}
+
+function like(op: string, t: Tensor, value: number | boolean, options: CreationOptions | undefined): Tensor {
+  checkTensor(op, t);
+  checkOptions(op, options, CREATION_OPTION_KEYS);
+  return fullOf(op, t.shape, value, { dtype: t.dtype, backend: t.backend, ...options });
 }
 
 /** Zeros with the shape, dtype and backend of `t`. */
 export function zerosLike(t: Tensor, options?: CreationOptions): Tensor {
-  return full(t.shape, 0, { dtype: t.dtype, backend: t.backend, ...options });
+  return like('zerosLike', t, 0, options);
 }
 
 /** Ones with the shape, dtype and backend of `t`. */
 export function onesLike(t: Tensor, options?: CreationOptions): Tensor {
-  return full(t.shape, 1, { dtype: t.dtype, backend: t.backend, ...options });
+  return like('onesLike', t, 1, options);
 }
 
 /** `value` with the shape, dtype and backend of `t`. */
-export function fullLike(t: Tensor, value: number, options?: CreationOptions): Tensor {
-  return full(t.shape, value, { dtype: t.dtype, backend: t.backend, ...options });
+export function fullLike(t: Tensor, value: number | boolean, options?: CreationOptions): Tensor {
+  return like('fullLike', t, value, options);
 }
 
-/** `start, start + step, ...` below `end` (`arange(n)` is `0..n-1`). */
+/**
+ * `start, start + step, ...` below `end` (`arange(n)` is `0..n-1`). float32 or int32; every value must fit
+ * the dtype (int32 values are truncated toward zero and must fit int32).
+ */
 export function arange(start: number, end?: number, step = 1, options?: CreationOptions): Tensor {
+  checkNumber('arange', 'start', start, true);
+  if (end !== undefined) checkNumber('arange', 'end', end, true);
+  checkNumber('arange', 'step', step, true);
+  if (step === 0) throw new ArgumentError('arange: step must be a non-zero finite number, got 0');
   if (end === undefined) [start, end] = [0, start];
-  if (step === 0 || !Number.isFinite(step))
-    throw new ArgumentError(`arange: step must be a non-zero finite number, got ${step}`);
+  const r = resolveOptions('arange', options, 'float32');
+  if (r.dtype === 'bool') throw new DTypeError('arange: bool is not supported; use float32 or int32');
   const n = Math.max(0, Math.ceil((end - start) / step));
-  const dtype = options?.dtype ?? 'float32';
-  const values = dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
-  for (let i = 0; i < n; i++) values[i] = start + i * step;
-  return tensor(values, { ...options, dtype });
+  if (!Number.isSafeInteger(n))
+    throw new ArgumentError(`arange: the range ${start} to ${end} by ${step} has ${n} elements, too many`);
+  if (r.dtype === 'int32' && n > 0) {
+    // NOTE: the values are monotonic, so checking both ends checks them all.
+    toInt32Exact('arange', start);
+    toInt32Exact('arange', start + (n - 1) * step);
+  }
+  return generate([n], r, (chunk, first) => {
+    for (let i = 0; i < chunk.length; i++) chunk[i] = start + (first + i) * step;
+  });
 }
 
-/** `steps` evenly spaced values from `start` to `end` inclusive. */
+/** `steps` evenly spaced values from `start` to `end` inclusive (float32). */
 export function linspace(start: number, end: number, steps: number, options?: CreationOptions): Tensor {
-  if (!Number.isInteger(steps) || steps < 0)
-    throw new ArgumentError(`linspace: steps must be an integer >= 0, got ${steps}`);
-  const values = new Float32Array(steps);
+  checkNumber('linspace', 'start', start);
+  checkNumber('linspace', 'end', end);
+  checkInt('linspace', 'steps', steps, 0);
+  const r = resolveOptions('linspace', options, 'float32');
+  if (r.dtype !== 'float32') throw new DTypeError(`linspace: only float32 is supported, got ${r.dtype}`);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
-  // NOTE: fill from both ends like PyTorch so the last value is exactly `end`.
-  for (let i = 0; i < steps; i++) values[i] = i < steps / 2 ? start + i * step : end - (steps - 1 - i) * step;
-  if (options?.dtype && options.dtype !== 'float32') throw new DTypeError('linspace: only float32 is supported');
-  return tensor(values, options);
+  return generate([steps], r, (chunk, first) => {
+    for (let j = 0; j < chunk.length; j++) {
+      const i = first + j;
+      // NOTE: fill from both ends like PyTorch so the last value is exactly `end`.
+      chunk[j] = i < steps / 2 ? start + i * step : end - (steps - 1 - i) * step;
+    }
+  });
 }
 
 /** An `n x m` identity matrix (`m = n` by default). */
 export function eye(n: number, m = n, options?: CreationOptions): Tensor {
-  const dtype = options?.dtype ?? 'float32';
-  const values =
-    dtype === 'float32' ? new Float32Array(n * m) : dtype === 'int32' ? new Int32Array(n * m) : new Uint8Array(n * m);
-  for (let i = 0; i < Math.min(n, m); i++) values[i * m + i] = 1;
-  return tensor(values, { ...options, dtype, shape: [n, m] });
+  checkInt('eye', 'n', n, 0);
+  checkInt('eye', 'm', m, 0);
+  const shape = checkShape('eye', [n, m]);
+  const r = resolveOptions('eye', options, 'float32');
+  return generate(shape, r, (chunk, first) => {
+    for (let j = 0; j < chunk.length; j++) {
+      const k = first + j;
+      chunk[j] = Math.floor(k / m) === k % m ? 1 : 0;
+    }
+  });
 }

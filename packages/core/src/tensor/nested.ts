@@ -2,6 +2,7 @@
 import { type DType, type TypedArray, typedArrayFor } from '../backend/dtype.js';
 import { ArgumentError } from '../errors.js';
 import type { Shape } from './shape.js';
+import { storedValue } from './validate.js';
 
 /** Nested arrays of numbers or booleans, or a single one. */
 export type NestedArray = number | boolean | NestedArray[];
@@ -37,8 +38,11 @@ function checkNested(data: NestedArray, shape: number[], depth: number, path: nu
   for (let i = 0; i < data.length; i++) checkNested(data[i], shape, depth + 1, [...path, i]);
 }
 
-/** Flattens a (checked) nested array into a typed array of `dtype`. */
-export function flattenNested(data: NestedArray, size: number, dtype: DType): TypedArray {
+/**
+ * Flattens a (checked) nested array into a typed array of `dtype`, converting each element by the
+ * creation rules (`storedValue`: bool is non-zero, int32 truncates and rejects overflow).
+ */
+export function flattenNested(op: string, data: NestedArray, size: number, dtype: DType): TypedArray {
   const out = typedArrayFor(dtype, size);
   let i = 0;
   const stack: NestedArray[] = [data];
@@ -46,7 +50,11 @@ export function flattenNested(data: NestedArray, size: number, dtype: DType): Ty
   while (stack.length > 0) {
     const v = stack.pop()!;
     if (Array.isArray(v)) for (let j = v.length - 1; j >= 0; j--) stack.push(v[j]);
-    else out[i++] = typeof v === 'boolean' ? Number(v) : v;
+    else {
+      const n = typeof v === 'boolean' ? Number(v) : v;
+      out[i] = dtype === 'float32' ? n : storedValue(op, n, dtype, size > 1 ? ` (at flat position ${i})` : '');
+      i++;
+    }
   }
   return out;
 }

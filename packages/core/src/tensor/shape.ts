@@ -78,7 +78,11 @@ export function broadcastLayout(
 /** Normalizes a possibly negative dim for a tensor of rank `ndim`. */
 export function normalizeDim(op: string, dim: number, ndim: number): number {
   const r = Math.max(ndim, 1);
-  if (!Number.isInteger(dim) || dim < -r || dim >= r) {
+  if (!Number.isInteger(dim)) {
+    const got = typeof dim === 'string' ? JSON.stringify(dim) : String(dim);
+    throw new ArgumentError(`${op}: dim must be an integer, got ${got}`);
+  }
+  if (dim < -r || dim >= r) {
     throw new ArgumentError(
       `${op}: dim ${dim} is out of range for a tensor with ${ndim} dims (expected -${r} to ${r - 1})`,
     );
@@ -89,6 +93,15 @@ export function normalizeDim(op: string, dim: number, ndim: number): number {
 /** Normalizes a dim argument (number, list, or undefined = all dims) to sorted unique dims. */
 export function normalizeDims(op: string, dim: number | readonly number[] | undefined, ndim: number): number[] {
   if (dim === undefined) return Array.from({ length: ndim }, (_, i) => i);
+  if (typeof dim !== 'number' && !(Array.isArray(dim) && dim.every((d) => typeof d === 'number'))) {
+    let got: string;
+    try {
+      got = JSON.stringify(dim) ?? String(dim);
+    } catch {
+      got = String(dim);
+    }
+    throw new ArgumentError(`${op}: dim must be an integer or a list of integers, got ${got}`);
+  }
   const list = typeof dim === 'number' ? [dim] : dim;
   const dims = list.map((d) => normalizeDim(op, d, ndim));
   const unique = [...new Set(dims)].sort((a, b) => a - b);

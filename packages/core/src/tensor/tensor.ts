@@ -13,7 +13,7 @@ import { collector, type Storage } from '../engine/storage.js';
 import { ArgumentError, AutogradError, DisposedError, DTypeError, fmtShape } from '../errors.js';
 import * as A from '../ops/activation.js';
 import { copyInto, fillInto } from '../ops/assign.js';
-import { cast, clone, copyTo } from '../ops/cast.js';
+import { castTo, clone, to } from '../ops/cast.js';
 import * as C from '../ops/compare.js';
 import * as E from '../ops/elementwise.js';
 import * as I from '../ops/indexing.js';
@@ -23,6 +23,7 @@ import * as R from '../ops/reduce.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
 import { type NestedArray, toNested } from './nested.js';
 import type { Shape } from './shape.js';
+import { checkOptions, describe } from './validate.js';
 
 /** A tensor operand: a tensor or a plain number (broadcast as a scalar). */
 export type TensorLike = Tensor | number;
@@ -164,6 +165,8 @@ export class Tensor {
 
   /** Sets `requiresGrad` in place (leaves only) and returns this tensor. */
   requiresGrad_(value = true): this {
+    if (typeof value !== 'boolean')
+      throw new ArgumentError(`requiresGrad_: value must be a boolean, got ${String(value)}`);
     if (value && this.dtype !== 'float32') {
       throw new DTypeError(`requiresGrad_: only float32 tensors can require gradients; this tensor is ${this.dtype}`);
     }
@@ -220,25 +223,28 @@ export class Tensor {
     fillInto(this, 0);
     return this;
   }
-  /** This tensor (cp tensors are always contiguous). */
+  /** A new tensor object sharing this one's storage (cp tensors are always contiguous). */
   contiguous(): Tensor {
-    return this;
+    return M.alias(this, 'contiguous');
   }
-  /** Converts to another dtype (a copy); to a backend moves the data there. */
+  /**
+   * Converts to another dtype (a copy); to a backend moves the data there. Always a new tensor object: with
+   * the same dtype or backend it shares this one's storage, so disposing it never frees this tensor.
+   */
   to(target: DType | Backend): Tensor {
-    return typeof target === 'string' ? cast(this, target) : copyTo(this, target);
+    return to(this, target);
   }
   /** `to('float32')`. */
   float(): Tensor {
-    return cast(this, 'float32');
+    return castTo(this, 'float32');
   }
   /** `to('int32')`. */
   int(): Tensor {
-    return cast(this, 'int32');
+    return castTo(this, 'int32');
   }
   /** `to('bool')`. */
   bool(): Tensor {
-    return cast(this, 'bool');
+    return castTo(this, 'bool');
   }
 
   // ---- elementwise --------------------------------------------------------------------------------
@@ -395,31 +401,31 @@ export class Tensor {
 
   /** Sum over `dim` (all dims when omitted). */
   sum(dim?: number | number[], options?: ReduceOptions): Tensor {
-    return R.sum(this, dim, options?.keepdim);
+    return R.sum(this, dim, keepdimOf('sum', options));
   }
   /** Mean over `dim`. */
   mean(dim?: number | number[], options?: ReduceOptions): Tensor {
-    return R.mean(this, dim, options?.keepdim);
+    return R.mean(this, dim, keepdimOf('mean', options));
   }
   /** Product over `dim`. */
   prod(dim?: number | number[], options?: ReduceOptions): Tensor {
-    return R.prod(this, dim, options?.keepdim);
+    return R.prod(this, dim, keepdimOf('prod', options));
   }
   /** Maximum over `dim` (values; use `argmax` for indices). */
   max(dim?: number | number[], options?: ReduceOptions): Tensor {
-    return R.max(this, dim, options?.keepdim);
+    return R.max(this, dim, keepdimOf('max', options));
   }
   /** Minimum over `dim`. */
   min(dim?: number | number[], options?: ReduceOptions): Tensor {
-    return R.min(this, dim, options?.keepdim);
+    return R.min(this, dim, keepdimOf('min', options));
   }
   /** Index of the maximum along `dim` (of the flattened tensor when omitted). */
   argmax(dim?: number, options?: ReduceOptions): Tensor {
-    return R.argmax(this, dim, options?.keepdim);
+    return R.argmax(this, dim, keepdimOf('argmax', options));
   }
   /** Index of the minimum along `dim`. */
   argmin(dim?: number, options?: ReduceOptions): Tensor {
-    return R.argmin(this, dim, options?.keepdim);
+    return R.argmin(this, dim, keepdimOf('argmin', options));
   }
   /** Variance over `dim` with Bessel's correction by default (`correction: 1`). */
   var(dim?: number | number[], options?: R.VarOptions): Tensor {
@@ -431,11 +437,11 @@ export class Tensor {
   }
   /** `log(sum(exp(this)))` over `dim`, computed stably. */
   logsumexp(dim?: number | number[], options?: ReduceOptions): Tensor {
-    return R.logsumexp(this, dim, options?.keepdim);
+    return R.logsumexp(this, dim, keepdimOf('logsumexp', options));
   }
   /** The p-norm over `dim` (p = 2 by default; also 1, Infinity, or any p > 0). */
   norm(p: number = 2, dim?: number | number[], options?: ReduceOptions): Tensor {
-    return R.norm(this, p, dim, options?.keepdim);
+    return R.norm(this, p, dim, keepdimOf('norm', options));
   }
 
   // ---- linear algebra and softmax -----------------------------------------------------------------
@@ -479,9 +485,9 @@ export class Tensor {
   transpose(dim0: number, dim1: number): Tensor {
     return M.transpose(this, dim0, dim1);
   }
-  /** Transpose of a matrix (`transpose(0, 1)`; a 1-D tensor is returned as is). */
+  /** Transpose of a matrix (`transpose(0, 1)`; a 0-D or 1-D tensor comes back as a new view of itself). */
   t(): Tensor {
-    return this.ndim < 2 ? this : M.transpose(this, 0, 1);
+    return this.ndim < 2 ? M.alias(this, 't') : M.transpose(this, 0, 1);
   }
   /** Reorders dims. */
   permute(...dims: number[] | [readonly number[]]): Tensor {
@@ -521,14 +527,25 @@ export class Tensor {
   }
 }
 
+// NOTE: a PyTorch habit, `x.sum(0, true)`, would otherwise be read as no options and drop the dim silently.
+function keepdimOf(op: string, options: ReduceOptions | undefined): boolean {
+  if (options !== undefined && (typeof options !== 'object' || options === null))
+    throw new ArgumentError(`${op}: options must be an object such as { keepdim: true }, got ${describe(options)}`);
+  checkOptions(op, options, ['keepdim']);
+  const keepdim = options?.keepdim ?? false;
+  if (typeof keepdim !== 'boolean') throw new ArgumentError(`${op}: keepdim must be a boolean, got ${String(keepdim)}`);
+  return keepdim;
+}
+
 function sizeOfShape(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
 }
 
+// NOTE: `f(2, 3)` and `f([2, 3])` are the same call; anything else is passed on as a list for the op to reject.
 function flatArgs(args: number[] | [readonly number[]]): readonly number[] {
-  return typeof args[0] === 'number' || args.length === 0 ? (args as number[]) : (args[0] as readonly number[]);
+  return args.length === 1 && Array.isArray(args[0]) ? (args[0] as readonly number[]) : (args as number[]);
 }
 
 /** True for cp tensors. */
