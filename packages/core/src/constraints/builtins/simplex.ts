@@ -5,11 +5,10 @@
  */
 import { ArgumentError } from '../../errors.js';
 import { relu } from '../../ops/activation.js';
-import { compare, where } from '../../ops/compare.js';
 import { sizeOf } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Constraint, isExactly, type JsonValue, reductionDims } from '../constraint.js';
-import { simplexRowsInPlace, withRows } from '../kernels.js';
+import { l1BallRowsInPlace, simplexRowsInPlace, withRows } from '../kernels.js';
 import type { DimOptions } from './norms.js';
 
 // NOTE: sums of float32 values carry about n·6e-8 relative rounding; the tolerance scales with sqrt(n) (typical
@@ -116,13 +115,7 @@ export class L1BallConstraint extends Constraint {
 
   override project_(x: Tensor): void {
     if (x.size === 0) return;
-    withRows(x, reductionDims('l1Ball', this.dim, x.ndim), (rows) => {
-      const l1 = rows.abs().sum(1, { keepdim: true });
-      if (l1.max().item() <= this.radius) return;
-      const mag = rows.abs();
-      simplexRowsInPlace(mag, this.radius);
-      rows.copy_(where(compare('le', l1, this.radius), rows, rows.sign().mul(mag)));
-    });
+    withRows(x, reductionDims('l1Ball', this.dim, x.ndim), (rows) => l1BallRowsInPlace(rows, this.radius));
   }
 
   override violation(value: Tensor): number {
