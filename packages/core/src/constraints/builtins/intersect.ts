@@ -73,15 +73,14 @@ export class IntersectConstraint extends Constraint {
   }
 
   /**
-   * Safe when the projection is one safe projection: boxes merged into one, a single safe part, or an exact
-   * closed form of built-ins (its emptiness depends only on the shape, so it already failed at registration).
-   * Dykstra's iterations can fail to converge and raise, so they are not.
+   * Safe when the projection is one safe projection: boxes merged into one (an empty merge already failed at
+   * registration), or a single safe part. Closed forms and Dykstra's iterations run on staged copies.
    */
   override get safeProjection(): boolean {
     if (!isExactly(this, IntersectConstraint)) return false;
     const plan = this.plan();
     if (plan.kind === 'one') return plan.part.safeProjection;
-    return plan.kind === 'exact' || (plan.kind === 'box' && this.leaves().every((c) => c.safeProjection));
+    return plan.kind === 'box' && this.leaves().every((c) => c.safeProjection);
   }
 
   /** The parts, with nested intersections flattened. */
