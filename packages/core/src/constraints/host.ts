@@ -64,7 +64,7 @@ export function simplexSlice(
   const theta = simplexThreshold(scratch, n, radius);
   for (let j = 0; j < n; j++) {
     const y = src[start + j * stride] - m - theta;
-    dst[start + j * stride] = y > 0 ? y : 0;
+    dst[start + j * stride] = Math.max(y, 0);
   }
 }
 

@@ -3,8 +3,8 @@
  * Every built-in is registered here; custom constraints join with `register(name, factory)`.
  */
 import { ArgumentError, CpError } from '../errors.js';
-import { checkOptions, describeValue } from './builtins/args.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { checkOptions, describeValue } from './builtins/args.js';
 import { clamp, greaterThan, interval, lessThan, linfBall, nonNeg, positive } from './builtins/bounds.js';
 import { intersect } from './builtins/intersect.js';
 import { l2Ball, maxNorm, minMaxNorm, unitNorm } from './builtins/norms.js';
@@ -84,7 +84,9 @@ export function knownNames(): string[] {
  */
 export function fromSpec(spec: ConstraintSpec): Constraint {
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec))
-    throw new ConstraintError(`fromSpec: a constraint spec must be an object { name, options }, got ${describeValue(spec)}`);
+    throw new ConstraintError(
+      `fromSpec: a constraint spec must be an object { name, options }, got ${describeValue(spec)}`,
+    );
   const factory = typeof spec.name === 'string' ? factories.get(spec.name) : undefined;
   if (!factory) {
     const name = typeof spec.name === 'string' ? `'${spec.name}'` : describeValue(spec.name);

@@ -51,7 +51,10 @@ const badSpecs: [unknown, RegExp][] = [
   [{ name: 'maxNorm', options: { max: 1, dim: null, extra: 1 } }, /unknown option 'extra'/],
   [{ name: 'maxNorm', options: 5 }, /options must be an object/],
   [{ name: 'intersect', options: { constraints: 'nonNeg' } }, /options.constraints must be a non-empty array/],
-  [{ name: 'intersect', options: { constraints: [{ name: 'linfBall', options: { radius: Number.NaN } }] } }, /linfBall/],
+  [
+    { name: 'intersect', options: { constraints: [{ name: 'linfBall', options: { radius: Number.NaN } }] } },
+    /linfBall/,
+  ],
   [null, /must be an object/],
 ];
 
@@ -67,7 +70,9 @@ export function argumentsSuite(ctx: SuiteContext): void {
 
     test('clamp with a tensor bound raises instead of making every value NaN', () =>
       cp.tidy(() => {
-        expect(() => C.clamp(cp.tensor([0, 0]) as unknown as number, 1)).toThrow(/clamp: min must be a number.*a Tensor of shape \[2\]/);
+        expect(() => C.clamp(cp.tensor([0, 0]) as unknown as number, 1)).toThrow(
+          /clamp: min must be a number.*a Tensor of shape \[2\]/,
+        );
       }));
 
     test('fromSpec of a spec with bad values raises a CpError naming the value', () => {
@@ -93,7 +98,9 @@ export function argumentsSuite(ctx: SuiteContext): void {
           const spec = c.toSpec();
           const back = C.fromSpec(spec);
           expect(back.toSpec(), String(c)).toEqual(spec);
-          expect(Object.values(spec.options).some((v) => v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY)).toBe(true);
+          expect(
+            Object.values(spec.options).some((v) => v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY),
+          ).toBe(true);
           expect(String(c)).toMatch(/Infinity/);
           expect(Array.from(back.project(x).dataSync()), String(c)).toEqual(Array.from(c.project(x).dataSync()));
         }
@@ -111,7 +118,9 @@ export function argumentsSuite(ctx: SuiteContext): void {
         const opt = new cp.optim.SGD(m.parameters(), { lr: 1e-12 });
         cp.noGrad(() => m.bias!.copy_(cp.tensor([2e-3])));
         m.zeroGrad();
-        m.forward(cp.ones([1, 2])).sum().backward();
+        m.forward(cp.ones([1, 2]))
+          .sum()
+          .backward();
         opt.step();
         expect(Math.abs(m.bias!.item() - 2e-3) / 2e-3).toBeLessThan(1e-5);
         const sd = m.stateDict();
@@ -133,7 +142,9 @@ export function argumentsSuite(ctx: SuiteContext): void {
           cp.tidy(() => {
             const c = C.interval(lo, hi);
             // Values spread log-uniformly in their distance from either bound (down to 1e-9 of the width).
-            const v = us.map((u, i) => Math.fround(i % 2 ? hi - (hi - lo) * 10 ** (-9 * u) : lo + (hi - lo) * 10 ** (-9 * u)));
+            const v = us.map((u, i) =>
+              Math.fround(i % 2 ? hi - (hi - lo) * 10 ** (-9 * u) : lo + (hi - lo) * 10 ** (-9 * u)),
+            );
             const inside = v.filter((e) => e > lo && e < hi);
             if (inside.length === 0) return;
             const back = c.transform!(c.inverse!(cp.tensor(inside))).dataSync();
@@ -162,7 +173,13 @@ export function argumentsSuite(ctx: SuiteContext): void {
 
     test('check() and constraintReport() of an empty parameter with a box constraint', () =>
       cp.tidy(() => {
-        for (const c of [C.clamp(0, 1), C.nonNeg(), C.interval(0, 1), C.linfBall(1), C.toConstraint((v) => v.clamp(0, 1))]) {
+        for (const c of [
+          C.clamp(0, 1),
+          C.nonNeg(),
+          C.interval(0, 1),
+          C.linfBall(1),
+          C.toConstraint((v) => v.clamp(0, 1)),
+        ]) {
           const p = param(new Float32Array(0), [0, 3]);
           p.registerConstraint(c);
           expect(c.check(p), String(c)).toEqual({ ok: true, maxViolation: 0 });
@@ -202,15 +219,19 @@ export function argumentsSuite(ctx: SuiteContext): void {
         expect((err as Error).cause).toBeInstanceOf(TypeError);
         expect(String(err)).toMatch(/picky.*\[2\].*TypeError: picky: cannot read property x/);
         expect(sameBits(bits(a), before[0]) && sameBits(bits(b), before[1])).toBe(true);
-        expect(() => param([1]).registerConstraint(function bad() {
-          throw new RangeError('nope');
-        })).toThrow(C.ConstraintError);
+        expect(() =>
+          param([1]).registerConstraint(function bad() {
+            throw new RangeError('nope');
+          }),
+        ).toThrow(C.ConstraintError);
       }));
 
     test("module.registerConstraint's unknown-name error names registerConstraint", () =>
       cp.tidy(() => {
         const m = new cp.nn.Linear(2, 1);
-        expect(() => m.registerConstraint('wieght', C.nonNeg())).toThrow(/^registerConstraint: Linear has no parameter 'wieght'/);
+        expect(() => m.registerConstraint('wieght', C.nonNeg())).toThrow(
+          /^registerConstraint: Linear has no parameter 'wieght'/,
+        );
       }));
   });
 }

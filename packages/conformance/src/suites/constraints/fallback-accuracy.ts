@@ -15,7 +15,14 @@ const C = cp.constraints;
 
 /** Float32 normal(0, scale) data of n elements from cp's seeded generator. */
 function data(n: number, seed: number, scale = 1): number[] {
-  return Array.from(cp.tidy(() => cp.randn([n], { generator: new cp.Generator(seed) }).mul(scale).dataSync()));
+  return Array.from(
+    cp.tidy(() =>
+      cp
+        .randn([n], { generator: new cp.Generator(seed) })
+        .mul(scale)
+        .dataSync(),
+    ),
+  );
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: readonly number[]): number {
@@ -49,15 +56,27 @@ export function fallbackAccuracySuite(ctx: SuiteContext): void {
         onBackend(withoutFused(ctx.backend()), () => {
           const x = data(n, 3);
           const norm = Math.sqrt(x.reduce((a, v) => a + v * v, 0));
-          const y = cp.tidy(() => C.maxNorm(1).project(cp.tensor(x)).dataSync());
-          expect(maxAbsDiff(y, l2Ball64(1)(x)), 'maxNorm(1)').toBeLessThanOrEqual(2 ** -22 * y.reduce((a, v) => Math.max(a, Math.abs(v)), 0));
+          const y = cp.tidy(() => Array.from(C.maxNorm(1).project(cp.tensor(x)).dataSync()));
+          expect(maxAbsDiff(y, l2Ball64(1)(x)), 'maxNorm(1)').toBeLessThanOrEqual(
+            2 ** -22 * y.reduce((a, v) => Math.max(a, Math.abs(v)), 0),
+          );
           // Radii just above the exact float64 norm: the slice is feasible and must not be rescaled.
           for (const k of [1, 1 + 1e-7, 1 + 1e-6]) {
             const input = Float32Array.from(x);
-            const out = cp.tidy(() => C.maxNorm(norm * k).project(cp.tensor(input)).dataSync() as Float32Array);
+            const out = cp.tidy(
+              () =>
+                C.maxNorm(norm * k)
+                  .project(cp.tensor(input))
+                  .dataSync() as Float32Array,
+            );
             expect(sameBits(out, input), `maxNorm(norm·${k})`).toBe(true);
             const l1 = x.reduce((a, v) => a + Math.abs(v), 0);
-            const outL1 = cp.tidy(() => C.l1Ball(l1 * k).project(cp.tensor(input)).dataSync() as Float32Array);
+            const outL1 = cp.tidy(
+              () =>
+                C.l1Ball(l1 * k)
+                  .project(cp.tensor(input))
+                  .dataSync() as Float32Array,
+            );
             expect(sameBits(outL1, input), `l1Ball(l1·${k})`).toBe(true);
           }
         });
@@ -72,9 +91,27 @@ export function fallbackAccuracySuite(ctx: SuiteContext): void {
       test(`simplex and l1Ball keep the radius for inputs 1e17 times larger (${name})`, () => {
         onBackend(make(), () =>
           cp.tidy(() => {
-            expect(Array.from(C.simplex().project(cp.tensor([3e17, 1, 2])).dataSync())).toEqual([1, 0, 0]);
-            expect(Array.from(C.simplex({ sum: 2 }).project(cp.tensor([1, -4e18, 5e17])).dataSync())).toEqual([0, 0, 2]);
-            expect(Array.from(C.l1Ball(1).project(cp.tensor([-3e17, 1])).dataSync())).toEqual([-1, 0]);
+            expect(
+              Array.from(
+                C.simplex()
+                  .project(cp.tensor([3e17, 1, 2]))
+                  .dataSync(),
+              ),
+            ).toEqual([1, 0, 0]);
+            expect(
+              Array.from(
+                C.simplex({ sum: 2 })
+                  .project(cp.tensor([1, -4e18, 5e17]))
+                  .dataSync(),
+              ),
+            ).toEqual([0, 0, 2]);
+            expect(
+              Array.from(
+                C.l1Ball(1)
+                  .project(cp.tensor([-3e17, 1]))
+                  .dataSync(),
+              ),
+            ).toEqual([-1, 0]);
           }),
         );
       });

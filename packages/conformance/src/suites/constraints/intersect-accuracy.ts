@@ -55,23 +55,29 @@ const radiusArb = logUniform(0.01, 30);
 const pairs: { label: string; arb: fc.Arbitrary<PairCase>; bound: number }[] = [
   {
     label: 'nonNeg with l2Ball',
-    arb: fc.tuple(sizeArb, radiusArb).chain(([n, r]) =>
-      inputArb(n).map((x) => ({ c: C.intersect(C.nonNeg(), C.l2Ball(r)), ref: boxL2Ball64(0, Infinity, r), x })),
-    ),
+    arb: fc
+      .tuple(sizeArb, radiusArb)
+      .chain(([n, r]) =>
+        inputArb(n).map((x) => ({ c: C.intersect(C.nonNeg(), C.l2Ball(r)), ref: boxL2Ball64(0, Infinity, r), x })),
+      ),
     bound: 1e-6,
   },
   {
     label: 'l1Ball with linfBall',
-    arb: fc.tuple(sizeArb, radiusArb, radiusArb).chain(([n, r, b]) =>
-      inputArb(n).map((x) => ({ c: C.intersect(C.l1Ball(r), C.linfBall(b)), ref: boxL1Ball64(-b, b, r), x })),
-    ),
+    arb: fc
+      .tuple(sizeArb, radiusArb, radiusArb)
+      .chain(([n, r, b]) =>
+        inputArb(n).map((x) => ({ c: C.intersect(C.l1Ball(r), C.linfBall(b)), ref: boxL1Ball64(-b, b, r), x })),
+      ),
     bound: 1e-6,
   },
   {
     label: 'l2Ball with linfBall',
-    arb: fc.tuple(sizeArb, radiusArb, radiusArb).chain(([n, r, b]) =>
-      inputArb(n).map((x) => ({ c: C.intersect(C.l2Ball(r), C.linfBall(b)), ref: boxL2Ball64(-b, b, r), x })),
-    ),
+    arb: fc
+      .tuple(sizeArb, radiusArb, radiusArb)
+      .chain(([n, r, b]) =>
+        inputArb(n).map((x) => ({ c: C.intersect(C.l2Ball(r), C.linfBall(b)), ref: boxL2Ball64(-b, b, r), x })),
+      ),
     bound: 1e-6,
   },
   {
@@ -88,15 +94,21 @@ const pairs: { label: string; arb: fc.Arbitrary<PairCase>; bound: number }[] = [
   },
   {
     label: 'l1Ball with clamp(lo, hi) around 0',
-    arb: fc.tuple(sizeArb, radiusArb, radiusArb, radiusArb).chain(([n, r, a, b]) =>
-      inputArb(n).map((x) => ({ c: C.intersect(C.l1Ball(r), C.clamp(-a, b)), ref: boxL1Ball64(-a, b, r), x })),
-    ),
+    arb: fc
+      .tuple(sizeArb, radiusArb, radiusArb, radiusArb)
+      .chain(([n, r, a, b]) =>
+        inputArb(n).map((x) => ({ c: C.intersect(C.l1Ball(r), C.clamp(-a, b)), ref: boxL1Ball64(-a, b, r), x })),
+      ),
     bound: 1e-6,
   },
   {
     label: 'l1Ball with l2Ball (Dykstra)',
     arb: fc.tuple(fc.integer({ min: 1, max: 6 }), logUniform(0.5, 3), logUniform(0.5, 3)).chain(([n, r, b]) =>
-      inputArb(n).map((x) => ({ c: C.intersect(C.l1Ball(r), C.l2Ball(b)), ref: viaDykstra([l1Ball64(r), l2Ball64(b)]), x })),
+      inputArb(n).map((x) => ({
+        c: C.intersect(C.l1Ball(r), C.l2Ball(b)),
+        ref: viaDykstra([l1Ball64(r), l2Ball64(b)]),
+        x,
+      })),
     ),
     bound: 1e-4,
   },
@@ -141,7 +153,9 @@ export function intersectAccuracySuite(ctx: SuiteContext): void {
           [0.1, 0.2, -0.3],
           [-1, -2, -3],
         ];
-        const y = C.intersect(C.maxNorm(1, { dim: 1 }), C.nonNeg()).project(cp.tensor(rows)).toArray() as number[][];
+        const y = C.intersect(C.maxNorm(1, { dim: 1 }), C.nonNeg())
+          .project(cp.tensor(rows))
+          .toArray() as number[][];
         rows.forEach((r, i) => {
           expect(relError(y[i], boxL2Ball64(0, Infinity, 1)(r), r), `row ${i}`).toBeLessThanOrEqual(1e-6);
         });

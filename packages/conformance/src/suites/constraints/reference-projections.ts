@@ -87,7 +87,7 @@ export function dykstra64(x: readonly number[], sets: readonly Projection64[], m
 function bisect(f: (t: number) => number, a: number, b: number, target: number, decreasing: boolean): number {
   for (let i = 0; i < 200; i++) {
     const mid = 0.5 * (a + b);
-    if ((f(mid) > target) === decreasing) a = mid;
+    if (f(mid) > target === decreasing) a = mid;
     else b = mid;
   }
   return 0.5 * (a + b);

@@ -47,7 +47,8 @@ export function checkNumber(op: string, name: string, v: unknown, rule: NumberRu
   const parts: string[] = [];
   if (rule.min !== undefined) parts.push(`${rule.exclusiveMin ? '>' : '>='} ${rule.min}`);
   if (rule.max !== undefined) parts.push(`<= ${rule.max}`);
-  const finite = inf === 'both' ? '' : inf === 'positive' ? ' (or Infinity)' : inf === 'negative' ? ' (or -Infinity)' : '';
+  const finite =
+    inf === 'both' ? '' : inf === 'positive' ? ' (or Infinity)' : inf === 'negative' ? ' (or -Infinity)' : '';
   const kind = inf === undefined ? 'a finite number' : 'a number';
   throw new ArgumentError(
     `${op}: ${name} must be ${kind}${parts.length ? ` ${parts.join(' and ')}` : ''}${finite}, got ${describeValue(v)}`,
@@ -58,7 +59,9 @@ export function checkNumber(op: string, name: string, v: unknown, rule: NumberRu
 export function checkOptions(op: string, options: unknown, keys: readonly string[]): void {
   if (options === undefined || options === null) return;
   if (typeof options !== 'object' || Array.isArray(options) || isTensor(options))
-    throw new ArgumentError(`${op}: options must be an object like { ${keys.join(', ')} }, got ${describeValue(options)}`);
+    throw new ArgumentError(
+      `${op}: options must be an object like { ${keys.join(', ')} }, got ${describeValue(options)}`,
+    );
   const unknown = Object.keys(options).filter((k) => !keys.includes(k));
   if (unknown.length > 0)
     throw new ArgumentError(

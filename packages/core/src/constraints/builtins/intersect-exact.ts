@@ -60,7 +60,7 @@ function rootOnPieces(at: (t: number) => PieceEval, a: number, b: number, target
 }
 
 function clip(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
+  return v < lo ? lo : Math.min(v, hi);
 }
 
 function emptyError(what: string, n: number, detail: string): ConstraintError {
@@ -244,4 +244,3 @@ export function projectExact(plan: ExactIntersection, x: Tensor): void {
     writeHost(rows, data);
   });
 }
-

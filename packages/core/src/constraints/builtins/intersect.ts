@@ -85,7 +85,9 @@ export class IntersectConstraint extends Constraint {
 
   /** The parts, with nested intersections flattened. */
   private leaves(): Constraint[] {
-    return this.parts.flatMap((c) => (c instanceof IntersectConstraint && isExactly(c, IntersectConstraint) ? c.leaves() : [c]));
+    return this.parts.flatMap((c) =>
+      c instanceof IntersectConstraint && isExactly(c, IntersectConstraint) ? c.leaves() : [c],
+    );
   }
 
   /** The box all parts amount to, when every part is a box. */
