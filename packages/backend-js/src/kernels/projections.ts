@@ -93,23 +93,28 @@ function fitFactor(
 
 /**
  * Each row of a `[rows, cols]` view replaced by its Euclidean projection onto `{y >= 0, sum(y) = radius}`,
- * computed in float64 by the sort-based algorithm (Held, Wolfe and Crowder; Duchi et al. 2008): sort
- * descending, find the last k with `u_k > (sum_{j<=k} u_j - radius) / k`, shift by that threshold, clip at 0.
- * A row containing NaN becomes all NaN.
+ * computed in float64 by the sort-based algorithm (Held, Wolfe and Crowder; Duchi et al. 2008) on `x - max(x)`:
+ * sort descending, find the last k with `u_k > (sum_{j<=k} u_j - radius) / k`, shift by that threshold, clip
+ * at 0. A row containing NaN (or with an infinite maximum) becomes all NaN.
  */
 export function simplexProject(x: Float32Array, out: Float32Array, rows: number, cols: number, radius: number): void {
   if (cols === 0) return;
   const u = new Float64Array(cols);
   for (let r = 0, base = 0; r < rows; r++, base += cols) {
+    let m = Number.NEGATIVE_INFINITY;
     let sum = 0;
     for (let j = 0; j < cols; j++) {
-      u[j] = x[base + j];
-      sum += u[j];
+      const v = x[base + j];
+      sum += v;
+      if (v > m) m = v;
     }
-    if (Number.isNaN(sum)) {
+    if (Number.isNaN(sum) || !Number.isFinite(m)) {
       for (let j = 0; j < cols; j++) out[base + j] = Number.NaN;
       continue;
     }
+    // NOTE: subtracting the max first makes the largest entry exactly 0, so a radius 1e16 times below max|x| is
+    // not lost to rounding in `cum - radius` (which would give all zeros).
+    for (let j = 0; j < cols; j++) u[j] = x[base + j] - m;
     u.sort();
     // Walk from the largest element; the condition holds on a prefix, so keep the last threshold that passes.
     let cum = u[cols - 1];
@@ -122,7 +127,7 @@ export function simplexProject(x: Float32Array, out: Float32Array, rows: number,
       else break;
     }
     for (let j = 0; j < cols; j++) {
-      out[base + j] = Math.max(x[base + j] - theta, 0);
+      out[base + j] = Math.max(x[base + j] - m - theta, 0);
     }
   }
 }

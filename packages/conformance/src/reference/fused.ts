@@ -16,9 +16,14 @@ export function rowLogSum(x: ArrayLike<number>, start: number, cols: number): { 
   return { max, logSum: Math.log(s) };
 }
 
-/** The Euclidean projection of `v` onto `{ y >= 0, sum(y) = radius }` (sort-based, exact in float64). */
+/**
+ * The Euclidean projection of `v` onto `{ y >= 0, sum(y) = radius }` (sort-based, exact in float64), on
+ * `v - max(v)` so that a radius far below max|v| is not lost to rounding. NaN (or an infinite max) gives NaN.
+ */
 export function projectSimplex(v: readonly number[], radius: number): number[] {
-  const u = [...v].sort((a, b) => b - a);
+  const m = v.reduce((a, b) => maxNaN(a, b), Number.NEGATIVE_INFINITY);
+  if (!Number.isFinite(m)) return v.map(() => Number.NaN);
+  const u = v.map((x) => x - m).sort((a, b) => b - a);
   let cumsum = 0;
   let theta = 0;
   for (let j = 0; j < u.length; j++) {
@@ -26,7 +31,7 @@ export function projectSimplex(v: readonly number[], radius: number): number[] {
     const t = (cumsum - radius) / (j + 1);
     if (u[j] - t > 0) theta = t;
   }
-  return v.map((x) => Math.max(x - theta, 0));
+  return v.map((x) => Math.max(x - m - theta, 0));
 }
 
 /** Reference implementations of the optional fused kernels. */

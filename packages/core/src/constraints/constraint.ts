@@ -98,6 +98,7 @@ export abstract class Constraint {
 
   /** The largest violation of the set by `value` (0 inside). Default: the largest change projection makes. */
   violation(value: Tensor): number {
+    if (value.size === 0) return 0;
     return noGrad(() => {
       const p = this.project(value);
       const v = p.sub(value).abs().max().item();
@@ -139,7 +140,8 @@ export abstract class Constraint {
   toString(): string {
     const opts = Object.entries(this.options)
       .filter(([, v]) => v !== null && v !== undefined)
-      .map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+      // NOTE: numbers print as written, so an infinite bound reads Infinity (JSON would print null).
+      .map(([k, v]) => `${k}=${typeof v === 'number' ? String(v) : JSON.stringify(v)}`);
     return `${this.name}(${opts.join(', ')})`;
   }
 }

@@ -1,14 +1,14 @@
 /**
- * The in-place projection primitives built-ins share: clamp, per-slice L2 renorm and per-row simplex
- * projection. Each uses the backend's fused kernel when it has one (and can write in place), else a
- * composite of core ops that computes the same projection. Callers run under `noGrad` and own `x`.
+ * The in-place projection primitives built-ins share: clamp, per-slice L2 renorm, per-row simplex and L1-ball
+ * projection. Each uses the backend's fused kernel when it has one (and can write in place), else clamp is a
+ * core op and the others are computed exactly in float64 on a host copy (host.ts). Callers run under `noGrad`
+ * and own `x`.
  */
 import type { FusedKernelArgs, FusedKernelName } from '../backend/fused-kernels.js';
-import { compare, where } from '../ops/compare.js';
-import { maximum } from '../ops/elementwise.js';
 import { permute } from '../ops/movement.js';
 import { sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { l1BallSlice, readHost, renormSlice, simplexSlice, writeHost } from './host.js';
 
 /** The backend's fused kernel `name` for `t`, when it exists and the backend can write in place. */
 export function fusedFor<K extends FusedKernelName>(t: Tensor, name: K): ((args: FusedKernelArgs[K]) => void) | null {
@@ -47,39 +47,34 @@ export function blockLayout(
 
 /**
  * For each slice over `dims`, scales it so its L2 norm moves into `[lo, hi]` (`rate` < 1 moves part of the way).
- * Slices inside are left bit for bit; zero slices stay zero (callers decide their policy first).
+ * Slices inside are left bit for bit; zero slices stay zero (callers decide their policy first). Dims that are
+ * not one contiguous block are moved last first (`withRows`).
  */
 export function renormInPlace(x: Tensor, dims: readonly number[], lo: number, hi: number, rate = 1): void {
   if (x.size === 0) return;
   const layout = blockLayout(x.shape, dims);
+  if (!layout) {
+    withRows(x, dims, (rows) => renormInPlace(rows, [1], lo, hi, rate));
+    return;
+  }
   const fused = fusedFor(x, 'renormSlices');
-  if (layout && fused) {
+  if (fused) {
     fused({ x: x.storage.handle, out: x.storage.handle, ...layout, lo, hi, rate });
     return;
   }
-  const n = x.norm(2, [...dims], { keepdim: true });
-  const target = n.clamp(lo, hi === Infinity ? null : hi);
-  const moved = rate === 1 ? target : target.mul(rate).add(n.mul(1 - rate));
-  const safe = where(compare('eq', n, 0), 1, n);
-  // NOTE: shrink by a hair more than hi/n (grow by a hair more than lo/n) so float32 rounding of the scaled
-  // elements cannot leave the norm just outside the bound; the result stays within 2.4e-7 (relative) of the
-  // exact projection. x/n is computed first: target/n alone overflows for slices of denormals.
-  const positive = where(compare('gt', n, 0), n, Infinity);
-  const shrink = compare('gt', n, hi);
-  const grow = compare('lt', positive, lo);
-  const nudge = where(shrink, 1 - 2 ** -22, where(grow, 1 + 2 ** -22, 1));
-  // NOTE: slices of denormals lose precision in x/n; scaling them by 2^64 first is exact and x/n is scale-free.
-  const tiny = compare('lt', n, 2 ** -60);
-  const xs = where(tiny, x.mul(2 ** 64), x);
-  const ns = where(tiny, xs.norm(2, [...dims], { keepdim: true }), safe);
-  const scaled = xs.div(where(compare('eq', ns, 0), 1, ns)).mul(moved.mul(nudge));
-  x.copy_(where(shrink, scaled, where(grow, scaled, x)));
+  // NOTE: the fallback decides and scales in float64 on a host copy: a float32 norm can read a few ulps past
+  // the bound and would rescale slices that are inside it.
+  const { outer, size, inner } = layout;
+  const data = readHost(x);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) renormSlice(data, data, o * size * inner + i, size, inner, lo, hi, rate);
+  }
+  writeHost(x, data);
 }
 
 /**
- * Projects each row of `x2d` (shape `[rows, cols]`) onto `{ y >= 0, sum(y) = radius }` in place. The
- * fallback uses Condat's form of the sort-based algorithm without sorting: the threshold is
- * `max_j (sum_{i: x_i >= x_j} x_i - radius) / #{i: x_i >= x_j}`, computed pairwise in row blocks.
+ * Projects each row of `x2d` (shape `[rows, cols]`) onto `{ y >= 0, sum(y) = radius }` in place. The fallback
+ * is the sort-based algorithm in float64 on a host copy (O(cols log cols) time, O(cols) memory per row).
  */
 export function simplexRowsInPlace(x2d: Tensor, radius: number): void {
   const [rows, cols] = x2d.shape;
@@ -89,37 +84,27 @@ export function simplexRowsInPlace(x2d: Tensor, radius: number): void {
     fused({ x: x2d.storage.handle, out: x2d.storage.handle, rows, cols, radius });
     return;
   }
-  // NOTE: the pairwise [block, cols, cols] comparison costs cols^2 per row; blocks keep it under ~4M elements.
-  const block = Math.max(1, Math.floor(2 ** 22 / (cols * cols)));
-  for (let r0 = 0; r0 < rows; r0 += block) {
-    const len = Math.min(block, rows - r0);
-    const part = x2d.narrow(0, r0, len);
-    const vj = part.unsqueeze(2);
-    const vi = part.unsqueeze(1);
-    const ge = compare('ge', vi, vj);
-    const c = where(ge, vi, 0).sum(2);
-    const k = ge.float().sum(2);
-    const theta = c.sub(radius).div(k).max(1, { keepdim: true });
-    const projected = maximum(part.sub(theta), 0);
-    // A row with NaN gives NaN theta and so NaN everywhere, like the fused kernel.
-    if (len === rows) x2d.copy_(projected);
-    else writeRows(x2d, r0, projected);
-  }
+  const data = readHost(x2d);
+  const scratch = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) simplexSlice(data, data, r * cols, cols, 1, radius, scratch);
+  writeHost(x2d, data);
 }
 
-function writeRows(x2d: Tensor, r0: number, rows: Tensor): void {
-  const cols = x2d.shape[1];
-  const backend = x2d.backend;
-  backend.kernels.copyStrided({
-    dtype: 'float32',
-    x: rows.storage.handle,
-    xOffset: 0,
-    xStrides: [1],
-    out: x2d.storage.handle,
-    outOffset: r0 * cols,
-    outStrides: [1],
-    shape: [rows.size],
-  });
+/**
+ * Projects each row of `x2d` (shape `[rows, cols]`) onto `{ ||y||_1 <= radius }` in place: rows inside are left
+ * bit for bit, the others become `sign(x)·simplex(|x|, radius)`, in float64 on a host copy.
+ */
+export function l1BallRowsInPlace(x2d: Tensor, radius: number): void {
+  const [rows, cols] = x2d.shape;
+  if (rows === 0 || cols === 0) return;
+  // NOTE: a float32 sum of n non-negative terms is within (n - 1)·2^-24 (relative) of the exact one, so below
+  // this margin every row is certainly inside and nothing is read back but one number.
+  const inside = radius * (1 - (cols + 2) * 2 ** -23);
+  if (x2d.abs().sum(1).max().item() <= inside) return;
+  const data = readHost(x2d);
+  const scratch = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) l1BallSlice(data, data, r * cols, cols, 1, radius, scratch);
+  writeHost(x2d, data);
 }
 
 /**

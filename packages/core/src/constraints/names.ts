@@ -2,8 +2,9 @@
  * The constraint name registry: name → factory, so specs `{ name, options }` turn back into constraints.
  * Every built-in is registered here; custom constraints join with `register(name, factory)`.
  */
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, CpError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { checkOptions, describeValue } from './builtins/args.js';
 import { clamp, greaterThan, interval, lessThan, linfBall, nonNeg, positive } from './builtins/bounds.js';
 import { intersect } from './builtins/intersect.js';
 import { l2Ball, maxNorm, minMaxNorm, unitNorm } from './builtins/norms.js';
@@ -19,27 +20,36 @@ export type ConstraintFactory<O = Record<string, unknown>> = (options: O) => Con
 type Opts = Record<string, any>;
 const dimOf = (o: Opts) => (o.dim === null ? undefined : o.dim);
 
-const factories = new Map<string, ConstraintFactory<Opts>>([
-  ['clamp', (o: Opts) => clamp(o.min, o.max)],
-  ['interval', (o: Opts) => interval(o.lower, o.upper)],
-  ['nonNeg', () => nonNeg()],
-  ['greaterThan', (o: Opts) => greaterThan(o.lowerBound)],
-  ['lessThan', (o: Opts) => lessThan(o.upperBound)],
-  ['positive', (o: Opts) => positive({ minValue: o.minValue })],
-  ['linfBall', (o: Opts) => linfBall(o.radius)],
-  ['maxNorm', (o: Opts) => maxNorm(o.max, { dim: dimOf(o) })],
-  ['minMaxNorm', (o: Opts) => minMaxNorm(o.min, o.max, { dim: dimOf(o), rate: o.rate })],
-  ['unitNorm', (o: Opts) => unitNorm({ dim: dimOf(o) })],
-  ['l2Ball', (o: Opts) => l2Ball(o.radius, { dim: dimOf(o) })],
-  ['l1Ball', (o: Opts) => l1Ball(o.radius, { dim: dimOf(o) })],
-  ['simplex', (o: Opts) => simplex({ sum: o.sum, dim: dimOf(o) })],
-  ['orthogonal', () => orthogonal()],
-  ['symmetric', () => symmetric()],
-  [
-    'intersect',
-    (o: Opts) => intersect(...(o.constraints as ConstraintSpec[]).map(fromSpec), { maxIter: o.maxIter, tol: o.tol }),
-  ],
-]);
+/** The intersection's parts: an array of specs, each loaded in turn. */
+function partsOf(o: Opts): Constraint[] {
+  if (!Array.isArray(o.constraints) || o.constraints.length === 0)
+    throw new ArgumentError(
+      `intersect: options.constraints must be a non-empty array of constraint specs, got ${describeValue(o.constraints)}`,
+    );
+  return (o.constraints as ConstraintSpec[]).map(fromSpec);
+}
+
+/** Each built-in's factory and the option keys its specs may carry (others are an error). */
+const builtins: [string, readonly string[], ConstraintFactory<Opts>][] = [
+  ['clamp', ['min', 'max'], (o) => clamp(o.min, o.max)],
+  ['interval', ['lower', 'upper'], (o) => interval(o.lower, o.upper)],
+  ['nonNeg', [], () => nonNeg()],
+  ['greaterThan', ['lowerBound'], (o) => greaterThan(o.lowerBound)],
+  ['lessThan', ['upperBound'], (o) => lessThan(o.upperBound)],
+  ['positive', ['minValue'], (o) => positive({ minValue: o.minValue })],
+  ['linfBall', ['radius'], (o) => linfBall(o.radius)],
+  ['maxNorm', ['max', 'dim'], (o) => maxNorm(o.max, { dim: dimOf(o) })],
+  ['minMaxNorm', ['min', 'max', 'dim', 'rate'], (o) => minMaxNorm(o.min, o.max, { dim: dimOf(o), rate: o.rate })],
+  ['unitNorm', ['dim'], (o) => unitNorm({ dim: dimOf(o) })],
+  ['l2Ball', ['radius', 'dim'], (o) => l2Ball(o.radius, { dim: dimOf(o) })],
+  ['l1Ball', ['radius', 'dim'], (o) => l1Ball(o.radius, { dim: dimOf(o) })],
+  ['simplex', ['sum', 'dim'], (o) => simplex({ sum: o.sum, dim: dimOf(o) })],
+  ['orthogonal', [], () => orthogonal()],
+  ['symmetric', [], () => symmetric()],
+  ['intersect', ['constraints', 'maxIter', 'tol'], (o) => intersect(...partsOf(o), { maxIter: o.maxIter, tol: o.tol })],
+];
+const factories = new Map<string, ConstraintFactory<Opts>>(builtins.map(([name, , f]) => [name, f]));
+const builtinKeys = new Map<string, readonly string[]>(builtins.map(([name, keys]) => [name, keys]));
 const builtinNames = new Set(factories.keys());
 
 /**
@@ -67,16 +77,38 @@ export function knownNames(): string[] {
   return [...factories.keys()];
 }
 
-/** The constraint a spec describes. Unknown names raise an error listing the known ones. */
+/**
+ * The constraint a spec describes. Unknown names raise a `ConstraintError` listing the known ones; a malformed
+ * spec, or a built-in's options with unknown keys or bad values (a string, NaN, a negative radius), raise a
+ * `CpError` naming the constraint and the value. Numbers are taken as given: an infinite bound stays infinite.
+ */
 export function fromSpec(spec: ConstraintSpec): Constraint {
-  const factory = spec && typeof spec.name === 'string' ? factories.get(spec.name) : undefined;
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec))
+    throw new ConstraintError(
+      `fromSpec: a constraint spec must be an object { name, options }, got ${describeValue(spec)}`,
+    );
+  const factory = typeof spec.name === 'string' ? factories.get(spec.name) : undefined;
   if (!factory) {
-    const name = spec && typeof spec.name === 'string' ? `'${spec.name}'` : JSON.stringify(spec);
+    const name = typeof spec.name === 'string' ? `'${spec.name}'` : describeValue(spec.name);
     throw new ConstraintError(
       `unknown constraint ${name}; known names: ${knownNames().join(', ')}. Register custom constraints with constraints.register(name, factory) before loading`,
     );
   }
-  const made = factory(spec.options ?? {});
+  const options = spec.options ?? {};
+  if (typeof options !== 'object' || Array.isArray(options))
+    throw new ConstraintError(`fromSpec('${spec.name}'): options must be an object, got ${describeValue(options)}`);
+  const keys = builtinKeys.get(spec.name);
+  if (keys) checkOptions(`fromSpec('${spec.name}')`, options, keys);
+  let made: ReturnType<ConstraintFactory<Opts>>;
+  try {
+    made = factory(options);
+  } catch (err) {
+    if (err instanceof CpError) throw err;
+    throw new ConstraintError(
+      `constraints.register('${spec.name}'): the factory raised ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
+      { cause: err },
+    );
+  }
   if (made instanceof Constraint) return made;
   if (typeof made === 'function') return new NamedFunctionConstraint(spec.name, made);
   throw new ConstraintError(

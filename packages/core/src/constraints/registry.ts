@@ -5,7 +5,7 @@
  */
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { keep, tidy, track } from '../engine/scope.js';
-import { ArgumentError, fmtShape } from '../errors.js';
+import { ArgumentError, BackendError, fmtShape } from '../errors.js';
 import type { Parameter } from '../nn/parameter.js';
 import { compare } from '../ops/compare.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
@@ -100,12 +100,30 @@ export function assertFinite(
   );
 }
 
+/**
+ * Runs a constraint's own code (`project_`, `transform`, `inverse`). Whatever it throws, other than a
+ * `ConstraintError` or a backend failure (out of memory stays out of memory), becomes a `ConstraintError` that
+ * names the constraint and the parameter's shape, with the original error as its `cause`.
+ */
+export function guarded<T>(c: Constraint | string, param: Tensor, what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ConstraintError || err instanceof BackendError) throw err;
+    const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    throw new ConstraintError(
+      `constraint '${c}' on a parameter of shape ${fmtShape(param.shape)} raised ${detail} (in ${what}); nothing was changed`,
+      { cause: err },
+    );
+  }
+}
+
 /** Projects a staged value of `param` (a scratch tensor) onto its project-mode constraints in place, validated. */
 export function projectStaged(param: Parameter, staged: Tensor, cause?: { tensor: Tensor; what: string }): void {
   const e = registry.get(param);
   if (!e || e.value.length === 0) return;
   const c = effective(e);
-  c.project_(staged);
+  guarded(c, param, 'project_', () => c.project_(staged));
   assertFinite(staged, param, c, cause);
 }
 
@@ -127,7 +145,7 @@ export function projectedValue(param: Parameter, value: Tensor): Tensor {
   const staged = value.detach().clone();
   if (!e || e.value.length === 0) return staged;
   const c = effective(e);
-  c.project_(staged);
+  guarded(c, param, 'project_', () => c.project_(staged));
   assertFinite(staged, param, c, { tensor: value, what: 'its input' });
   return staged;
 }
@@ -169,12 +187,12 @@ export function registerConstraint(
         const trial: ParamEntry = { value: [...e.value, entry], grad: [], raw: null, effective: null };
         const staged = param.detach().clone();
         const eff = effective(trial);
-        eff.project_(staged);
+        guarded(eff, param, 'project_', () => eff.project_(staged));
         assertFinite(staged, param, eff, { tensor: param, what: 'the current value' });
         param.copy_(staged);
       } else {
         const raw = rawFor(constraint, param);
-        const value = constraint.transform!(raw);
+        const value = guarded(constraint, param, 'transform', () => constraint.transform!(raw));
         assertFinite(value, param, constraint, { tensor: param, what: 'the current value' });
         param.copy_(value);
         e.raw = keep(raw);
@@ -199,8 +217,8 @@ export function registerConstraint(
 
 /** The raw tensor for `value`: `inverse(project(value))`, validated. */
 function rawFor(c: Constraint, value: Tensor): Tensor {
-  const projected = c.project(value);
-  const raw = c.inverse!(projected);
+  const projected = guarded(c, value, 'project', () => c.project(value));
+  const raw = guarded(c, value, 'inverse', () => c.inverse!(projected));
   assertFinite(raw, value, `${c} (inverse)`, { tensor: projected, what: 'the projected value' });
   if (raw.shape.length !== value.shape.length || raw.shape.some((d, i) => d !== value.shape[i])) {
     throw new ConstraintError(
@@ -274,7 +292,7 @@ export function rawGrad(param: Parameter, grad: Tensor): Tensor {
   const vjp = (): { value: Tensor; g: Tensor } =>
     enableGrad(() => {
       const leaf = raw.detach().clone().requiresGrad_(true);
-      const y = c.transform!(leaf);
+      const y = guarded(c, param, 'transform', () => c.transform!(leaf));
       if (!y.requiresGrad) return { value: y, g: leaf.mul(0).detach() };
       y.backward(grad);
       const g = leaf.grad ?? leaf.mul(0).detach();
@@ -294,7 +312,7 @@ export function rawGrad(param: Parameter, grad: Tensor): Tensor {
 /** `transform(raw)` for a reparametrized parameter, validated (finite, same shape). */
 export function transformedValue(param: Parameter, raw: Tensor): Tensor {
   const { c } = reparamOf(param);
-  const value = noGrad(() => c.transform!(raw));
+  const value = guarded(c, param, 'transform', () => noGrad(() => c.transform!(raw)));
   if (value.shape.length !== param.shape.length || value.shape.some((d, i) => d !== param.shape[i])) {
     throw new ConstraintError(
       `constraint '${c}': transform() returned shape ${fmtShape(value.shape)} for a parameter of shape ${fmtShape(param.shape)}`,

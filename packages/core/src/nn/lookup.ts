@@ -23,10 +23,10 @@ export function findSubmodule(root: AnyModule, target: string): AnyModule {
   return m;
 }
 
-/** The parameter or buffer of `root` at a dotted path. */
-export function findEntry(root: AnyModule, kind: 'parameter', target: string): Parameter;
-export function findEntry(root: AnyModule, kind: 'buffer', target: string): Tensor;
-export function findEntry(root: AnyModule, kind: 'parameter' | 'buffer', target: string): Tensor {
+/** The parameter or buffer of `root` at a dotted path; `op` names the caller in the not-found error. */
+export function findEntry(root: AnyModule, kind: 'parameter', target: string, op?: string): Parameter;
+export function findEntry(root: AnyModule, kind: 'buffer', target: string, op?: string): Tensor;
+export function findEntry(root: AnyModule, kind: 'parameter' | 'buffer', target: string, op?: string): Tensor {
   const dot = target.lastIndexOf('.');
   let owner: AnyModule | null = root;
   try {
@@ -40,9 +40,9 @@ export function findEntry(root: AnyModule, kind: 'parameter' | 'buffer', target:
     kind === 'parameter' ? state?.params.find(([k]) => k === name)?.[1] : state?.buffers.find(([k]) => k === name)?.[1];
   if (!found) {
     const names = (kind === 'parameter' ? root.namedParameters() : root.namedBuffers()).map(([k]) => k);
-    const op = kind === 'parameter' ? 'getParameter' : 'getBuffer';
+    const caller = op ?? (kind === 'parameter' ? 'getParameter' : 'getBuffer');
     throw new ModuleError(
-      `${op}: ${root.constructor.name} has no ${kind} '${target}'; available: ${names.length ? names.join(', ') : '(none)'}`,
+      `${caller}: ${root.constructor.name} has no ${kind} '${target}'; available: ${names.length ? names.join(', ') : '(none)'}`,
     );
   }
   return found;

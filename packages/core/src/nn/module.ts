@@ -370,7 +370,11 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
 
   /** Registers a constraint on the parameter at a dotted path (see constraints/registry). */
   registerConstraint(name: string, constraint: ConstraintLike, options?: RegisterConstraintOptions): ConstraintHandle {
-    return registerConstraint(this.getParameter(name), constraint, options);
+    return registerConstraint(
+      findEntry(this as unknown as AnyModule, 'parameter', name, 'registerConstraint'),
+      constraint,
+      options,
+    );
   }
 
   /** How well every named parameter satisfies its constraints. */

@@ -233,9 +233,10 @@ pub unsafe fn renorm_slices(x: *const f32, out: *mut f32, outer: usize, size: us
     }
 }
 
-/// Projects each row of `[rows, cols]` onto `{y >= 0, Σ y = radius}` (Duchi et al. 2008) in double: sort
-/// descending, keep the last prefix threshold `(Σ u - radius) / k` below `u_k`, `y = max(x - theta, 0)`.
-/// `scratch` holds `cols` doubles. A row containing NaN becomes all NaN. `out` may be `x`.
+/// Projects each row of `[rows, cols]` onto `{y >= 0, Σ y = radius}` (Duchi et al. 2008) in double, on
+/// `x - max(x)`: sort descending, keep the last prefix threshold `(Σ u - radius) / k` below `u_k`,
+/// `y = max(x - max - theta, 0)`. `scratch` holds `cols` doubles. A row containing NaN (or with an infinite
+/// maximum) becomes all NaN. `out` may be `x`.
 pub unsafe fn simplex_project(x: *const f32, out: *mut f32, rows: usize, cols: usize, radius: f64, scratch: *mut f64) {
     if cols == 0 {
         return;
@@ -243,33 +244,50 @@ pub unsafe fn simplex_project(x: *const f32, out: *mut f32, rows: usize, cols: u
     for r in 0..rows {
         let (xr, or) = (x.add(r * cols), out.add(r * cols));
         let u = core::slice::from_raw_parts_mut(scratch, cols);
+        let row = core::slice::from_raw_parts(xr, cols);
         let mut sum = 0f64;
-        for (j, v) in u.iter_mut().enumerate() {
-            *v = *xr.add(j) as f64;
-            sum += *v;
+        let mut m = f64::NEG_INFINITY;
+        for &v in row {
+            let v = v as f64;
+            sum += v;
+            if v > m {
+                m = v;
+            }
         }
-        if sum.is_nan() {
+        if sum.is_nan() || !m.is_finite() {
             for j in 0..cols {
                 *or.add(j) = f32::NAN;
             }
             continue;
         }
-        u.sort_unstable_by(|a, b| b.total_cmp(a));
-        let mut cum = u[0];
-        let mut theta = cum - radius;
-        for k in 2..=cols {
-            let v = u[k - 1];
-            cum += v;
-            let t = (cum - radius) / k as f64;
-            if v - t > 0.0 {
-                theta = t;
-            } else {
-                break;
-            }
+        // NOTE: subtracting the max first makes the largest entry exactly 0, so a radius 1e16 times below
+        // max|x| is not lost to rounding in `cum - radius` (which would give all zeros).
+        for (v, &e) in u.iter_mut().zip(row) {
+            *v = e as f64 - m;
         }
+        let theta = simplex_threshold(u, radius);
         for j in 0..cols {
-            let y = *xr.add(j) as f64 - theta;
+            let y = *xr.add(j) as f64 - m - theta;
             *or.add(j) = (if y > 0.0 { y } else { 0.0 }) as f32;
         }
     }
 }
+
+/// The threshold of the simplex projection of `u` (its max already subtracted; sorted in place, descending).
+fn simplex_threshold(u: &mut [f64], radius: f64) -> f64 {
+    u.sort_unstable_by(|a, b| b.total_cmp(a));
+    let mut cum = u[0];
+    let mut theta = cum - radius;
+    for k in 2..=u.len() {
+        let v = u[k - 1];
+        cum += v;
+        let t = (cum - radius) / k as f64;
+        if v - t > 0.0 {
+            theta = t;
+        } else {
+            break;
+        }
+    }
+    theta
+}
+

@@ -1,8 +1,14 @@
-/** The constraint behaviour suites: projection laws, the registry, enforcement after steps, clipping, fallbacks. */
+/**
+ * The constraint behaviour suites: projection laws, the registry, enforcement after steps, clipping, fallbacks,
+ * intersect and fallback accuracy against float64, and argument validation.
+ */
 import type { Suite } from '../../context.js';
+import { argumentsSuite } from './arguments.js';
 import { clippingSuite } from './clipping.js';
 import { enforcementSuite } from './enforcement.js';
+import { fallbackAccuracySuite } from './fallback-accuracy.js';
 import { fallbacksSuite } from './fallbacks.js';
+import { intersectAccuracySuite } from './intersect-accuracy.js';
 import { projectionLawsSuite } from './projection-laws.js';
 import { registrySuite } from './registry.js';
 
@@ -13,4 +19,7 @@ export const CONSTRAINT_SUITES: readonly Suite[] = [
   enforcementSuite,
   clippingSuite,
   fallbacksSuite,
+  intersectAccuracySuite,
+  fallbackAccuracySuite,
+  argumentsSuite,
 ];

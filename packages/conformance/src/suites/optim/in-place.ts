@@ -277,10 +277,12 @@ export function inPlaceSuite(ctx: SuiteContext): void {
               opt.step();
               return counted.reads() - r0;
             };
+            // NOTE: core's fallbacks compute maxNorm and simplex exactly in float64 on a host copy: one read each.
+            const n = bname === 'core fallbacks' ? 3 : 1;
             const adam = new cp.optim.Adam(ps, { lr: 0.1 });
-            expect([readsOf(adam), readsOf(adam), readsOf(adam)]).toEqual([1, 1, 1]);
+            expect([readsOf(adam), readsOf(adam), readsOf(adam)]).toEqual([n, n, n]);
             const sgd = new cp.optim.SGD(ps, { lr: 0.1, momentum: 0.9 });
-            expect([readsOf(sgd), readsOf(sgd)]).toEqual([1, 1]);
+            expect([readsOf(sgd), readsOf(sgd)]).toEqual([n, n]);
             expect(readsOf(new cp.optim.Adam(ps.slice(6), { lr: 0.1 }))).toBe(0);
             // With clipNorm the total norm already tells whether every gradient is finite: no read of our own.
             const withClip = readsOf(new cp.optim.Adam(ps, { lr: 0.1, clipNorm: 1 }));
@@ -291,7 +293,7 @@ export function inPlaceSuite(ctx: SuiteContext): void {
             });
             const r0 = counted.reads();
             plain.step();
-            expect(withClip).toBe(counted.reads() - r0);
+            expect(withClip).toBe(counted.reads() - r0 + (n - 1));
             for (const p of [...ps, ...fresh]) {
               p.grad?.dispose();
               p.grad = null;

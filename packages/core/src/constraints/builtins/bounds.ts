@@ -5,14 +5,16 @@
  */
 import { ArgumentError } from '../../errors.js';
 import { relu, sigmoid, softplus } from '../../ops/activation.js';
+import { compare, where } from '../../ops/compare.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Constraint, type ConstraintMode, isExactly, type JsonValue } from '../constraint.js';
 import { clampInPlace } from '../kernels.js';
+import { checkNumber, checkOptions, describeValue } from './args.js';
 
-// NOTE: inverses clamp their argument away from the saturated ends so they never return ±Infinity:
-// softplus⁻¹(1e-30) ≈ -69 and logit(1e-6) ≈ -13.8 map back to within float32 rounding of the bound.
-const TINY = 1e-30;
-const EDGE = 1e-6;
+// NOTE: the inverses keep every value strictly inside the bounds where it is, and move only a value at a bound,
+// by the least float32 amount that gives a finite raw: the distance to the bound is floored at the smallest
+// normal float32 (softplus⁻¹(2^-126) ≈ -87), whose transform rounds back to the bound itself unless the bound is 0.
+const TINY = 2 ** -126;
 
 /** softplus⁻¹(z) = z + log(-expm1(-z)), stable for tiny and huge z (no exp overflow). */
 export function softplusInverse(z: Tensor): Tensor {
@@ -58,35 +60,36 @@ export class BoxConstraint extends Constraint {
   }
 
   override violation(value: Tensor): number {
+    if (value.size === 0) return 0;
     let v = 0;
     if (this.lo !== -Infinity) v = Math.max(v, relu(value.neg().add(this.lo)).max().item());
     if (this.hi !== Infinity) v = Math.max(v, relu(value.sub(this.hi)).max().item());
-    return value.size === 0 ? 0 : Number.isNaN(value.sum().item()) ? Number.NaN : v;
+    return Number.isNaN(value.sum().item()) ? Number.NaN : v;
   }
 
   override transform(raw: Tensor): Tensor {
     const { lo, hi } = this;
     if (lo !== -Infinity && hi !== Infinity) {
-      // NOTE: lo + (hi - lo)·σ can round one ulp past hi; the clamp keeps it inside (gradient 1 inside).
-      return sigmoid(raw)
-        .mul(hi - lo)
-        .add(lo)
-        .clamp(lo, hi);
+      // NOTE: each half measures from its nearer bound, lo + w·σ(raw) below 0 and hi - w·σ(-raw) above, so a
+      // value near either bound keeps its float32 precision (1 - σ(raw) would round to 0 for raw > 17). The
+      // clamp catches the last ulp of rounding past a bound (gradient 1 inside).
+      const w = hi - lo;
+      const below = sigmoid(raw).mul(w).add(lo);
+      const above = sigmoid(raw.neg()).mul(-w).add(hi);
+      return where(compare('lt', raw, 0), below, above).clamp(lo, hi);
     }
     if (lo !== -Infinity) return softplus(raw).add(lo);
     if (hi !== Infinity) return softplus(raw.neg()).neg().add(hi);
     return raw;
   }
 
+  /** The raw value for `value`: `log((v - lo) / (hi - v))` on an interval, `softplus⁻¹` of the distance otherwise. */
   override inverse(value: Tensor): Tensor {
     const { lo, hi } = this;
     if (lo !== -Infinity && hi !== Infinity) {
       if (!(hi > lo)) throw new ArgumentError(`${this}: the reparametrization needs lower < upper`);
-      const p = value
-        .sub(lo)
-        .div(hi - lo)
-        .clamp(EDGE, 1 - EDGE);
-      return p.log().sub(p.neg().log1p());
+      // NOTE: logit((v - lo)/(hi - lo)) = log(v - lo) - log(hi - v), each distance taken from its own bound.
+      return value.sub(lo).clamp(TINY, null).log().sub(value.neg().add(hi).clamp(TINY, null).log());
     }
     if (lo !== -Infinity) return softplusInverse(value.sub(lo).clamp(TINY, null));
     if (hi !== Infinity) return softplusInverse(value.neg().add(hi).clamp(TINY, null)).neg();
@@ -94,16 +97,20 @@ export class BoxConstraint extends Constraint {
   }
 }
 
-function bound(v: number | null | undefined, fallback: number): number {
-  return v === null || v === undefined ? fallback : v;
+function bound(op: string, name: string, v: unknown, fallback: number): number {
+  if (v === null || v === undefined) return fallback;
+  return checkNumber(op, name, v, { infinity: fallback === Infinity ? 'positive' : 'negative' });
 }
 
-/** `min <= x <= max` elementwise (a missing bound is not applied). Exact clip; reparametrizable. */
+/**
+ * `min <= x <= max` elementwise (a missing bound is not applied). Exact clip; reparametrizable. Bounds are
+ * numbers (per-element tensor bounds are not supported).
+ */
 export function clamp(min?: number | null, max?: number | null): BoxConstraint {
   if ((min === null || min === undefined) && (max === null || max === undefined)) {
     throw new ArgumentError('clamp: give at least one of min and max');
   }
-  return new BoxConstraint('clamp', bound(min, -Infinity), bound(max, Infinity), {
+  return new BoxConstraint('clamp', bound('clamp', 'min', min, -Infinity), bound('clamp', 'max', max, Infinity), {
     min: min ?? null,
     max: max ?? null,
   });
@@ -112,7 +119,9 @@ export function clamp(min?: number | null, max?: number | null): BoxConstraint {
 /** `lower <= x <= upper` with both bounds finite (sigmoid reparametrization). */
 export function interval(lower: number, upper: number): BoxConstraint {
   if (!Number.isFinite(lower) || !Number.isFinite(upper)) {
-    throw new ArgumentError(`interval: both bounds must be finite, got [${lower}, ${upper}]; use greaterThan/lessThan`);
+    throw new ArgumentError(
+      `interval: both bounds must be finite numbers, got [${describeValue(lower)}, ${describeValue(upper)}]; use greaterThan/lessThan`,
+    );
   }
   return new BoxConstraint('interval', lower, upper, { lower, upper });
 }
@@ -124,11 +133,13 @@ export function nonNeg(): BoxConstraint {
 
 /** `x >= lowerBound` (closed, so the projection exists; reparametrized as `lowerBound + softplus(raw)`). */
 export function greaterThan(lowerBound: number): BoxConstraint {
+  checkNumber('greaterThan', 'lowerBound', lowerBound, { infinity: 'negative' });
   return new BoxConstraint('greaterThan', lowerBound, Infinity, { lowerBound });
 }
 
 /** `x <= upperBound` (reparametrized as `upperBound - softplus(-raw)`). */
 export function lessThan(upperBound: number): BoxConstraint {
+  checkNumber('lessThan', 'upperBound', upperBound, { infinity: 'positive' });
   return new BoxConstraint('lessThan', -Infinity, upperBound, { upperBound });
 }
 
@@ -143,14 +154,13 @@ export interface PositiveOptions {
  * which can never reach 0 even when softplus underflows.
  */
 export function positive(options?: PositiveOptions): BoxConstraint {
-  const minValue = options?.minValue ?? 1e-6;
-  if (!(minValue > 0) || !Number.isFinite(minValue))
-    throw new ArgumentError(`positive: minValue must be finite and > 0, got ${minValue}`);
+  checkOptions('positive', options, ['minValue']);
+  const minValue = checkNumber('positive', 'minValue', options?.minValue ?? 1e-6, { min: 0, exclusiveMin: true });
   return new BoxConstraint('positive', minValue, Infinity, { minValue }, 'reparametrize');
 }
 
-/** `max |x_i| <= radius` (the L∞ ball: a clip to `[-radius, radius]`). */
+/** `max |x_i| <= radius` (the L∞ ball: a clip to `[-radius, radius]`; radius may be Infinity). */
 export function linfBall(radius: number): BoxConstraint {
-  if (!(radius >= 0)) throw new ArgumentError(`linfBall: radius must be >= 0, got ${radius}`);
+  checkNumber('linfBall', 'radius', radius, { min: 0, infinity: 'positive' });
   return new BoxConstraint('linfBall', -radius, radius, { radius });
 }

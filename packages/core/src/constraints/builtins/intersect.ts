@@ -1,23 +1,43 @@
 /**
- * `intersect(a, b, ...)`: the projection onto the intersection of sets. Boxes merge into one box (exact);
- * convex sets use Dykstra's algorithm, which converges to the projection onto the intersection (plain
- * alternating projections only find some point of it); non-convex parts fall back to cyclic projections.
+ * `intersect(a, b, ...)`: the projection onto the intersection of sets. Boxes merge into one box (exact); a box
+ * with a simplex, an L1 ball or an L2 ball has an exact closed form (intersect-exact.ts); other convex sets use
+ * Dykstra's algorithm, which converges to the projection onto the intersection (plain alternating projections
+ * only find some point of it); non-convex parts fall back to cyclic projections.
  */
 
 import { keep, tidy } from '../../engine/scope.js';
-import { ArgumentError } from '../../errors.js';
+import { ArgumentError, fmtShape } from '../../errors.js';
 import { zerosLike } from '../../tensor/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Constraint, ConstraintError, isExactly, type JsonValue } from '../constraint.js';
 import { BoxConstraint } from './bounds.js';
+import { type ExactIntersection, exactIntersection, projectExact } from './intersect-exact.js';
+
+/** The one box equal to the intersection of `boxes`; raises when it is empty. */
+function mergeBoxes(owner: Constraint, boxes: readonly BoxConstraint[]): BoxConstraint {
+  const lo = Math.max(...boxes.map((b) => b.lo));
+  const hi = Math.min(...boxes.map((b) => b.hi));
+  if (lo > hi) throw new ConstraintError(`${owner}: the boxes do not intersect ([${lo}, ${hi}] is empty)`);
+  return new BoxConstraint('intersect', lo, hi, {});
+}
 
 /** Options of `intersect` (pass as the last argument). */
 export interface IntersectOptions {
-  /** Iteration cap of Dykstra's algorithm (default 1000). */
+  /** Iteration cap of Dykstra's algorithm (default 10000). */
   maxIter?: number;
-  /** Stop when every set is satisfied within its tolerance and no coordinate moved more than this (default 1e-6). */
+  /**
+   * Dykstra stops once every set holds within its tolerance and no increment changed by more than
+   * `tol·max(1, max|x|)` in a cycle (default 1e-6).
+   */
   tol?: number;
 }
+
+/** How an intersection is projected: the merged box, one set, an exact closed form, or iterations. */
+type Plan =
+  | { kind: 'box'; box: BoxConstraint }
+  | { kind: 'one'; part: Constraint }
+  | { kind: 'exact'; exact: ExactIntersection }
+  | { kind: 'iterate'; cycle: Constraint[]; dykstra: boolean };
 
 /** The intersection of several constraints. */
 export class IntersectConstraint extends Constraint {
@@ -26,13 +46,20 @@ export class IntersectConstraint extends Constraint {
   readonly parts: readonly Constraint[];
   readonly maxIter: number;
   readonly tol: number;
+  private planned: Plan | null = null;
 
   constructor(parts: readonly Constraint[], options?: IntersectOptions) {
     super();
     if (parts.length === 0) throw new ArgumentError('intersect: give at least one constraint');
+    const maxIter = options?.maxIter ?? 10_000;
+    const tol = options?.tol ?? 1e-6;
+    if (!Number.isInteger(maxIter) || maxIter < 1)
+      throw new ArgumentError(`intersect: maxIter must be an integer >= 1, got ${String(maxIter)}`);
+    if (typeof tol !== 'number' || !(tol > 0) || !Number.isFinite(tol))
+      throw new ArgumentError(`intersect: tol must be a finite number > 0, got ${String(tol)}`);
     this.parts = parts;
-    this.maxIter = options?.maxIter ?? 1000;
-    this.tol = options?.tol ?? 1e-6;
+    this.maxIter = maxIter;
+    this.tol = tol;
     this.convex = parts.every((c) => c.convex);
     this.options = {
       constraints: parts.map((c) => c.toSpec() as unknown as JsonValue),
@@ -47,30 +74,47 @@ export class IntersectConstraint extends Constraint {
 
   /**
    * Safe when the projection is one safe projection: boxes merged into one (an empty merge already failed at
-   * registration), or a single safe part. Dykstra's iterations can fail to converge and raise, so they are not.
+   * registration), or a single safe part. Closed forms and Dykstra's iterations run on staged copies.
    */
   override get safeProjection(): boolean {
     if (!isExactly(this, IntersectConstraint)) return false;
-    if (this.parts.length === 1) return this.parts[0].safeProjection;
-    return this.parts.every((c) => c instanceof BoxConstraint && c.safeProjection);
+    const plan = this.plan();
+    if (plan.kind === 'one') return plan.part.safeProjection;
+    return plan.kind === 'box' && this.leaves().every((c) => c.safeProjection);
+  }
+
+  /** The parts, with nested intersections flattened. */
+  private leaves(): Constraint[] {
+    return this.parts.flatMap((c) =>
+      c instanceof IntersectConstraint && isExactly(c, IntersectConstraint) ? c.leaves() : [c],
+    );
   }
 
   /** The box all parts amount to, when every part is a box. */
   mergedBox(): BoxConstraint | null {
-    if (!this.parts.every((c) => c instanceof BoxConstraint)) return null;
-    const boxes = this.parts as BoxConstraint[];
-    const lo = Math.max(...boxes.map((b) => b.lo));
-    const hi = Math.min(...boxes.map((b) => b.hi));
-    if (lo > hi) throw new ConstraintError(`${this}: the boxes do not intersect ([${lo}, ${hi}] is empty)`);
-    return new BoxConstraint('intersect', lo, hi, {});
+    const leaves = this.leaves();
+    if (!leaves.every((c) => c instanceof BoxConstraint)) return null;
+    return mergeBoxes(this, leaves as BoxConstraint[]);
   }
 
-  /** Dykstra's cycle: non-box parts in order, then all boxes merged into one, last (so it holds exactly). */
-  private cycle(): Constraint[] {
-    const boxes = this.parts.filter((c) => c instanceof BoxConstraint);
-    const others = this.parts.filter((c) => !(c instanceof BoxConstraint));
-    if (boxes.length === 0) return others;
-    return [...others, new IntersectConstraint(boxes).mergedBox()!];
+  private plan(): Plan {
+    if (this.planned) return this.planned;
+    const leaves = this.leaves();
+    const boxes = leaves.filter((c) => c instanceof BoxConstraint);
+    const others = leaves.filter((c) => !(c instanceof BoxConstraint));
+    const box = boxes.length > 0 ? mergeBoxes(this, boxes) : null;
+    let plan: Plan;
+    if (others.length === 0) plan = { kind: 'box', box: box! };
+    else if (others.length === 1 && !box) plan = { kind: 'one', part: others[0] };
+    else {
+      const exact = others.length === 1 && box ? exactIntersection(String(this), box, others[0]) : null;
+      // Dykstra's cycle: non-box parts in order, then all boxes merged into one, last (so it holds exactly).
+      plan = exact
+        ? { kind: 'exact', exact }
+        : { kind: 'iterate', cycle: box ? [...others, box] : others, dykstra: this.convex };
+    }
+    this.planned = plan;
+    return plan;
   }
 
   // NOTE: Dykstra converges only asymptotically; parts with tolerance 0 (boxes) come last in the cycle, so they
@@ -83,49 +127,59 @@ export class IntersectConstraint extends Constraint {
 
   override project_(x: Tensor): void {
     if (x.size === 0) return;
-    const box = this.mergedBox();
-    if (box) {
-      box.project_(x);
-      return;
-    }
-    if (this.parts.length === 1) {
-      this.parts[0].project_(x);
-      return;
-    }
-    if (this.feasible(x)) return;
-    // Dykstra: y = x + p_i; x = P_i(y); p_i = y - x. Without the increments p_i (non-convex parts) this is
-    // cyclic projection.
-    const dykstra = this.convex;
-    const cycle = this.cycle();
+    const plan = this.plan();
+    if (plan.kind === 'box') plan.box.project_(x);
+    else if (plan.kind === 'one') plan.part.project_(x);
+    else if (plan.kind === 'exact') projectExact(plan.exact, x);
+    else if (!this.feasible(x)) this.iterate(x, plan.cycle, plan.dykstra);
+  }
+
+  /**
+   * Dykstra's algorithm (convex parts): y = x + p_i; x = P_i(y); p_i = y - x, over the cycle. It stops when no
+   * increment p_i changed by more than tol·scale in a cycle and every set holds (Birgin and Raydan's robust
+   * criterion: a point that barely moves can still be far from the projection). Without the increments
+   * (non-convex parts) it is cyclic projection, stopped when the point stops moving inside every set.
+   */
+  private iterate(x: Tensor, cycle: Constraint[], dykstra: boolean): void {
+    const scale = Math.max(1, x.abs().max().item());
     let increments: Tensor[] = dykstra ? cycle.map(() => keep(zerosLike(x))) : [];
     let cur = keep(x.clone());
+    let change = Number.POSITIVE_INFINITY;
+    let converged = false;
     try {
-      for (let it = 0; it < this.maxIter; it++) {
+      for (let it = 0; it < this.maxIter && !converged; it++) {
         const prev = cur;
         const next = tidy(() => {
           let y = prev;
           const nextIncs: Tensor[] = [];
+          let delta: Tensor | null = null;
           cycle.forEach((c, i) => {
             const shifted = dykstra ? y.add(increments[i]) : y.clone();
             const projected = shifted.clone();
             c.project_(projected);
-            if (dykstra) nextIncs.push(shifted.sub(projected));
+            if (dykstra) {
+              const inc = shifted.sub(projected);
+              const d = inc.sub(increments[i]).abs().max();
+              delta = delta ? delta.maximum(d) : d;
+              nextIncs.push(inc);
+            }
             y = projected;
           });
-          const moved = y.sub(prev).abs().max().item();
+          const moved = (delta ?? y.sub(prev).abs().max()).item();
           return { y, nextIncs, moved };
         });
         for (const t of increments) t.dispose();
         increments = next.nextIncs.map((t) => keep(t));
         cur = keep(next.y);
         prev.dispose();
-        if (next.moved <= this.tol && this.feasible(cur)) break;
-        if (Number.isNaN(next.moved)) break;
+        change = next.moved;
+        if (Number.isNaN(change)) break;
+        converged = change <= this.tol * scale && this.feasible(cur);
       }
-      if (!this.feasible(cur)) {
+      if (!converged) {
         const worst = this.parts.map((c) => `${c}: ${c.violation(cur)}`).join('; ');
         throw new ConstraintError(
-          `${this}: no point satisfying every set was found in ${this.maxIter} iterations (violations ${worst}); the sets may not intersect`,
+          `${this}: Dykstra's algorithm did not converge on a tensor of shape ${fmtShape(x.shape)} in ${this.maxIter} iterations (last change ${change}, violations ${worst}); the sets may not intersect, or pass a larger maxIter`,
         );
       }
       x.copy_(cur);
@@ -156,7 +210,8 @@ export class IntersectConstraint extends Constraint {
 
 /**
  * The intersection of constraints (`intersect(maxNorm(1), nonNeg())`); an options object may come last.
- * Exact for boxes; Dykstra's algorithm for convex sets, with an iteration cap and a tolerance.
+ * Exact for boxes and for a box with a simplex, an L1 ball or an L2 ball; Dykstra's algorithm for other convex
+ * sets, with an iteration cap and a tolerance.
  */
 export function intersect(...args: (Constraint | IntersectOptions)[]): IntersectConstraint {
   const last = args[args.length - 1];

@@ -10,6 +10,7 @@ import { sizeOf } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Constraint, isExactly, type JsonValue, reductionDims } from '../constraint.js';
 import { renormInPlace } from '../kernels.js';
+import { checkDim, checkNumber, checkOptions } from './args.js';
 
 /** The `dim` option: the dims a norm or sum is taken over (all dims when omitted). */
 export interface DimOptions {
@@ -48,16 +49,16 @@ export class NormBoundConstraint extends Constraint {
   override project_(x: Tensor): void {
     if (x.size === 0) return;
     const dims = reductionDims(this.name, this.dim, x.ndim);
-    if (this.lo > 0) {
-      // NOTE: zero-vector policy: a zero slice has no nearest point on the shell; cp moves it to the constant
-      // slice of norm `min` (times `rate`), so the result is deterministic and satisfies the constraint.
-      const n = x.norm(2, dims, { keepdim: true });
-      if (n.min().item() === 0) {
-        const count = sizeOf(dims.map((d) => x.shape[d]));
-        x.copy_(where(compare('eq', n, 0), (this.rate * this.lo) / Math.sqrt(count), x));
-      }
-    }
+    // NOTE: zero-vector policy: a zero slice has no nearest point on the shell; cp moves it to the constant
+    // slice of norm `min` (times `rate`), so the result is deterministic and satisfies the constraint. It is
+    // written after the renorm (which leaves zero slices at zero), so the rate applies to it once.
+    const zero = this.lo > 0 ? compare('eq', x.norm(2, dims, { keepdim: true }), 0) : null;
+    const anyZero = zero !== null && zero.float().max().item() > 0;
     renormInPlace(x, dims, this.lo, this.hi, this.rate);
+    if (anyZero) {
+      const count = sizeOf(dims.map((d) => x.shape[d]));
+      x.copy_(where(zero, (this.rate * this.lo) / Math.sqrt(count), x));
+    }
   }
 
   override violation(value: Tensor): number {
@@ -107,13 +108,16 @@ export class NormBoundConstraint extends Constraint {
   }
 }
 
-function checkDim(dim: number | number[] | undefined): JsonValue {
+function dimSpec(dim: number | number[] | undefined): JsonValue {
   return dim === undefined ? null : dim;
 }
 
-/** `||slice||_2 <= max` for each slice over `dim` (Keras `MaxNorm` without its ε; exact). */
+/** `||slice||_2 <= max` for each slice over `dim` (Keras `MaxNorm` without its ε; exact; max may be Infinity). */
 export function maxNorm(max: number, options?: DimOptions): NormBoundConstraint {
-  return new NormBoundConstraint('maxNorm', 0, max, options?.dim, 1, { max, dim: checkDim(options?.dim) });
+  checkOptions('maxNorm', options, ['dim']);
+  checkNumber('maxNorm', 'max', max, { min: 0, infinity: 'positive' });
+  const dim = checkDim('maxNorm', options?.dim);
+  return new NormBoundConstraint('maxNorm', 0, max, dim, 1, { max, dim: dimSpec(dim) });
 }
 
 /** Options of `minMaxNorm`. */
@@ -122,23 +126,27 @@ export interface MinMaxNormOptions extends DimOptions {
   rate?: number;
 }
 
-/** `min <= ||slice||_2 <= max` for each slice over `dim` (not convex when min > 0). */
+/** `min <= ||slice||_2 <= max` for each slice over `dim` (not convex when min > 0; max may be Infinity). */
 export function minMaxNorm(min: number, max: number, options?: MinMaxNormOptions): NormBoundConstraint {
-  const rate = options?.rate ?? 1;
-  return new NormBoundConstraint('minMaxNorm', min, max, options?.dim, rate, {
-    min,
-    max,
-    dim: checkDim(options?.dim),
-    rate,
-  });
+  checkOptions('minMaxNorm', options, ['dim', 'rate']);
+  checkNumber('minMaxNorm', 'min', min, { min: 0 });
+  checkNumber('minMaxNorm', 'max', max, { min, infinity: 'positive' });
+  const rate = checkNumber('minMaxNorm', 'rate', options?.rate ?? 1, { min: 0, exclusiveMin: true, max: 1 });
+  const dim = checkDim('minMaxNorm', options?.dim);
+  return new NormBoundConstraint('minMaxNorm', min, max, dim, rate, { min, max, dim: dimSpec(dim), rate });
 }
 
 /** `||slice||_2 = 1` for each slice over `dim`; a zero slice becomes the constant unit slice. */
 export function unitNorm(options?: DimOptions): NormBoundConstraint {
-  return new NormBoundConstraint('unitNorm', 1, 1, options?.dim, 1, { dim: checkDim(options?.dim) });
+  checkOptions('unitNorm', options, ['dim']);
+  const dim = checkDim('unitNorm', options?.dim);
+  return new NormBoundConstraint('unitNorm', 1, 1, dim, 1, { dim: dimSpec(dim) });
 }
 
-/** `||x||_2 <= radius` (per slice over `dim` when given). */
+/** `||x||_2 <= radius` (per slice over `dim` when given; radius may be Infinity). */
 export function l2Ball(radius: number, options?: DimOptions): NormBoundConstraint {
-  return new NormBoundConstraint('l2Ball', 0, radius, options?.dim, 1, { radius, dim: checkDim(options?.dim) });
+  checkOptions('l2Ball', options, ['dim']);
+  checkNumber('l2Ball', 'radius', radius, { min: 0, infinity: 'positive' });
+  const dim = checkDim('l2Ball', options?.dim);
+  return new NormBoundConstraint('l2Ball', 0, radius, dim, 1, { radius, dim: dimSpec(dim) });
 }

@@ -3,13 +3,12 @@
  * projection (Held–Wolfe–Crowder; Duchi et al. 2008): `max(x - θ, 0)` with θ found from the sorted values.
  * The L1 ball leaves slices inside it untouched and projects the others as `sign(x)·simplex(|x|, r)`.
  */
-import { ArgumentError } from '../../errors.js';
 import { relu } from '../../ops/activation.js';
-import { compare, where } from '../../ops/compare.js';
 import { sizeOf } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Constraint, isExactly, type JsonValue, reductionDims } from '../constraint.js';
-import { simplexRowsInPlace, withRows } from '../kernels.js';
+import { l1BallRowsInPlace, simplexRowsInPlace, withRows } from '../kernels.js';
+import { checkDim, checkNumber, checkOptions } from './args.js';
 import type { DimOptions } from './norms.js';
 
 // NOTE: sums of float32 values carry about n·6e-8 relative rounding; the tolerance scales with sqrt(n) (typical
@@ -33,10 +32,9 @@ export class SimplexConstraint extends Constraint {
 
   constructor(options?: SimplexOptions) {
     super();
-    this.total = options?.sum ?? 1;
-    this.dim = options?.dim;
-    if (!(this.total >= 0) || !Number.isFinite(this.total))
-      throw new ArgumentError(`simplex: sum must be finite and >= 0, got ${this.total}`);
+    checkOptions('simplex', options, ['sum', 'dim']);
+    this.total = checkNumber('simplex', 'sum', options?.sum ?? 1, { min: 0 });
+    this.dim = checkDim('simplex', options?.dim);
     this.options = { sum: this.total, dim: (this.dim ?? null) as JsonValue };
   }
 
@@ -104,8 +102,8 @@ export class L1BallConstraint extends Constraint {
     readonly dim: number | number[] | undefined,
   ) {
     super();
-    if (!(radius >= 0) || !Number.isFinite(radius))
-      throw new ArgumentError(`l1Ball: radius must be finite and >= 0, got ${radius}`);
+    checkNumber('l1Ball', 'radius', radius, { min: 0 });
+    checkDim('l1Ball', dim);
     this.options = { radius, dim: (dim ?? null) as JsonValue };
   }
 
@@ -116,13 +114,7 @@ export class L1BallConstraint extends Constraint {
 
   override project_(x: Tensor): void {
     if (x.size === 0) return;
-    withRows(x, reductionDims('l1Ball', this.dim, x.ndim), (rows) => {
-      const l1 = rows.abs().sum(1, { keepdim: true });
-      if (l1.max().item() <= this.radius) return;
-      const mag = rows.abs();
-      simplexRowsInPlace(mag, this.radius);
-      rows.copy_(where(compare('le', l1, this.radius), rows, rows.sign().mul(mag)));
-    });
+    withRows(x, reductionDims('l1Ball', this.dim, x.ndim), (rows) => l1BallRowsInPlace(rows, this.radius));
   }
 
   override violation(value: Tensor): number {
@@ -140,5 +132,6 @@ export class L1BallConstraint extends Constraint {
 
 /** `||slice||_1 <= radius` per slice over `dim` (whole tensor when omitted); exact. */
 export function l1Ball(radius: number, options?: DimOptions): L1BallConstraint {
+  checkOptions('l1Ball', options, ['dim']);
   return new L1BallConstraint(radius, options?.dim);
 }
