@@ -7,6 +7,7 @@ import { CONSTRAINT_SUITES } from './constraints/index.js';
 import { autogradSuite } from './core/autograd.js';
 import { creationSuite } from './core/creation.js';
 import { errorsSuite } from './core/errors.js';
+import { FUZZ_SUITES } from './fuzz/index.js';
 import { memorySuite } from './core/memory.js';
 import { opsSuite } from './core/ops.js';
 import { KERNEL_SUITES } from './kernels/index.js';
@@ -26,4 +27,5 @@ export const SUITES: readonly Suite[] = [
   ...NN_SUITES,
   ...OPTIM_SUITES,
   ...CONSTRAINT_SUITES,
+  ...FUZZ_SUITES,
 ];
