@@ -136,7 +136,8 @@ const matmulOp: OpDef = (c) => {
   if (b < 0 || c.choice(2, 3) === 0) {
     const k = x.shape[x.shape.length - 1];
     const n = 1 + c.choice(3, 3);
-    const shapes = [[k], [k, n], [2, k, n]];
+    const batch = x.shape.length >= 3 ? x.shape.slice(0, -2) : [2];
+    const shapes = [[k], [k, n], [...batch, k, n]];
     b = c.leaf(shapes[c.choice(4, 3)], 'float32', { requiresGrad: c.choice(5, 2) === 1 });
   }
   const inputs = b === a ? [a] : [a, b];
