@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { SuiteContext } from '../../context.js';
 import { createReferenceBackend } from '../../reference/reference-backend.js';
-import { type ApiCall, API_CALLS } from './api-calls.js';
+import { API_CALLS, type ApiCall } from './api-calls.js';
 import type { Arg, ArgEnv } from './api-values.js';
 
 // NOTE: no Node types here: the suite also runs in browsers, where there is no `process`.
@@ -28,10 +28,12 @@ const DTYPES = new Set(['float32', 'int32', 'bool']);
 
 /** A problem with a returned value that no correct op returns (bad shape, wrong size, non-0/1 bools), or null. */
 function malformed(result: unknown): string | null {
-  const tensors = result instanceof cp.Tensor ? [result] : Array.isArray(result) ? result.filter((t) => t instanceof cp.Tensor) : [];
+  const tensors =
+    result instanceof cp.Tensor ? [result] : Array.isArray(result) ? result.filter((t) => t instanceof cp.Tensor) : [];
   for (const t of tensors as cp.Tensor[]) {
     if (t.isDisposed) return 'returned a disposed tensor';
-    if (!t.shape.every((d) => Number.isInteger(d) && d >= 0)) return `returned a tensor of shape [${t.shape.join(', ')}]`;
+    if (!t.shape.every((d) => Number.isInteger(d) && d >= 0))
+      return `returned a tensor of shape [${t.shape.join(', ')}]`;
     if (!DTYPES.has(t.dtype)) return `returned a tensor of dtype '${t.dtype}'`;
     const size = t.shape.reduce((a, d) => a * d, 1);
     if (t.size !== size) return `returned a tensor of shape [${t.shape}] and size ${t.size}`;
@@ -67,7 +69,8 @@ function release(v: unknown): void {
 
 /** Runs one call in `tidy`; returns what was wrong with its outcome, or null. */
 export function runCall(call: ApiCall, args: readonly Arg[], argEnv: ArgEnv): string | null {
-  const strict = args.some((a) => a.strict) || (args.some((a) => a.on === 'main') && args.some((a) => a.on === 'other'));
+  const strict =
+    args.some((a) => a.strict) || (args.some((a) => a.on === 'main') && args.some((a) => a.on === 'other'));
   return cp.tidy(() => {
     const values = args.map((a) => a.make(argEnv));
     let result: unknown;
@@ -77,11 +80,13 @@ export function runCall(call: ApiCall, args: readonly Arg[], argEnv: ArgEnv): st
       release(values);
       if (!(e instanceof cp.CpError)) return `threw ${describeThrown(e)} (not a CpError)`;
       const names = call.names ?? [call.op];
-      if (!names.some((n) => e.message.includes(n))) return `threw ${e.name} whose message does not name '${call.op}': ${e.message}`;
+      if (!names.some((n) => e.message.includes(n)))
+        return `threw ${e.name} whose message does not name '${call.op}': ${e.message}`;
       return null;
     }
     try {
-      if (strict) return `accepted an invalid input (returned ${result instanceof cp.Tensor ? result.toString() : typeof result})`;
+      if (strict)
+        return `accepted an invalid input (returned ${result instanceof cp.Tensor ? result.toString() : typeof result})`;
       return malformed(result) ?? call.check?.(result, values) ?? null;
     } finally {
       release(result);
@@ -105,7 +110,20 @@ function canaryOps(backend: Backend): string | null {
     if (sum[0] !== 4 || sum[1] !== 6) return `[1, 2] + [3, 4] gave [${sum}]`;
     const total = cp.full([1000], 1, { backend }).sum().item();
     if (total !== 1000) return `full([1000], 1).sum() gave ${total}`;
-    const mm = Array.from(cp.matmul(cp.tensor([[1, 2], [3, 4]], { backend }), cp.tensor([[1], [1]], { backend })).dataSync());
+    const mm = Array.from(
+      cp
+        .matmul(
+          cp.tensor(
+            [
+              [1, 2],
+              [3, 4],
+            ],
+            { backend },
+          ),
+          cp.tensor([[1], [1]], { backend }),
+        )
+        .dataSync(),
+    );
     if (mm[0] !== 3 || mm[1] !== 7) return `[[1, 2], [3, 4]] @ [[1], [1]] gave [${mm}]`;
     return null;
   });
@@ -142,7 +160,9 @@ export function apiFuzzSuite(ctx: SuiteContext): void {
             const handles = backend.stats().handles;
             if (calls === 10) level = handles;
             if (calls > 10 && handles > level + STORAGE_SLACK)
-              throw new Error(`live storage grows: ${handles} handles after ${calls} calls, ${level} after 10 (last call ${what})`);
+              throw new Error(
+                `live storage grows: ${handles} handles after ${calls} calls, ${level} after 10 (last call ${what})`,
+              );
           }),
           { numRuns: Number(env.CP_API_RUNS ?? DEFAULT_API_RUNS), seed: ctx.seed },
         );

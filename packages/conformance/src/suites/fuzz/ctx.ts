@@ -90,11 +90,17 @@ function leafValues(rand: () => number, n: number, dtype: DType, positive: boole
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
   if (dtype === 'int32') return Array.from({ length: n }, () => int(-4, 4));
   // NOTE: bool data from plain numbers (-2..3, as a user might pass) or from true/false literals.
-  if (dtype === 'bool') return rand() < 0.5 ? Array.from({ length: n }, () => int(-2, 3)) : Array.from({ length: n }, () => rand() < 0.5);
+  if (dtype === 'bool')
+    return rand() < 0.5 ? Array.from({ length: n }, () => int(-2, 3)) : Array.from({ length: n }, () => rand() < 0.5);
   return Array.from({ length: n }, () => (positive ? int(256, 2048) : int(-2048, 2048)) / 1024);
 }
 
-function leafExpr(values: readonly (number | boolean)[], shape: readonly number[], dtype: DType, requiresGrad: boolean): string {
+function leafExpr(
+  values: readonly (number | boolean)[],
+  shape: readonly number[],
+  dtype: DType,
+  requiresGrad: boolean,
+): string {
   const opts = dtype === 'float32' ? (requiresGrad ? '{ requiresGrad: true }' : '') : `{ dtype: '${dtype}' }`;
   return `cp.tensor(${literal(values, shape)}${opts ? `, ${opts}` : ''})`;
 }
@@ -200,7 +206,11 @@ export function resolve(raw: RawProgram, ops: Readonly<Record<string, OpDef>>, r
         .filter(({ x, i }) => x.requiresGrad && !used.has(i))
         .map(({ x, i }) => {
           const w = Array.from({ length: sizeOf(x.shape) }, () => Math.floor(rand() * 129 - 64) / 64);
-          return { step: i, weights: literal(w, x.shape), maxAbsWeight: w.reduce((m, v) => Math.max(m, Math.abs(v)), 0) };
+          return {
+            step: i,
+            weights: literal(w, x.shape),
+            maxAbsWeight: w.reduce((m, v) => Math.max(m, Math.abs(v)), 0),
+          };
         });
       const gradLeaves = steps.flatMap((s, i) => (s.leaf && infos[i].requiresGrad ? [i] : []));
       const program: Program = { steps, loss, gradLeaves };

@@ -84,7 +84,11 @@ function runOn(backend: Backend, r: Resolved): Outcome {
     cp.tidy(() => {
       const { values, loss } = evalProgram(r.program);
       const out: Outcome = {
-        values: values.map((t) => ({ shape: [...t.shape], dtype: t.dtype, data: Float64Array.from(t.dataSync() as ArrayLike<number>) })),
+        values: values.map((t) => ({
+          shape: [...t.shape],
+          dtype: t.dtype,
+          data: Float64Array.from(t.dataSync() as ArrayLike<number>),
+        })),
         loss: loss ? loss.item() : null,
         grads: new Map(),
       };
@@ -100,7 +104,8 @@ function runOn(backend: Backend, r: Resolved): Outcome {
 }
 
 function closeEnough(got: number, ref: number, tol: number): boolean {
-  if (!Number.isFinite(ref) || !Number.isFinite(got)) return Object.is(got, ref) || (Number.isNaN(got) && Number.isNaN(ref));
+  if (!Number.isFinite(ref) || !Number.isFinite(got))
+    return Object.is(got, ref) || (Number.isNaN(got) && Number.isNaN(ref));
   return Math.abs(got - ref) <= tol;
 }
 
@@ -124,7 +129,8 @@ function firstDifference(r: Resolved, got: Outcome): string | null {
   for (const i of r.program.gradLeaves) {
     const ref = r.grads.get(i) ?? null;
     const g = got.grads.get(i) ?? null;
-    if ((ref === null) !== (g === null)) return `${nameOf(i)}.grad is ${g ? 'set' : 'null'} here and ${ref ? 'set' : 'null'} on the reference`;
+    if ((ref === null) !== (g === null))
+      return `${nameOf(i)}.grad is ${g ? 'set' : 'null'} here and ${ref ? 'set' : 'null'} on the reference`;
     if (!ref || !g) continue;
     const maxAbs = ref.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
     const tol = tolerance(gErr[i], maxAbs);

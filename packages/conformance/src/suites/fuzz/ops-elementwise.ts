@@ -67,7 +67,13 @@ export const UNARY_OPS: Record<string, OpDef> = {
   abs: unary({ expr: (x) => `${x}.abs()`, ulps: 0, d1: one, d2: zero, kink: dist0 }),
   exp: unary({ expr: (x) => `cp.exp(${x})`, ulps: 2, d1: Math.exp, d2: Math.exp }),
   expm1: unary({ expr: (x) => `cp.expm1(${x})`, ulps: 2, d1: Math.exp, d2: Math.exp }),
-  log: unary({ expr: (x) => `cp.log(${x})`, ulps: 2, d1: (x) => 1 / x, d2: (x) => 1 / (x * x), domain: (x) => x >= 0.25 }),
+  log: unary({
+    expr: (x) => `cp.log(${x})`,
+    ulps: 2,
+    d1: (x) => 1 / x,
+    d2: (x) => 1 / (x * x),
+    domain: (x) => x >= 0.25,
+  }),
   log1p: unary({
     expr: (x) => `${x}.log1p()`,
     ulps: 2,
@@ -175,7 +181,11 @@ function binary(spec: BinarySpec, floatOnly = false): OpDef {
       return {
         expr,
         inputs: [a],
-        ok: ([i]) => ok(pairs(i, s).map(([p, q]) => (reverse ? [q, p] : [p, q])), i.err),
+        ok: ([i]) =>
+          ok(
+            pairs(i, s).map(([p, q]) => (reverse ? [q, p] : [p, q])),
+            i.err,
+          ),
         bound: ([i], out) => binaryBound(spec, i, s, out, reverse),
       };
     }
@@ -188,7 +198,12 @@ function binary(spec: BinarySpec, floatOnly = false): OpDef {
         ok: ([i]) => ok(pairs(i, i), i.err),
         bound: ([i], out) => {
           const bd = binaryBound(spec, i, i, out, false);
-          return { round: bd.round, gain: [bd.gain[0] + bd.gain[1]], back: [bd.back[0] + bd.back[1]], dErr: [bd.dErr[0] + bd.dErr[1]] };
+          return {
+            round: bd.round,
+            gain: [bd.gain[0] + bd.gain[1]],
+            back: [bd.back[0] + bd.back[1]],
+            dErr: [bd.dErr[0] + bd.dErr[1]],
+          };
         },
       };
     }
@@ -205,8 +220,26 @@ const S = [2, -1.5, 0.5, 3, 0.25] as const;
 
 /** Binary ops by name. */
 export const BINARY_OPS: Record<string, OpDef> = {
-  add: binary({ fn: (a, b) => `cp.add(${a}, ${b})`, ulps: 0, da: one, db: one, haa: zero, hab: zero, hbb: zero, scalars: S }),
-  sub: binary({ fn: (a, b) => `cp.sub(${a}, ${b})`, ulps: 0, da: one, db: one, haa: zero, hab: zero, hbb: zero, scalars: S }),
+  add: binary({
+    fn: (a, b) => `cp.add(${a}, ${b})`,
+    ulps: 0,
+    da: one,
+    db: one,
+    haa: zero,
+    hab: zero,
+    hbb: zero,
+    scalars: S,
+  }),
+  sub: binary({
+    fn: (a, b) => `cp.sub(${a}, ${b})`,
+    ulps: 0,
+    da: one,
+    db: one,
+    haa: zero,
+    hab: zero,
+    hbb: zero,
+    scalars: S,
+  }),
   mul: binary({
     fn: (a, b) => `cp.mul(${a}, ${b})`,
     ulps: 0,

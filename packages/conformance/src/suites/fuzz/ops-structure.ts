@@ -32,7 +32,11 @@ function dimsArg(dims: number[] | undefined, x: Info, negative: boolean): string
 type ReduceBound = (x: Info, out: Info, n: number, slices: number[][]) => Bound;
 
 /** A reduction op: `cp.<name>(x, dims, keepdim)` or `x.<name>(dims, { keepdim })`. */
-function reduction(name: string, bound: ReduceBound, options: { floatOnly: boolean; ties?: boolean; extra?: string }): OpDef {
+function reduction(
+  name: string,
+  bound: ReduceBound,
+  options: { floatOnly: boolean; ties?: boolean; extra?: string },
+): OpDef {
   return (c) => {
     const a = c.pick(0, options.floatOnly ? isFloat : () => true);
     if (a < 0) return null;
@@ -69,15 +73,20 @@ function reduction(name: string, bound: ReduceBound, options: { floatOnly: boole
 }
 
 const sliceSum = (x: Info, slices: number[][], f: (v: number) => number) =>
-  slices.reduce((m, s) => Math.max(m, s.reduce((acc, k) => acc + f(x.data[k]), 0)), 0);
+  slices.reduce(
+    (m, s) =>
+      Math.max(
+        m,
+        s.reduce((acc, k) => acc + f(x.data[k]), 0),
+      ),
+    0,
+  );
 
 /** Reductions by name. */
 export const REDUCE_OPS: Record<string, OpDef> = {
-  sum: reduction(
-    'sum',
-    (x, _o, n, sl) => ({ round: n * sliceSum(x, sl, Math.abs), gain: [n], back: [1], dErr: [0] }),
-    { floatOnly: false },
-  ),
+  sum: reduction('sum', (x, _o, n, sl) => ({ round: n * sliceSum(x, sl, Math.abs), gain: [n], back: [1], dErr: [0] }), {
+    floatOnly: false,
+  }),
   mean: reduction(
     'mean',
     (x, o, n, sl) => ({ round: sliceSum(x, sl, Math.abs) + o.maxAbs, gain: [1], back: [1 / n], dErr: [0] }),
@@ -94,7 +103,13 @@ export const REDUCE_OPS: Record<string, OpDef> = {
     'prod',
     (x, _o, n) => {
       const m = Math.max(1, x.maxAbs);
-      return { round: 2 * n * m ** n, gain: [n * m ** (n - 1)], back: [m ** (n - 1)], dErr: [n * n * m ** n * x.err], backTerms: n };
+      return {
+        round: 2 * n * m ** n,
+        gain: [n * m ** (n - 1)],
+        back: [m ** (n - 1)],
+        dErr: [n * n * m ** n * x.err],
+        backTerms: n,
+      };
     },
     { floatOnly: true },
   ),
@@ -157,7 +172,8 @@ const matmulOp: OpDef = (c) => {
       const dErr = [n * fa * q.err, m * fb * p.err];
       const round = k * k * p.maxAbs * q.maxAbs;
       const backTerms = Math.max(n * fa, m * fb);
-      if (ins.length === 1) return { round, gain: [gain[0] + gain[1]], back: [back[0] + back[1]], dErr: [dErr[0] + dErr[1]], backTerms };
+      if (ins.length === 1)
+        return { round, gain: [gain[0] + gain[1]], back: [back[0] + back[1]], dErr: [dErr[0] + dErr[1]], backTerms };
       return { round, gain, back, dErr, backTerms };
     },
   };
@@ -192,20 +208,31 @@ export const VIEW_OPS: Record<string, OpDef> = {
   reshape: (c) => {
     const a = c.pick(0, () => true);
     const target = reshapeTarget(c, c.infos[a].shape);
-    const expr = c.choice(3, 2) === 1 ? `${nameOf(a)}.reshape([${target.join(', ')}])` : `cp.reshape(${nameOf(a)}, [${target.join(', ')}])`;
+    const expr =
+      c.choice(3, 2) === 1
+        ? `${nameOf(a)}.reshape([${target.join(', ')}])`
+        : `cp.reshape(${nameOf(a)}, [${target.join(', ')}])`;
     return { expr, inputs: [a], bound: exactMove([1]) };
   },
   permute: (c) => {
     const a = c.pick(0, ranked);
     if (a < 0) return null;
-    return { expr: `cp.permute(${nameOf(a)}, [${permutation(c, c.infos[a].shape.length).join(', ')}])`, inputs: [a], bound: exactMove([1]) };
+    return {
+      expr: `cp.permute(${nameOf(a)}, [${permutation(c, c.infos[a].shape.length).join(', ')}])`,
+      inputs: [a],
+      bound: exactMove([1]),
+    };
   },
   transpose: (c) => {
     const a = c.pick(0, ranked);
     if (a < 0) return null;
     const r = c.infos[a].shape.length;
     if (r <= 2 && c.choice(3, 2) === 1) return { expr: `${nameOf(a)}.t()`, inputs: [a], bound: exactMove([1]) };
-    return { expr: `cp.transpose(${nameOf(a)}, ${c.choice(1, r)}, ${c.choice(2, r) - r})`, inputs: [a], bound: exactMove([1]) };
+    return {
+      expr: `cp.transpose(${nameOf(a)}, ${c.choice(1, r)}, ${c.choice(2, r) - r})`,
+      inputs: [a],
+      bound: exactMove([1]),
+    };
   },
   slice: (c) => {
     const a = c.pick(0, ranked);
@@ -242,7 +269,10 @@ export const VIEW_OPS: Record<string, OpDef> = {
     const a = c.pick(0, () => true);
     const x = c.infos[a];
     const ones = x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
-    const expr = ones.length > 0 && c.choice(1, 2) === 1 ? `cp.squeeze(${nameOf(a)}, ${ones[c.choice(2, ones.length)]})` : `cp.squeeze(${nameOf(a)})`;
+    const expr =
+      ones.length > 0 && c.choice(1, 2) === 1
+        ? `cp.squeeze(${nameOf(a)}, ${ones[c.choice(2, ones.length)]})`
+        : `cp.squeeze(${nameOf(a)})`;
     return { expr, inputs: [a], bound: exactMove([1]) };
   },
   unsqueeze: (c) => {
@@ -267,13 +297,28 @@ export const VIEW_OPS: Record<string, OpDef> = {
     const b = c.pick(2, (y, k) => k !== a && fits(y));
     const stack = c.choice(3, 3) === 0;
     if (stack) {
-      const s = c.pick(2, (y, k) => k !== a && y.dtype === x.dtype && y.shape.every((v, i) => v === x.shape[i]) && y.shape.length === x.shape.length);
+      const s = c.pick(
+        2,
+        (y, k) =>
+          k !== a &&
+          y.dtype === x.dtype &&
+          y.shape.every((v, i) => v === x.shape[i]) &&
+          y.shape.length === x.shape.length,
+      );
       const other = s < 0 ? a : s;
       const inputs = s < 0 ? [a] : [a, s];
-      return { expr: `cp.stack([${nameOf(a)}, ${nameOf(other)}], ${d})`, inputs, bound: exactMove(s < 0 ? [2] : [1, 1]) };
+      return {
+        expr: `cp.stack([${nameOf(a)}, ${nameOf(other)}], ${d})`,
+        inputs,
+        bound: exactMove(s < 0 ? [2] : [1, 1]),
+      };
     }
     const other = b < 0 ? a : b;
-    return { expr: `cp.cat([${nameOf(a)}, ${nameOf(other)}], ${d})`, inputs: b < 0 ? [a] : [a, b], bound: exactMove(b < 0 ? [2] : [1, 1]) };
+    return {
+      expr: `cp.cat([${nameOf(a)}, ${nameOf(other)}], ${d})`,
+      inputs: b < 0 ? [a] : [a, b],
+      bound: exactMove(b < 0 ? [2] : [1, 1]),
+    };
   },
   split: (c) => {
     const a = c.pick(0, (x) => ranked(x) && x.shape.some((d) => d >= 2));
@@ -304,7 +349,11 @@ export const INDEX_OPS: Record<string, OpDef> = {
     const values = Array.from({ length: count }, () => Math.floor(c.rand() * x.shape[d]));
     const idx = c.leaf([count], 'int32', { values });
     const repeats = Math.max(...values.map((v) => values.filter((w) => w === v).length));
-    return { expr: `cp.indexSelect(${nameOf(a)}, ${d}, ${nameOf(idx)})`, inputs: [a, idx], bound: exactMove([repeats, 0]) };
+    return {
+      expr: `cp.indexSelect(${nameOf(a)}, ${d}, ${nameOf(idx)})`,
+      inputs: [a, idx],
+      bound: exactMove([repeats, 0]),
+    };
   },
   gather: (c) => {
     const a = c.pick(0, ranked);
@@ -348,7 +397,10 @@ export const NN_OPS: Record<string, OpDef> = {
     const labels = c.leaf([rows], 'int32', { values: Array.from({ length: rows }, () => Math.floor(c.rand() * cols)) });
     const reduction = REDUCTIONS[c.choice(1, 3)];
     const smoothing = c.choice(2, 3) === 0 ? 0.1 : 0;
-    const opts = [reduction !== 'mean' ? `reduction: '${reduction}'` : '', smoothing ? `labelSmoothing: ${smoothing}` : '']
+    const opts = [
+      reduction !== 'mean' ? `reduction: '${reduction}'` : '',
+      smoothing ? `labelSmoothing: ${smoothing}` : '',
+    ]
       .filter(Boolean)
       .join(', ');
     return {
@@ -371,7 +423,10 @@ export const NN_OPS: Record<string, OpDef> = {
     const a = c.pick(0, isFloat);
     if (a < 0) return null;
     const x = c.infos[a];
-    let b = c.pick(1, (y, k) => k !== a && isFloat(y) && y.shape.length === x.shape.length && y.shape.every((v, i) => v === x.shape[i]));
+    let b = c.pick(
+      1,
+      (y, k) => k !== a && isFloat(y) && y.shape.length === x.shape.length && y.shape.every((v, i) => v === x.shape[i]),
+    );
     if (b < 0) b = c.leaf(x.shape, 'float32', { requiresGrad: c.choice(2, 2) === 1 });
     const reduction = REDUCTIONS[c.choice(3, 3)];
     const opts = reduction !== 'mean' ? `, { reduction: '${reduction}' }` : '';
