@@ -147,7 +147,7 @@ const env: Record<string, string | undefined> =
   (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
 
 /** Programs per backend in the test command (CP_FUZZ_RUNS overrides). */
-export const DEFAULT_PROGRAM_RUNS = 1000;
+export const DEFAULT_PROGRAM_RUNS = 2000;
 
 /** Differential program fuzzing against the reference backend. */
 export function differentialSuite(ctx: SuiteContext): void {

@@ -34,6 +34,7 @@ interface UnarySpec {
   domain?: (x: number) => boolean;
   /** Distance of x to the op's kink or jump. */
   kink?: (x: number) => number;
+  /** False for ops int32 and bool inputs take too (neg, abs, sign); float32 only by default. */
   floatOnly?: boolean;
 }
 
@@ -63,8 +64,8 @@ const dist0 = (x: number) => Math.abs(x);
 
 /** Unary ops by name. */
 export const UNARY_OPS: Record<string, OpDef> = {
-  neg: unary({ expr: (x) => `cp.neg(${x})`, ulps: 0, d1: one, d2: zero }),
-  abs: unary({ expr: (x) => `${x}.abs()`, ulps: 0, d1: one, d2: zero, kink: dist0 }),
+  neg: unary({ expr: (x) => `cp.neg(${x})`, ulps: 0, d1: one, d2: zero, floatOnly: false }),
+  abs: unary({ expr: (x) => `${x}.abs()`, ulps: 0, d1: one, d2: zero, kink: dist0, floatOnly: false }),
   exp: unary({ expr: (x) => `cp.exp(${x})`, ulps: 2, d1: Math.exp, d2: Math.exp }),
   expm1: unary({ expr: (x) => `cp.expm1(${x})`, ulps: 2, d1: Math.exp, d2: Math.exp }),
   log: unary({
@@ -108,7 +109,7 @@ export const UNARY_OPS: Record<string, OpDef> = {
   sigmoid: unary({ expr: (x) => `${x}.sigmoid()`, ulps: 4, d1: () => 0.25, d2: () => 0.1 }),
   erf: unary({ expr: (x) => `cp.erf(${x})`, ulps: 8, d1: () => 1.13, d2: () => 1 }),
   relu: unary({ expr: (x) => `cp.relu(${x})`, ulps: 0, d1: one, d2: zero, kink: dist0 }),
-  sign: unary({ expr: (x) => `cp.sign(${x})`, ulps: 0, d1: zero, d2: zero, kink: dist0 }),
+  sign: unary({ expr: (x) => `cp.sign(${x})`, ulps: 0, d1: zero, d2: zero, kink: dist0, floatOnly: false }),
   floor: unary({ expr: (x) => `${x}.floor()`, ulps: 0, d1: zero, d2: zero, kink: (x) => Math.abs(x - Math.round(x)) }),
   square: unary({ expr: (x) => `${x}.square()`, ulps: 0, d1: (x) => 2 * x, d2: () => 2 }),
   leakyRelu: unary({ expr: (x) => `cp.leakyRelu(${x}, 0.1)`, ulps: 0, d1: one, d2: zero, kink: dist0 }),
