@@ -3,6 +3,12 @@
  * optimizer step. Pick a backend first: `setBackend(createJsBackend())` from '@cp/backend-js'.
  */
 
+export {
+  AnomalyError,
+  detectAnomaly,
+  isAnomalyEnabled,
+  setDetectAnomaly,
+} from './autograd/anomaly.js';
 export type { BackwardOptions } from './autograd/backward.js';
 export { enableGrad, isGradEnabled, noGrad } from './autograd/grad-mode.js';
 export { type GradcheckOptions, type GradcheckResult, gradcheck } from './autograd/gradcheck.js';

@@ -10,6 +10,7 @@ import { errorsSuite } from './core/errors.js';
 import { memorySuite } from './core/memory.js';
 import { opsSuite } from './core/ops.js';
 import { TENSOR_RULES_SUITES } from './core/tensor-rules.js';
+import { FUZZ_SUITES } from './fuzz/index.js';
 import { KERNEL_SUITES } from './kernels/index.js';
 import { NN_SUITES } from './nn/index.js';
 import { OP_SUITES } from './ops/index.js';
@@ -28,4 +29,5 @@ export const SUITES: readonly Suite[] = [
   ...NN_SUITES,
   ...OPTIM_SUITES,
   ...CONSTRAINT_SUITES,
+  ...FUZZ_SUITES,
 ];

@@ -9,6 +9,7 @@ import { AutogradError, fmtShape, ShapeError } from '../errors.js';
 import { empty } from '../ops/dispatch.js';
 import { sameShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { anomalyState, runRuleChecked } from './anomaly.js';
 import { noGrad } from './grad-mode.js';
 
 /** Options of `backward()`. */
@@ -125,7 +126,7 @@ export function backward(root: Tensor, grad?: Tensor, options?: BackwardOptions)
             `backward: the graph through '${node.op}' was already freed by an earlier backward(); pass { retainGraph: true } to the first call`,
           );
         }
-        const inputGrads = node.rule(g);
+        const inputGrads = anomalyState.on ? runRuleChecked(node, g, t.shape) : node.rule(g);
         node.inputs.forEach((input, k) => {
           const gi = inputGrads[k];
           if (!gi || !input.requiresGrad) return;

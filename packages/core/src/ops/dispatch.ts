@@ -3,6 +3,7 @@
  * record the autograd node when an input needs a gradient. Ops stay a few lines each.
  */
 
+import { anomalyState, checkForward } from '../autograd/anomaly.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { GradRule } from '../autograd/node.js';
 import type { Backend } from '../backend/backend.js';
@@ -58,6 +59,7 @@ export function needsGrad(...inputs: Tensor[]): boolean {
  * gradient per input (null where not needed); `saved` lists tensors the rule reads besides `inputs`.
  */
 export function record(out: Tensor, op: string, inputs: Tensor[], rule: GradRule, saved: Tensor[] = []): Tensor {
+  if (anomalyState.on) checkForward(op, inputs, out);
   if (needsGrad(...inputs)) {
     out.requiresGrad = true;
     out._node = { op, inputs, saved, rule };
