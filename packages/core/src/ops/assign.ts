@@ -15,6 +15,7 @@ import { expand } from './movement.js';
 
 /** Copies `src` (broadcast to `target`'s shape, converted to its dtype and backend) into `target`'s storage. */
 export function copyInto(target: Tensor, src: Tensor): Tensor {
+  checkTensor('copy_', target, 'self');
   checkTensor('copy_', src, 'src');
   if (target.requiresGrad && isGradEnabled()) {
     throw new AutogradError(
@@ -61,6 +62,7 @@ export function copyInto(target: Tensor, src: Tensor): Tensor {
 
 /** Fills `target` with `value` in place. */
 export function fillInto(target: Tensor, value: number): Tensor {
+  checkTensor('fill_', target, 'self');
   if (target.requiresGrad && isGradEnabled()) {
     throw new AutogradError(
       'fill_: cannot write into a tensor that requires grad while gradients are recorded; wrap it in noGrad()',

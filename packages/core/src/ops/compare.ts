@@ -3,7 +3,7 @@ import type { CompareOp } from '../backend/kernels.js';
 import { ArgumentError, DTypeError } from '../errors.js';
 import { broadcastLayout } from '../tensor/shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
-import { checkTensor, checkTensorLike } from '../tensor/validate.js';
+import { checkTensor, checkTensorLike, withOp } from '../tensor/validate.js';
 import { cast } from './cast.js';
 import { backendOf, disposeTemps, empty, record } from './dispatch.js';
 import { maximum, minimum, promote, scalarTensor, unbroadcast } from './elementwise.js';
@@ -91,10 +91,12 @@ export function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | nul
   if (min == null && max == null) throw new ArgumentError('clamp: at least one of min and max must be given');
   if (min != null) checkTensorLike('clamp', min, 'min');
   if (max != null) checkTensorLike('clamp', max, 'max');
-  let out = x;
-  if (min != null) out = maximumKeepGrad(out, min, 'lower');
-  if (max != null) out = maximumKeepGrad(out, max, 'upper');
-  return out;
+  return withOp('clamp', () => {
+    let out = x;
+    if (min != null) out = maximumKeepGrad(out, min, 'lower');
+    if (max != null) out = maximumKeepGrad(out, max, 'upper');
+    return out;
+  });
 }
 
 // NOTE: clamp's gradient is 1 at the bound itself (PyTorch), unlike maximum/minimum's half-half tie split,

@@ -9,7 +9,7 @@ import type { Backend } from '../backend/backend.js';
 import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
 import { contiguousStrides, normalizeDim, type Shape, sameShape, sizeOf } from '../tensor/shape.js';
 import { fromStorage, type Tensor } from '../tensor/tensor.js';
-import { checkInt, checkTensor, describe } from '../tensor/validate.js';
+import { checkInt, checkTensor, describe, withOp } from '../tensor/validate.js';
 import { backendOf, empty, record } from './dispatch.js';
 import { sumTo } from './reduce.js';
 
@@ -78,9 +78,10 @@ export function detach(x: Tensor): Tensor {
 /** Flattens dims `startDim..endDim` into one. */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   checkTensor('flatten', x);
-  if (x.ndim === 0) return reshape(x, [1]);
+  // NOTE: a 0-d tensor takes dims 0 and -1, as in PyTorch.
   const s = normalizeDim('flatten', startDim, x.ndim);
   const e = normalizeDim('flatten', endDim, x.ndim);
+  if (x.ndim === 0) return reshape(x, [1]);
   if (s > e) throw new ArgumentError(`flatten: startDim ${startDim} comes after endDim ${endDim}`);
   return reshape(x, [...x.shape.slice(0, s), sizeOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)]);
 }
@@ -251,56 +252,65 @@ export function slice(x: Tensor, dim: number, start: number | null = 0, end?: nu
 
 /** `length` elements from `start` along `dim` (errors when out of range, like PyTorch). */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
-  checkTensor('narrow', x);
-  const d = normalizeDim('narrow', dim, x.ndim);
-  checkInt('narrow', 'start', start);
-  checkInt('narrow', 'length', length);
-  const s = start < 0 ? start + x.shape[d] : start;
-  if (s < 0 || length < 0 || s + length > x.shape[d]) {
-    throw new ArgumentError(`narrow: start ${start} + length ${length} exceeds dim ${dim} of size ${x.shape[d]}`);
-  }
-  return slice(x, d, s, s + length);
+  return withOp('narrow', () => {
+    checkTensor('narrow', x);
+    if (x.ndim === 0) throw new ShapeError('narrow: cannot be applied to a 0-d tensor');
+    const d = normalizeDim('narrow', dim, x.ndim);
+    checkInt('narrow', 'start', start);
+    checkInt('narrow', 'length', length);
+    const s = start < 0 ? start + x.shape[d] : start;
+    if (s < 0 || length < 0 || s + length > x.shape[d]) {
+      throw new ArgumentError(`narrow: start ${start} + length ${length} exceeds dim ${dim} of size ${x.shape[d]}`);
+    }
+    return slice(x, d, s, s + length);
+  });
 }
 
 /** Splits along `dim` into pieces of `splitSize` (last may be smaller) or of the listed sizes. */
 export function split(x: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] {
-  checkTensor('split', x);
-  const d = normalizeDim('split', dim, x.ndim);
-  const len = x.shape[d];
-  let sizes: number[];
-  if (typeof splitSize === 'number') {
-    if (!Number.isInteger(splitSize) || splitSize < 1)
-      throw new ArgumentError(`split: splitSize must be a positive integer, got ${splitSize}`);
-    sizes = [];
-    for (let s = 0; s < len; s += splitSize) sizes.push(Math.min(splitSize, len - s));
-  } else if (Array.isArray(splitSize)) {
-    if (!splitSize.every((v) => Number.isInteger(v) && v >= 0))
-      throw new ArgumentError(`split: sizes must be integers >= 0, got ${describe(splitSize)}`);
-    sizes = [...splitSize];
-    const total = sizes.reduce((a, b) => a + b, 0);
-    if (total !== len)
-      throw new ArgumentError(`split: sizes ${JSON.stringify(splitSize)} sum to ${total}, dim ${dim} has ${len}`);
-  } else {
-    throw new ArgumentError(
-      `split: splitSize must be a positive integer or a list of sizes, got ${describe(splitSize)}`,
-    );
-  }
-  const out: Tensor[] = [];
-  let start = 0;
-  for (const size of sizes) {
-    out.push(narrow(x, d, start, size));
-    start += size;
-  }
-  return out;
+  return withOp('split', () => {
+    checkTensor('split', x);
+    if (x.ndim === 0) throw new ShapeError('split: cannot be applied to a 0-d tensor');
+    const d = normalizeDim('split', dim, x.ndim);
+    const len = x.shape[d];
+    let sizes: number[];
+    if (typeof splitSize === 'number') {
+      if (!Number.isInteger(splitSize) || splitSize < 1)
+        throw new ArgumentError(`split: splitSize must be a positive integer, got ${splitSize}`);
+      sizes = [];
+      for (let s = 0; s < len; s += splitSize) sizes.push(Math.min(splitSize, len - s));
+    } else if (Array.isArray(splitSize)) {
+      if (!splitSize.every((v) => Number.isInteger(v) && v >= 0))
+        throw new ArgumentError(`split: sizes must be integers >= 0, got ${describe(splitSize)}`);
+      sizes = [...splitSize];
+      const total = sizes.reduce((a, b) => a + b, 0);
+      if (total !== len)
+        throw new ArgumentError(`split: sizes ${JSON.stringify(splitSize)} sum to ${total}, dim ${dim} has ${len}`);
+    } else {
+      throw new ArgumentError(
+        `split: splitSize must be a positive integer or a list of sizes, got ${describe(splitSize)}`,
+      );
+    }
+    const out: Tensor[] = [];
+    let start = 0;
+    for (const size of sizes) {
+      out.push(narrow(x, d, start, size));
+      start += size;
+    }
+    return out;
+  });
 }
 
 /** Splits into `chunks` pieces of size `ceil(len / chunks)` along `dim` (PyTorch's rule). */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
-  checkTensor('chunk', x);
-  if (!Number.isInteger(chunks) || chunks < 1)
-    throw new ArgumentError(`chunk: chunks must be a positive integer, got ${describe(chunks)}`);
-  const d = normalizeDim('chunk', dim, x.ndim);
-  return split(x, Math.max(1, Math.ceil(x.shape[d] / chunks)), d);
+  return withOp('chunk', () => {
+    checkTensor('chunk', x);
+    if (x.ndim === 0) throw new ShapeError('chunk: cannot be applied to a 0-d tensor');
+    if (!Number.isInteger(chunks) || chunks < 1)
+      throw new ArgumentError(`chunk: chunks must be a positive integer, got ${describe(chunks)}`);
+    const d = normalizeDim('chunk', dim, x.ndim);
+    return split(x, Math.max(1, Math.ceil(x.shape[d] / chunks)), d);
+  });
 }
 
 /** Checks that `tensors` is a non-empty array of tensors. */

@@ -10,7 +10,7 @@ import { tidy } from '../engine/scope.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { normalizeDim, normalizeDims, type Shape, sameShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkNumber, checkOptions, checkTensor, describe } from '../tensor/validate.js';
+import { checkBool, checkNumber, checkOptions, checkTensor, describe, withOp } from '../tensor/validate.js';
 import { cast } from './cast.js';
 import { compare, where } from './compare.js';
 import { backendOf, disposeTemps, empty, record } from './dispatch.js';
@@ -69,6 +69,7 @@ function finishShape(out: Tensor, x: Tensor, dims: number[], keepdim: boolean): 
 /** Sum over `dim` (all when undefined). Bool and int32 sum to int32. */
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   checkTensor('sum', x);
+  checkBool('sum', 'keepdim', keepdim);
   const dims = normalizeDims('sum', dim, x.ndim);
   const kept = reduceRaw('sum', x, dims);
   const res = record(kept, 'sum', [x], (g) => [expand(g, x.shape)]);
@@ -87,6 +88,7 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
 /** Mean over `dim`. */
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   checkTensor('mean', x);
+  checkBool('mean', 'keepdim', keepdim);
   if (x.dtype !== 'float32')
     throw new DTypeError(`mean: expected a float32 tensor, got ${x.dtype}; convert with .float()`);
   const dims = normalizeDims('mean', dim, x.ndim);
@@ -97,6 +99,7 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepdim = fals
 /** Product over `dim`. The gradient is exact with zeros in the slice. */
 export function prod(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   checkTensor('prod', x);
+  checkBool('prod', 'keepdim', keepdim);
   const dims = normalizeDims('prod', dim, x.ndim);
   const kept = reduceRaw('prod', x, dims);
   const res = record(kept, 'prod', [x], (g) => {
@@ -113,6 +116,7 @@ export function prod(x: Tensor, dim?: number | readonly number[], keepdim = fals
 
 function extreme(op: 'max' | 'min', x: Tensor, dim: number | readonly number[] | undefined, keepdim: boolean): Tensor {
   checkTensor(op, x);
+  checkBool(op, 'keepdim', keepdim);
   const dims = normalizeDims(op, dim, x.ndim);
   const kept = reduceRaw(op, x, dims);
   const res = record(kept, op, [x], (g) => {
@@ -135,6 +139,7 @@ export function min(x: Tensor, dim?: number | readonly number[], keepdim = false
 
 function argReduce(op: ArgReduceOp, x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
   checkTensor(op, x);
+  checkBool(op, 'keepdim', keepdim);
   if (dim === undefined) {
     const flat = reshape(x, [x.size]);
     const out = argReduce(op, flat, 0, false);
@@ -195,19 +200,24 @@ export function variance(x: Tensor, dim?: number | readonly number[], options?: 
 
 /** Standard deviation over `dim`. */
 export function std(x: Tensor, dim?: number | readonly number[], options?: VarOptions): Tensor {
-  return tidy(() => sqrt(variance(x, dim, options)));
+  return withOp('std', () => {
+    return tidy(() => sqrt(variance(x, dim, options)));
+  });
 }
 
 /** `log(sum(exp(x)))` over `dim`, shifted by the (detached) max so it neither overflows nor underflows. */
 export function logsumexp(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
-  return tidy(() => {
-    checkTensor('logsumexp', x);
-    const dims = normalizeDims('logsumexp', dim, x.ndim);
-    const m = reduceRaw('max', x, dims);
-    // NOTE: an all -Infinity (or +Infinity) slice would give inf - inf = NaN; shift by 0 there instead.
-    const shift = where(compare('eq', abs(m), Infinity), 0, m);
-    const res = add(log(sum(exp(sub(x, shift)), dims, true)), shift);
-    return finishShape(res, x, dims, keepdim);
+  return withOp('logsumexp', () => {
+    return tidy(() => {
+      checkTensor('logsumexp', x);
+      checkBool('logsumexp', 'keepdim', keepdim);
+      const dims = normalizeDims('logsumexp', dim, x.ndim);
+      const m = reduceRaw('max', x, dims);
+      // NOTE: an all -Infinity (or +Infinity) slice would give inf - inf = NaN; shift by 0 there instead.
+      const shift = where(compare('eq', abs(m), Infinity), 0, m);
+      const res = add(log(sum(exp(sub(x, shift)), dims, true)), shift);
+      return finishShape(res, x, dims, keepdim);
+    });
   });
 }
 
@@ -216,24 +226,28 @@ export function logsumexp(x: Tensor, dim?: number | readonly number[], keepdim =
  * the zero vector, like PyTorch; p = 1 and p = Infinity are exact; other p > 0 use `(sum |x|^p)^(1/p)`.
  */
 export function norm(x: Tensor, p = 2, dim?: number | readonly number[], keepdim = false): Tensor {
-  checkTensor('norm', x);
-  if (x.dtype !== 'float32') throw new DTypeError(`norm: expected a float32 tensor, got ${x.dtype}`);
-  if (typeof p !== 'number' || !(p > 0))
-    throw new ArgumentError(`norm: p must be > 0 (or Infinity), got ${describe(p)}`);
-  const dims = normalizeDims('norm', dim, x.ndim);
-  if (p === 1) return sum(abs(x), dims, keepdim);
-  if (p === Infinity) return max(abs(x), dims, keepdim);
-  if (p !== 2) return pow(sum(pow(abs(x), p), dims, keepdim), 1 / p);
-  const kept = tidy(() =>
-    noGrad(() => {
-      const scale = reduceRaw('max', abs(x), dims);
-      const safe = where(compare('eq', scale, 0), 1, scale);
-      const scaled = div(x, safe);
-      return mul(sqrt(reduceRaw('sum', mul(scaled, scaled), dims)), safe);
-    }),
-  );
-  const res = record(kept, 'norm', [x], (g) => [
-    mul(expand(g, x.shape), div(x, where(compare('eq', kept, 0), 1, kept))),
-  ]);
-  return finishShape(res, x, dims, keepdim);
+  return withOp('norm', () => {
+    checkTensor('norm', x);
+    checkBool('norm', 'keepdim', keepdim);
+    if (x.dtype !== 'float32') throw new DTypeError(`norm: expected a float32 tensor, got ${x.dtype}`);
+    if (typeof p !== 'number' || !(p > 0))
+      throw new ArgumentError(`norm: p must be > 0 (or Infinity), got ${describe(p)}`);
+    const dims = normalizeDims('norm', dim, x.ndim);
+    // NOTE: over an empty slice every finite p-norm is 0 (the max-scaled path would reduce nothing).
+    if (p === 1 || (p !== Infinity && dims.some((d) => x.shape[d] === 0))) return sum(abs(x), dims, keepdim);
+    if (p === Infinity) return max(abs(x), dims, keepdim);
+    if (p !== 2) return pow(sum(pow(abs(x), p), dims, keepdim), 1 / p);
+    const kept = tidy(() =>
+      noGrad(() => {
+        const scale = reduceRaw('max', abs(x), dims);
+        const safe = where(compare('eq', scale, 0), 1, scale);
+        const scaled = div(x, safe);
+        return mul(sqrt(reduceRaw('sum', mul(scaled, scaled), dims)), safe);
+      }),
+    );
+    const res = record(kept, 'norm', [x], (g) => [
+      mul(expand(g, x.shape), div(x, where(compare('eq', kept, 0), 1, kept))),
+    ]);
+    return finishShape(res, x, dims, keepdim);
+  });
 }

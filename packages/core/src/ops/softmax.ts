@@ -9,6 +9,7 @@ import type { FusedKernelName } from '../backend/fused-kernels.js';
 import { tidy } from '../engine/scope.js';
 import { normalizeDim } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { withOp } from '../tensor/validate.js';
 import { requireFloat } from './cast.js';
 import { backendOf, empty, record } from './dispatch.js';
 import { div, exp, mul, sub } from './elementwise.js';
@@ -16,6 +17,8 @@ import { logsumexp, max, sum } from './reduce.js';
 
 function fusedLastDim(name: FusedKernelName & ('softmax' | 'logSoftmax'), x: Tensor, d: number): Tensor | null {
   const backend = backendOf(name, x);
+  // NOTE: with no elements there is nothing to normalize (and no max to shift by): the result is empty too.
+  if (x.size === 0) return empty(backend, x.shape, 'float32', [x]);
   const kernel = backend.fused[name];
   if (!kernel || d !== x.ndim - 1 || x.ndim === 0) return null;
   const cols = x.shape[d];
@@ -26,27 +29,31 @@ function fusedLastDim(name: FusedKernelName & ('softmax' | 'logSoftmax'), x: Ten
 
 /** Softmax along `dim`. */
 export function softmax(x: Tensor, dim = -1): Tensor {
-  requireFloat('softmax', x);
-  const d = normalizeDim('softmax', dim, x.ndim);
-  const out = tidy(() =>
-    noGrad(
-      () =>
-        fusedLastDim('softmax', x, d) ??
-        (() => {
-          const e = exp(sub(x, max(x, d, true)));
-          return div(e, sum(e, d, true));
-        })(),
-    ),
-  );
-  // d softmax: out * (g - sum(g * out))
-  return record(out, 'softmax', [x], (g) => [mul(out, sub(g, sum(mul(g, out), d, true)))], [out]);
+  return withOp('softmax', () => {
+    requireFloat('softmax', x);
+    const d = normalizeDim('softmax', dim, x.ndim);
+    const out = tidy(() =>
+      noGrad(
+        () =>
+          fusedLastDim('softmax', x, d) ??
+          (() => {
+            const e = exp(sub(x, max(x, d, true)));
+            return div(e, sum(e, d, true));
+          })(),
+      ),
+    );
+    // d softmax: out * (g - sum(g * out))
+    return record(out, 'softmax', [x], (g) => [mul(out, sub(g, sum(mul(g, out), d, true)))], [out]);
+  });
 }
 
 /** Log-softmax along `dim`. */
 export function logSoftmax(x: Tensor, dim = -1): Tensor {
-  requireFloat('logSoftmax', x);
-  const d = normalizeDim('logSoftmax', dim, x.ndim);
-  const out = tidy(() => noGrad(() => fusedLastDim('logSoftmax', x, d) ?? sub(x, logsumexp(x, d, true))));
-  // d logSoftmax: g - softmax * sum(g)
-  return record(out, 'logSoftmax', [x], (g) => [sub(g, mul(exp(out), sum(g, d, true)))], [out]);
+  return withOp('logSoftmax', () => {
+    requireFloat('logSoftmax', x);
+    const d = normalizeDim('logSoftmax', dim, x.ndim);
+    const out = tidy(() => noGrad(() => fusedLastDim('logSoftmax', x, d) ?? sub(x, logsumexp(x, d, true))));
+    // d logSoftmax: g - softmax * sum(g)
+    return record(out, 'logSoftmax', [x], (g) => [sub(g, mul(exp(out), sum(g, d, true)))], [out]);
+  });
 }

@@ -94,15 +94,18 @@ export class Tensor {
 
   /** @internal The storage; throws when disposed. */
   get storage(): Storage {
-    if (!this._storage) {
-      const why =
-        this._releasedBy === 'auto'
-          ? 'was released automatically by the backward() of a later training step (it was computed from an ' +
-            "earlier step's graph); read it with .item()/.toArray() before then, or call keep(t) to hold it longer"
-          : 'was disposed and can no longer be used';
-      throw new DisposedError(`tensor ${this.id} (shape ${fmtShape(this.shape)}) ${why}`);
-    }
+    if (!this._storage) throw this._disposedError();
     return this._storage;
+  }
+
+  /** @internal The error for a use of this tensor after its release, naming `op` when given. */
+  _disposedError(op?: string): DisposedError {
+    const why =
+      this._releasedBy === 'auto'
+        ? 'was released automatically by the backward() of a later training step (it was computed from an ' +
+          "earlier step's graph); read it with .item()/.toArray() before then, or call keep(t) to hold it longer"
+        : 'was disposed and can no longer be used';
+    return new DisposedError(`${op ? `${op}: ` : ''}tensor ${this.id} (shape ${fmtShape(this.shape)}) ${why}`);
   }
 
   /** The backend that holds the data. */
@@ -165,6 +168,7 @@ export class Tensor {
 
   /** Sets `requiresGrad` in place (leaves only) and returns this tensor. */
   requiresGrad_(value = true): this {
+    if (this.isDisposed) throw this._disposedError('requiresGrad_');
     if (typeof value !== 'boolean')
       throw new ArgumentError(`requiresGrad_: value must be a boolean, got ${String(value)}`);
     if (value && this.dtype !== 'float32') {

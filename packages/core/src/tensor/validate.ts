@@ -5,7 +5,7 @@
  * never reaches a backend as a bare TypeError/RangeError or as a wrong answer.
  */
 import { DTYPES, type DType, isDType } from '../backend/dtype.js';
-import { ArgumentError, DTypeError } from '../errors.js';
+import { ArgumentError, CpError, DTypeError } from '../errors.js';
 import { Tensor, type TensorLike } from './tensor.js';
 
 /** The smallest int32. */
@@ -87,6 +87,7 @@ export function checkNumber(op: string, name: string, v: unknown, finite = false
 export function checkTensor(op: string, v: unknown, name?: string): Tensor {
   if (!(v instanceof Tensor))
     throw new ArgumentError(`${op}: ${name ? `${name}: ` : ''}expected a tensor, got ${describe(v)}`);
+  if (v.isDisposed) throw v._disposedError(op);
   return v;
 }
 
@@ -95,6 +96,7 @@ export function checkTensorLike(op: string, v: unknown, name?: string): TensorLi
   if (!(v instanceof Tensor) && typeof v !== 'number') {
     throw new ArgumentError(`${op}: ${name ? `${name}: ` : ''}expected a tensor or a number, got ${describe(v)}`);
   }
+  if (v instanceof Tensor && v.isDisposed) throw v._disposedError(op);
   return v;
 }
 
@@ -133,5 +135,24 @@ export function toBoolByte(v: number): number {
 export function storedValue(op: string, v: number, dtype: DType, where = ''): number {
   if (dtype === 'int32') return toInt32Exact(op, v, where);
   if (dtype === 'bool') return toBoolByte(v);
+  return v;
+}
+
+/**
+ * Runs a composite op's body so that a `CpError` raised by an op it is built from names the public op the
+ * user called first (`crossEntropy: reshape: ...`), not only the inner one.
+ */
+export function withOp<T>(op: string, body: () => T): T {
+  try {
+    return body();
+  } catch (e) {
+    if (e instanceof CpError && !e.message.startsWith(`${op}:`)) e.message = `${op}: ${e.message}`;
+    throw e;
+  }
+}
+
+/** `v` as a boolean, or an ArgumentError naming the op and the argument. */
+export function checkBool(op: string, name: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new ArgumentError(`${op}: ${name} must be a boolean, got ${describe(v)}`);
   return v;
 }

@@ -5,7 +5,7 @@
  * beyond being well-formed.
  */
 import * as cp from '@cp/core';
-import fc from 'fast-check';
+import type fc from 'fast-check';
 import {
   type Arg,
   countArg,
@@ -351,7 +351,16 @@ export const API_CALLS: readonly ApiCall[] = [
   { op: 'zerosLike', args: [tensorArg, creationOptionsArg], run: (t: never, o: never) => cp.zerosLike(t, o) },
   {
     op: 'fullLike',
-    args: [tensorArg, numberArg, creationOptionsArg],
+    // NOTE: a boolean fill value is valid (true is 1), as in torch.full_like.
+    args: [
+      tensorArg,
+      mix(
+        ok(0, 1, -1, 0.5, Number.NaN, true, false),
+        bad('1', null, {}, () => 1),
+        ok(2 ** 40),
+      ),
+      creationOptionsArg,
+    ],
     run: (t: never, v: never, o: never) => cp.fullLike(t, v, o),
   },
   // ---- Tensor methods
@@ -359,7 +368,12 @@ export const API_CALLS: readonly ApiCall[] = [
     op: 'reshape',
     args: [
       selfArg,
-      fc.oneof(shapeArg, mix(ok([-1], [3, -1], [-1, 1, 2]), bad([-1, -1], [-2, 3], [0.5, -1]), ok([4, -1]))),
+      // NOTE: not shapeArg: -1 (one inferred size) is valid here.
+      mix(
+        ok([2, 3], [6], [-1], [3, -1], [-1, 1, 2]),
+        [...bad([-1, -1], [-2, 3], [0.5, -1], [1.5], [Number.NaN], ['2'], '2,3'), ...GARBAGE],
+        ok([4, -1], [5], [], [0]),
+      ),
     ],
     run: (t: never, s: never) => method('reshape')(t, s),
   },
@@ -398,8 +412,9 @@ export const API_CALLS: readonly ApiCall[] = [
     args: [
       selfArg,
       dimArg,
-      mix(ok(0, 1, -1, undefined), [...bad(0.5, Number.NaN), ...GARBAGE], ok(10, -10)),
-      mix(ok(2, undefined, -1), [...bad(1.5, Number.NaN), ...GARBAGE], ok(10)),
+      // NOTE: null start/end mean "from the beginning" / "to the end", like Python's None.
+      mix(ok(0, 1, -1, undefined, null), [...bad(0.5, Number.NaN, '1', {}, true, () => 1)], ok(10, -10)),
+      mix(ok(2, undefined, -1, null), [...bad(1.5, Number.NaN, '1', {}, true, () => 1)], ok(10)),
       mix(ok(1, 2), [...bad(0.5, Number.NaN), ...GARBAGE], ok(0, -1)),
     ],
     run: (t: never, d: never, s: never, e: never, st: never) => method('slice')(t, d, s, e, st),

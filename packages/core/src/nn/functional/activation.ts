@@ -7,6 +7,7 @@ import { mul } from '../../ops/elementwise.js';
 import { tensor } from '../../tensor/creation.js';
 import { defaultGenerator, type Generator } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { checkOptions, checkTensor, describe } from '../../tensor/validate.js';
 
 export { gelu, leakyRelu, relu, sigmoid, softplus, tanh } from '../../ops/activation.js';
 export { logSoftmax, softmax } from '../../ops/softmax.js';
@@ -19,7 +20,12 @@ export interface DropoutOptions {
 
 /** Zeroes each element with probability `p` and scales the rest by `1 / (1 - p)`; identity when not training. */
 export function dropout(x: Tensor, p = 0.5, training = true, options?: DropoutOptions): Tensor {
-  if (!(p >= 0 && p <= 1)) throw new ArgumentError(`dropout: p must be in [0, 1], got ${p}`);
+  checkTensor('dropout', x);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1))
+    throw new ArgumentError(`dropout: p must be in [0, 1], got ${describe(p)}`);
+  if (typeof training !== 'boolean')
+    throw new ArgumentError(`dropout: training must be a boolean, got ${describe(training)}`);
+  checkOptions('dropout', options, ['generator']);
   if (!training || p === 0) return x;
   const g = options?.generator ?? defaultGenerator;
   // NOTE: p = 1 keeps nothing; the scale would be 1/0, so the mask is all zeros instead.

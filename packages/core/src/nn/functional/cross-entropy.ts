@@ -16,6 +16,7 @@ import { sum } from '../../ops/reduce.js';
 import { logSoftmax, softmax } from '../../ops/softmax.js';
 import { arange, tensor } from '../../tensor/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { checkOptions, checkTensor, withOp } from '../../tensor/validate.js';
 import { type LossOptions, reduceLoss } from './loss.js';
 
 /** Options of `nllLoss`. */
@@ -123,9 +124,14 @@ function nllRows(op: string, logp: Tensor, r: Rows, options: NllLossOptions | un
 
 /** Negative log likelihood: `-weight[t]·input[t]` per sample, with `input` holding log-probabilities. */
 export function nllLoss(input: Tensor, target: Tensor, options?: NllLossOptions): Tensor {
-  const r = prepare('nllLoss', input, target, options?.ignoreIndex ?? -100);
-  checkWeight('nllLoss', options?.weight, r.classes);
-  return nllRows('nllLoss', r.x, r, options);
+  return withOp('nllLoss', () => {
+    checkTensor('nllLoss', input, 'input');
+    checkTensor('nllLoss', target, 'target');
+    checkOptions('nllLoss', options, ['reduction', 'weight', 'ignoreIndex']);
+    const r = prepare('nllLoss', input, target, options?.ignoreIndex ?? -100);
+    checkWeight('nllLoss', options?.weight, r.classes);
+    return nllRows('nllLoss', r.x, r, options);
+  });
 }
 
 /** One graph node around the fused kernel: gradient `(softmax(x) - onehot)·g` per row. */
@@ -171,24 +177,29 @@ function fusedCrossEntropy(r: Rows, reduction: LossOptions['reduction']): Tensor
  * `logSoftmax` then `nllLoss`, with PyTorch's label smoothing `(1 - ε)·nll + ε/C·Σ_c -weight_c·logp_c`.
  */
 export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntropyOptions): Tensor {
-  const eps = options?.labelSmoothing ?? 0;
-  if (!(eps >= 0 && eps <= 1)) throw new ArgumentError(`crossEntropy: labelSmoothing must be in [0, 1], got ${eps}`);
-  if (target.dtype === 'float32') return crossEntropyProbs(input, target, eps, options);
-  const r = prepare('crossEntropy', input, target, options?.ignoreIndex ?? -100);
-  const weight = options?.weight;
-  checkWeight('crossEntropy', weight, r.classes);
-  if (eps === 0 && !weight) {
-    const fused = fusedCrossEntropy(r, options?.reduction ?? 'mean');
-    if (fused) return fused;
-  }
-  const logp = logSoftmax(r.x, 1);
-  const nll = nllRows('crossEntropy', logp, r, options);
-  if (eps === 0) return nll;
-  // Σ_c -weight_c·logp[i, c], zero for ignored rows, normalized like the nll term.
-  let smooth = neg(sum(weight ? mul(logp, weight) : logp, 1));
-  if (r.keep) smooth = mul(smooth, r.keep);
-  const smoothLoss = reduceRows('crossEntropy', smooth, rowWeights(r, weight), r, options);
-  return add(mul(nll, 1 - eps), mul(smoothLoss, eps / r.classes));
+  return withOp('crossEntropy', () => {
+    checkTensor('crossEntropy', input, 'input');
+    checkTensor('crossEntropy', target, 'target');
+    checkOptions('crossEntropy', options, ['reduction', 'weight', 'ignoreIndex', 'labelSmoothing']);
+    const eps = options?.labelSmoothing ?? 0;
+    if (!(eps >= 0 && eps <= 1)) throw new ArgumentError(`crossEntropy: labelSmoothing must be in [0, 1], got ${eps}`);
+    if (target.dtype === 'float32') return crossEntropyProbs(input, target, eps, options);
+    const r = prepare('crossEntropy', input, target, options?.ignoreIndex ?? -100);
+    const weight = options?.weight;
+    checkWeight('crossEntropy', weight, r.classes);
+    if (eps === 0 && !weight) {
+      const fused = fusedCrossEntropy(r, options?.reduction ?? 'mean');
+      if (fused) return fused;
+    }
+    const logp = logSoftmax(r.x, 1);
+    const nll = nllRows('crossEntropy', logp, r, options);
+    if (eps === 0) return nll;
+    // Σ_c -weight_c·logp[i, c], zero for ignored rows, normalized like the nll term.
+    let smooth = neg(sum(weight ? mul(logp, weight) : logp, 1));
+    if (r.keep) smooth = mul(smooth, r.keep);
+    const smoothLoss = reduceRows('crossEntropy', smooth, rowWeights(r, weight), r, options);
+    return add(mul(nll, 1 - eps), mul(smoothLoss, eps / r.classes));
+  });
 }
 
 /** Cross entropy against class probabilities: `-Σ_c weight_c·t_c·logp_c` per sample; 'mean' divides by the sample count. */

@@ -13,6 +13,7 @@ import { abs, add, div, exp, log, log1p, maximum, mul, neg, sub } from '../../op
 import { mean, sum, sumTo } from '../../ops/reduce.js';
 import { broadcastShapes, sameShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { checkOptions, checkTensor, withOp } from '../../tensor/validate.js';
 
 /** How a loss combines its elements: their mean (default), their sum, or none (the elementwise losses). */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -38,6 +39,8 @@ export function reduceLoss(op: string, loss: Tensor, reduction: Reduction | unde
 
 /** @internal Throws unless `input` and `target` are float32 tensors of the same shape. */
 export function checkPair(op: string, input: Tensor, target: Tensor): void {
+  checkTensor(op, input, 'input');
+  checkTensor(op, target, 'target');
   if (input.dtype !== 'float32' || target.dtype !== 'float32') {
     throw new DTypeError(`${op}: expected float32 input and target, got ${input.dtype} and ${target.dtype}`);
   }
@@ -50,37 +53,49 @@ export function checkPair(op: string, input: Tensor, target: Tensor): void {
 
 /** Mean squared error: `(input - target)²`, reduced. */
 export function mseLoss(input: Tensor, target: Tensor, options?: LossOptions): Tensor {
-  checkPair('mseLoss', input, target);
-  const d = sub(input, target);
-  return reduceLoss('mseLoss', mul(d, d), options?.reduction);
+  return withOp('mseLoss', () => {
+    checkPair('mseLoss', input, target);
+    checkOptions('mseLoss', options, ['reduction']);
+    const d = sub(input, target);
+    return reduceLoss('mseLoss', mul(d, d), options?.reduction);
+  });
 }
 
 /** Mean absolute error: `|input - target|`, reduced. */
 export function l1Loss(input: Tensor, target: Tensor, options?: LossOptions): Tensor {
-  checkPair('l1Loss', input, target);
-  return reduceLoss('l1Loss', abs(sub(input, target)), options?.reduction);
+  return withOp('l1Loss', () => {
+    checkPair('l1Loss', input, target);
+    checkOptions('l1Loss', options, ['reduction']);
+    return reduceLoss('l1Loss', abs(sub(input, target)), options?.reduction);
+  });
 }
 
 /** Smooth L1: `0.5·d²/beta` where `|d| < beta`, else `|d| - 0.5·beta` (beta = 1 by default; 0 gives L1). */
 export function smoothL1Loss(input: Tensor, target: Tensor, options?: LossOptions & { beta?: number }): Tensor {
-  checkPair('smoothL1Loss', input, target);
-  const beta = options?.beta ?? 1;
-  if (!(beta >= 0)) throw new ArgumentError(`smoothL1Loss: beta must be >= 0, got ${beta}`);
-  const d = sub(input, target);
-  const ad = abs(d);
-  const loss = beta === 0 ? ad : where(compare('lt', ad, beta), div(mul(mul(d, d), 0.5), beta), sub(ad, 0.5 * beta));
-  return reduceLoss('smoothL1Loss', loss, options?.reduction);
+  return withOp('smoothL1Loss', () => {
+    checkPair('smoothL1Loss', input, target);
+    checkOptions('smoothL1Loss', options, ['reduction', 'beta']);
+    const beta = options?.beta ?? 1;
+    if (!(beta >= 0)) throw new ArgumentError(`smoothL1Loss: beta must be >= 0, got ${beta}`);
+    const d = sub(input, target);
+    const ad = abs(d);
+    const loss = beta === 0 ? ad : where(compare('lt', ad, beta), div(mul(mul(d, d), 0.5), beta), sub(ad, 0.5 * beta));
+    return reduceLoss('smoothL1Loss', loss, options?.reduction);
+  });
 }
 
 /** Huber: `0.5·d²` where `|d| < delta`, else `delta·(|d| - 0.5·delta)` (delta = 1 by default). */
 export function huberLoss(input: Tensor, target: Tensor, options?: LossOptions & { delta?: number }): Tensor {
-  checkPair('huberLoss', input, target);
-  const delta = options?.delta ?? 1;
-  if (!(delta > 0)) throw new ArgumentError(`huberLoss: delta must be > 0, got ${delta}`);
-  const d = sub(input, target);
-  const ad = abs(d);
-  const loss = where(compare('lt', ad, delta), mul(mul(d, d), 0.5), mul(sub(ad, 0.5 * delta), delta));
-  return reduceLoss('huberLoss', loss, options?.reduction);
+  return withOp('huberLoss', () => {
+    checkPair('huberLoss', input, target);
+    checkOptions('huberLoss', options, ['reduction', 'delta']);
+    const delta = options?.delta ?? 1;
+    if (!(delta > 0)) throw new ArgumentError(`huberLoss: delta must be > 0, got ${delta}`);
+    const d = sub(input, target);
+    const ad = abs(d);
+    const loss = where(compare('lt', ad, delta), mul(mul(d, d), 0.5), mul(sub(ad, 0.5 * delta), delta));
+    return reduceLoss('huberLoss', loss, options?.reduction);
+  });
 }
 
 /** Options of the binary cross entropies. */
@@ -104,70 +119,76 @@ function weighted(loss: Tensor, weight: Tensor | null | undefined): Tensor {
  * `max(x, 0) - x·y + log1p(e^-|x|)` without `posWeight`; stable for any x.
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options?: BceWithLogitsOptions): Tensor {
-  checkPair('binaryCrossEntropyWithLogits', input, target);
-  const pw = options?.posWeight ?? null;
-  if (pw && !sameShape(broadcastShapes('binaryCrossEntropyWithLogits', input.shape, pw.shape), input.shape)) {
-    throw new ShapeError(
-      `binaryCrossEntropyWithLogits: posWeight ${fmtShape(pw.shape)} must broadcast to the input ${fmtShape(input.shape)}`,
+  return withOp('binaryCrossEntropyWithLogits', () => {
+    checkPair('binaryCrossEntropyWithLogits', input, target);
+    checkOptions('binaryCrossEntropyWithLogits', options, ['reduction', 'weight', 'posWeight']);
+    const pw = options?.posWeight ?? null;
+    if (pw && !sameShape(broadcastShapes('binaryCrossEntropyWithLogits', input.shape, pw.shape), input.shape)) {
+      throw new ShapeError(
+        `binaryCrossEntropyWithLogits: posWeight ${fmtShape(pw.shape)} must broadcast to the input ${fmtShape(input.shape)}`,
+      );
+    }
+    const inputs = pw ? [input, target, pw] : [input, target];
+    const { loss, softplusNeg, scale } = tidy(() =>
+      noGrad(() => {
+        // NOTE: softplus(-x) = log(1 + e^-x) = max(-x, 0) + log1p(e^-|x|): no overflow, no cancellation.
+        const sp = add(maximum(neg(input), 0), log1p(exp(neg(abs(input)))));
+        const l = pw ? add(mul(target, sub(pw, 1)), 1) : null;
+        return { loss: add(mul(sub(1, target), input), l ? mul(l, sp) : sp), softplusNeg: sp, scale: l };
+      }),
     );
-  }
-  const inputs = pw ? [input, target, pw] : [input, target];
-  const { loss, softplusNeg, scale } = tidy(() =>
-    noGrad(() => {
-      // NOTE: softplus(-x) = log(1 + e^-x) = max(-x, 0) + log1p(e^-|x|): no overflow, no cancellation.
-      const sp = add(maximum(neg(input), 0), log1p(exp(neg(abs(input)))));
-      const l = pw ? add(mul(target, sub(pw, 1)), 1) : null;
-      return { loss: add(mul(sub(1, target), input), l ? mul(l, sp) : sp), softplusNeg: sp, scale: l };
-    }),
-  );
-  const out = record(
-    loss,
-    'binaryCrossEntropyWithLogits',
-    inputs,
-    (g) => {
-      // d/dx = (1 - y) - L·σ(-x); d/dy = -x + (pw - 1)·softplus(-x); d/dpw = y·softplus(-x).
-      const sigNeg = sigmoid(neg(input));
-      const dx = sub(sub(1, target), scale ? mul(scale, sigNeg) : sigNeg);
-      const dy = pw ? add(neg(input), mul(sub(pw, 1), softplusNeg)) : neg(input);
-      return [
-        input.requiresGrad ? mul(g, dx) : null,
-        target.requiresGrad ? mul(g, dy) : null,
-        pw?.requiresGrad ? sumTo(mul(g, mul(target, softplusNeg)), pw.shape) : null,
-      ];
-    },
-    scale ? [softplusNeg, scale] : [softplusNeg],
-  );
-  return reduceLoss('binaryCrossEntropyWithLogits', weighted(out, options?.weight), options?.reduction);
+    const out = record(
+      loss,
+      'binaryCrossEntropyWithLogits',
+      inputs,
+      (g) => {
+        // d/dx = (1 - y) - L·σ(-x); d/dy = -x + (pw - 1)·softplus(-x); d/dpw = y·softplus(-x).
+        const sigNeg = sigmoid(neg(input));
+        const dx = sub(sub(1, target), scale ? mul(scale, sigNeg) : sigNeg);
+        const dy = pw ? add(neg(input), mul(sub(pw, 1), softplusNeg)) : neg(input);
+        return [
+          input.requiresGrad ? mul(g, dx) : null,
+          target.requiresGrad ? mul(g, dy) : null,
+          pw?.requiresGrad ? sumTo(mul(g, mul(target, softplusNeg)), pw.shape) : null,
+        ];
+      },
+      scale ? [softplusNeg, scale] : [softplusNeg],
+    );
+    return reduceLoss('binaryCrossEntropyWithLogits', weighted(out, options?.weight), options?.reduction);
+  });
 }
 
 /** Binary cross entropy of probabilities: `-(y·log p + (1 - y)·log(1 - p))`, each log clamped at -100 (PyTorch). */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: BceOptions): Tensor {
-  checkPair('binaryCrossEntropy', input, target);
-  const data = input.dataSync();
-  for (let i = 0; i < data.length; i++) {
-    if (!(data[i] >= 0 && data[i] <= 1)) {
-      throw new ArgumentError(
-        `binaryCrossEntropy: input values must be probabilities in [0, 1]; got ${data[i]} at flat position ${i}`,
-      );
+  return withOp('binaryCrossEntropy', () => {
+    checkPair('binaryCrossEntropy', input, target);
+    checkOptions('binaryCrossEntropy', options, ['reduction', 'weight']);
+    const data = input.dataSync();
+    for (let i = 0; i < data.length; i++) {
+      if (!(data[i] >= 0 && data[i] <= 1)) {
+        throw new ArgumentError(
+          `binaryCrossEntropy: input values must be probabilities in [0, 1]; got ${data[i]} at flat position ${i}`,
+        );
+      }
     }
-  }
-  const { loss, logP, log1mP } = tidy(() =>
-    noGrad(() => {
-      const lp = clamp(log(input), -100);
-      const l1p = clamp(log1p(neg(input)), -100);
-      return { loss: neg(add(mul(target, lp), mul(sub(1, target), l1p))), logP: lp, log1mP: l1p };
-    }),
-  );
-  const out = record(
-    loss,
-    'binaryCrossEntropy',
-    [input, target],
-    (g) => [
-      // NOTE: PyTorch's rule, (p - y) / max(p·(1 - p), 1e-12): finite at p = 0 and p = 1.
-      input.requiresGrad ? div(mul(g, sub(input, target)), maximum(mul(input, sub(1, input)), 1e-12)) : null,
-      target.requiresGrad ? mul(g, sub(log1mP, logP)) : null,
-    ],
-    [logP, log1mP],
-  );
-  return reduceLoss('binaryCrossEntropy', weighted(out, options?.weight), options?.reduction);
+    const { loss, logP, log1mP } = tidy(() =>
+      noGrad(() => {
+        const lp = clamp(log(input), -100);
+        const l1p = clamp(log1p(neg(input)), -100);
+        return { loss: neg(add(mul(target, lp), mul(sub(1, target), l1p))), logP: lp, log1mP: l1p };
+      }),
+    );
+    const out = record(
+      loss,
+      'binaryCrossEntropy',
+      [input, target],
+      (g) => [
+        // NOTE: PyTorch's rule, (p - y) / max(p·(1 - p), 1e-12): finite at p = 0 and p = 1.
+        input.requiresGrad ? div(mul(g, sub(input, target)), maximum(mul(input, sub(1, input)), 1e-12)) : null,
+        target.requiresGrad ? mul(g, sub(log1mP, logP)) : null,
+      ],
+      [logP, log1mP],
+    );
+    return reduceLoss('binaryCrossEntropy', weighted(out, options?.weight), options?.reduction);
+  });
 }

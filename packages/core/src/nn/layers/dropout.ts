@@ -2,6 +2,7 @@
 import { ArgumentError } from '../../errors.js';
 import type { Generator } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { checkOptions, describe } from '../../tensor/validate.js';
 import { dropout } from '../functional/activation.js';
 import { Module } from '../module.js';
 
@@ -13,7 +14,9 @@ export class Dropout extends Module {
 
   constructor(p = 0.5, options?: { generator?: Generator }) {
     super();
-    if (!(p >= 0 && p <= 1)) throw new ArgumentError(`Dropout: p must be in [0, 1], got ${p}`);
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1))
+      throw new ArgumentError(`Dropout: p must be in [0, 1], got ${describe(p)}`);
+    checkOptions('Dropout', options, ['generator']);
     this.p = p;
     this.#generator = options?.generator;
   }

@@ -11,6 +11,7 @@ import { detach, reshape, unsqueeze } from '../../ops/movement.js';
 import { tensor } from '../../tensor/creation.js';
 import type { Generator } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { checkOptions, checkTensor } from '../../tensor/validate.js';
 import { normal_ } from '../init.js';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
@@ -40,6 +41,7 @@ export class Embedding extends Module {
   ) {
     super();
     checkSize('Embedding', 'numEmbeddings', numEmbeddings);
+    checkOptions('Embedding', options, ['paddingIdx', 'generator']);
     checkSize('Embedding', 'embeddingDim', embeddingDim);
     const pad = options?.paddingIdx ?? null;
     if (pad !== null && (!Number.isInteger(pad) || pad >= numEmbeddings || pad < -numEmbeddings)) {
@@ -58,6 +60,7 @@ export class Embedding extends Module {
 
   /** Rows of the table for each id. */
   override forward(ids: Tensor): Tensor {
+    checkTensor('Embedding', ids, 'ids');
     if (ids.dtype !== 'int32') throw new DTypeError(`Embedding: ids must be int32, got ${ids.dtype}`);
     const flat = reshape(ids, [ids.size]);
     let rows = indexSelect(this.weight, 0, flat);

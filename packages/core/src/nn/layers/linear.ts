@@ -3,8 +3,10 @@
  * Constraints given to the constructor are registered on the parameters, so every optimizer step keeps them.
  */
 import { type ConstraintLike, registerConstraint } from '../../constraints/registry.js';
+import { ArgumentError } from '../../errors.js';
 import type { Generator } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { checkOptions, describe } from '../../tensor/validate.js';
 import { linear } from '../functional/linear.js';
 import { kaimingUniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
@@ -38,10 +40,13 @@ export class Linear extends Module {
     options?: LinearOptions,
   ) {
     super();
+    checkOptions('Linear', options, ['bias', 'weightConstraint', 'biasConstraint', 'generator']);
     checkSize('Linear', 'inFeatures', inFeatures);
     checkSize('Linear', 'outFeatures', outFeatures);
     const generator = options?.generator;
     this.weight = zeroParameter([outFeatures, inFeatures]);
+    if (options?.bias !== undefined && typeof options.bias !== 'boolean')
+      throw new ArgumentError(`Linear: bias must be a boolean, got ${describe(options.bias)}`);
     this.bias = (options?.bias ?? true) ? zeroParameter([outFeatures]) : null;
     this.registerParameter('weight', this.weight);
     this.registerParameter('bias', this.bias);

@@ -1,6 +1,7 @@
 /** `LayerNorm`: normalizes over the trailing `normalizedShape` dims, with a learned scale (ones) and shift (zeros). */
 import { ArgumentError, fmtShape } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { checkOptions, describe } from '../../tensor/validate.js';
 import { layerNorm } from '../functional/normalization.js';
 import { ones_ } from '../init.js';
 import { Module } from '../module.js';
@@ -30,6 +31,11 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], options?: LayerNormLayerOptions) {
     super();
+    checkOptions('LayerNorm', options, ['eps', 'elementwiseAffine', 'bias']);
+    if (typeof normalizedShape !== 'number' && !Array.isArray(normalizedShape))
+      throw new ArgumentError(
+        `LayerNorm: normalizedShape must be an integer or a list of them, got ${describe(normalizedShape)}`,
+      );
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     if (this.normalizedShape.length === 0)
       throw new ArgumentError('LayerNorm: normalizedShape must have at least one dim');
