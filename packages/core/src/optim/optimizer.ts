@@ -20,6 +20,7 @@ import {
   SCHEDULER_KEYS,
   withContext,
 } from './options.js';
+import type { UndoBuffers } from './journal.js';
 import { reportSkip, type SkipInfo } from './skip.js';
 import { type StateSpec, validateStateDict } from './state-dict.js';
 import { runStep } from './step.js';
@@ -121,6 +122,11 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   lastStepSkipped = false;
   private readonly preHooks: StepHook[] = [];
   private readonly postHooks: StepHook[] = [];
+  /**
+   * Where a step snapshots what it writes in place, so that a failure can be undone (see journal.ts): one
+   * buffer per backend, kept between steps, as large as the largest snapshot so far.
+   */
+  private readonly undo: UndoBuffers = new Map();
   /** The option keys of a group (the defaults' keys). */
   private readonly groupKeys: readonly string[];
 
@@ -285,7 +291,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
       this.checkGroup(g, `${name}: group ${i}`);
     });
     const self = this as unknown as Optimizer;
-    const skipped = noGrad(() => tidy(() => runStep(self, this.paramGroups as unknown as ParamGroup[])));
+    const skipped = noGrad(() => tidy(() => runStep(self, this.paramGroups as unknown as ParamGroup[], this.undo)));
     if (skipped) {
       this.skippedSteps++;
       this.lastStepSkipped = true;

@@ -39,7 +39,7 @@ import { compare } from '../ops/compare.js';
 import { stack } from '../ops/movement.js';
 import { sameShape } from '../tensor/shape.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
-import { Journal } from './journal.js';
+import { Journal, type UndoBuffers } from './journal.js';
 import type { Optimizer, ParamGroup, ParamState } from './optimizer.js';
 import type { NonFiniteGradient } from './skip.js';
 
@@ -74,6 +74,22 @@ function constraintName(param: Parameter): string {
   return cs.length === 1 ? cs[0] : `intersect(${cs.join(', ')})`;
 }
 
+/** The error for a `.grad` that does not fit its parameter (see `collect`). */
+function gradMisfit(param: Parameter, i: number, grad: unknown): Error {
+  const what = `step: parameter ${i} (shape ${fmtShape(param.shape)})`;
+  if (!isTensor(grad)) return new ArgumentError(`${what}: .grad must be a Tensor or null, got ${typeof grad}`);
+  if (grad.backend !== param.backend) {
+    const same = grad.backend.name === param.backend.name ? ' (another instance)' : '';
+    return new BackendError(
+      `${what}: .grad is on backend '${grad.backend.name}'${same}, the parameter on '${param.backend.name}'; move it with grad.to(param.backend) or recompute it`,
+    );
+  }
+  if (grad.dtype !== 'float32') {
+    return new DTypeError(`${what}: .grad has dtype ${grad.dtype}; expected float32 (convert it with .float())`);
+  }
+  return new ShapeError(`${what}: .grad has shape ${fmtShape(grad.shape)}; expected ${fmtShape(param.shape)}`);
+}
+
 /**
  * The parameters with a gradient, in group order, each gradient checked: a tensor on the parameter's backend
  * (a foreign handle would be looked up on the wrong backend), float32, the parameter's shape.
@@ -86,20 +102,9 @@ function collect(groups: ParamGroup[]): Item[] {
       const i = index++;
       const grad = param.grad as unknown;
       if (grad === null || grad === undefined) continue;
-      const what = `step: parameter ${i} (shape ${fmtShape(param.shape)})`;
-      if (!isTensor(grad)) throw new ArgumentError(`${what}: .grad must be a Tensor or null, got ${typeof grad}`);
-      if (grad.isDisposed) continue;
-      if (grad.backend !== param.backend) {
-        const same = grad.backend.name === param.backend.name ? ' (another instance)' : '';
-        throw new BackendError(
-          `${what}: .grad is on backend '${grad.backend.name}'${same}, the parameter on '${param.backend.name}'; move it with grad.to(param.backend) or recompute it`,
-        );
-      }
-      if (grad.dtype !== 'float32') {
-        throw new DTypeError(`${what}: .grad has dtype ${grad.dtype}; expected float32 (convert it with .float())`);
-      }
-      if (!sameShape(grad.shape, param.shape)) {
-        throw new ShapeError(`${what}: .grad has shape ${fmtShape(grad.shape)}; expected ${fmtShape(param.shape)}`);
+      if (!isTensor(grad) || grad.isDisposed || grad.backend !== param.backend || grad.dtype !== 'float32' || !sameShape(grad.shape, param.shape)) {
+        if (isTensor(grad) && grad.isDisposed) continue;
+        throw gradMisfit(param, i, grad);
       }
       items.push({ param, index: i, group, grad, owned: false });
     }
@@ -224,10 +229,10 @@ function stage(opt: Optimizer, toStage: { it: Item; mode: 'project' | 'reparamet
 }
 
 /**
- * Runs one step of `opt` over `groups`. Returns null when the step was taken, or (with `skipNonFinite`) the
+ * Runs one step of `opt` over `groups`, snapshotting into the optimizer's `undo` buffers. Returns null when the step was taken, or (with `skipNonFinite`) the
  * parameters whose gradients were not finite when it was skipped.
  */
-export function runStep(opt: Optimizer, groups: ParamGroup[]): NonFiniteGradient[] | null {
+export function runStep(opt: Optimizer, groups: ParamGroup[], undo: UndoBuffers): NonFiniteGradient[] | null {
   const items = collect(groups);
   if (items.length === 0) return null;
   const total = constrainGradients(opt, items);
@@ -271,26 +276,30 @@ export function runStep(opt: Optimizer, groups: ParamGroup[]): NonFiniteGradient
   if (opt._singleWriteUpdate()) {
     for (const it of free) if (!last || it.param.size > last.param.size) last = it;
   }
-  const journal = new Journal();
+  const targets: Tensor[] = [];
+  const writtenInPlace = (it: Item) => {
+    targets.push(it.param);
+    if (!opt._mayWriteStateInPlace(it.param)) return;
+    for (const v of Object.values(opt.state.get(it.param) ?? {})) if (isTensor(v)) targets.push(v);
+  };
+  for (const { it } of inPlace) writtenInPlace(it);
+  for (const s of staged) targets.push(s.it.param, ...(s.mode === 'reparametrize' ? [rawOf(s.it.param)!] : []));
+  for (const it of free) if (it !== last) writtenInPlace(it);
+  const journal = new Journal(targets, undo);
   try {
     for (const { it, c } of inPlace) {
-      updateLogged(opt, journal, it, true);
+      updateLogged(opt, journal, it);
       c.project_(it.param.detach());
     }
     for (const s of staged) {
       const state = journal.open(opt.state, s.it.param);
-      journal.save(s.it.param);
       s.it.param.copy_(s.value);
-      if (s.mode === 'reparametrize') {
-        const raw = rawOf(s.it.param)!;
-        journal.save(raw);
-        raw.copy_(s.working);
-      }
+      if (s.mode === 'reparametrize') rawOf(s.it.param)!.copy_(s.working);
       for (const k of Object.keys(state)) if (!(k in s.work)) delete state[k];
       Object.assign(state, s.work);
     }
-    for (const it of free) if (it !== last) updateLogged(opt, journal, it, true);
-    if (last) updateLogged(opt, journal, last, false);
+    for (const it of free) if (it !== last) updateLogged(opt, journal, it);
+    if (last) updateLogged(opt, journal, last);
   } catch (e) {
     journal.rollback(opt.state, e);
     throw e;
@@ -299,13 +308,9 @@ export function runStep(opt: Optimizer, groups: ParamGroup[]): NonFiniteGradient
   return null;
 }
 
-/** Updates `it.param` in place with the optimizer's rule, recording in `journal` what it may change. */
-function updateLogged(opt: Optimizer, journal: Journal, it: Item, snapshot: boolean): void {
+/** Updates `it.param` in place with the optimizer's rule, recording its state entries in `journal`. */
+function updateLogged(opt: Optimizer, journal: Journal, it: Item): void {
   const state = journal.open(opt.state, it.param);
-  if (snapshot) {
-    journal.save(it.param);
-    if (opt._mayWriteStateInPlace(it.param)) for (const v of Object.values(state)) if (isTensor(v)) journal.save(v);
-  }
   state.step = ((state.step as number | undefined) ?? 0) + 1;
   opt._update(it.param, it.grad, state, it.group);
 }
