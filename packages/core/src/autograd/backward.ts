@@ -75,7 +75,8 @@ function checkExistingGrads(order: readonly Tensor[]): void {
     const prev = t.grad as unknown;
     if (prev === null || prev === undefined) continue;
     const what = `the existing .grad of a tensor of shape ${fmtShape(t.shape)}`;
-    if (!isTensor(prev)) throw new ArgumentError(`backward: ${what} is not a Tensor (got ${typeof prev}); set it to null`);
+    if (!isTensor(prev))
+      throw new ArgumentError(`backward: ${what} is not a Tensor (got ${typeof prev}); set it to null`);
     if (!prev.isDisposed) checkFits(prev, t, `${what} (assigned by hand?)`);
   }
 }

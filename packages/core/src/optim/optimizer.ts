@@ -11,6 +11,7 @@ import { keep, tidy } from '../engine/scope.js';
 import { ArgumentError } from '../errors.js';
 import type { Parameter } from '../nn/parameter.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
+import type { UndoBuffers } from './journal.js';
 import {
   checkBoolean,
   checkKeys,
@@ -20,7 +21,6 @@ import {
   SCHEDULER_KEYS,
   withContext,
 } from './options.js';
-import type { UndoBuffers } from './journal.js';
 import { reportSkip, type SkipInfo } from './skip.js';
 import { type StateSpec, validateStateDict } from './state-dict.js';
 import { runStep } from './step.js';

@@ -30,7 +30,9 @@ const warned = new WeakSet<Optimizer>();
 
 /** One line naming the parameters, e.g. `parameter 0 (shape [2]: 1 NaN, 0 infinite)`. */
 export function describeNonFinite(list: readonly NonFiniteGradient[]): string {
-  return list.map((p) => `parameter ${p.index} (shape ${fmtShape(p.shape)}: ${p.nan} NaN, ${p.inf} infinite)`).join(', ');
+  return list
+    .map((p) => `parameter ${p.index} (shape ${fmtShape(p.shape)}: ${p.nan} NaN, ${p.inf} infinite)`)
+    .join(', ');
 }
 
 /** Reports a skipped step of `opt` (its `skippedSteps` already counts it). */

@@ -8,6 +8,8 @@
  * it non-finite, and whose in-place path relies on it).
  */
 
+import { noGrad } from '../autograd/grad-mode.js';
+import { enforcement } from '../constraints/registry.js';
 import { tidy } from '../engine/scope.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import type { Parameter } from '../nn/parameter.js';
@@ -15,10 +17,8 @@ import { compare } from '../ops/compare.js';
 import { stack } from '../ops/movement.js';
 import { sameShape } from '../tensor/shape.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
-import { enforcement } from '../constraints/registry.js';
-import { noGrad } from '../autograd/grad-mode.js';
-import { checkKeys, checkNumber, describeValue, withContext } from './options.js';
 import type { Optimizer, OptimizerStateDict, ParamGroup } from './optimizer.js';
+import { checkKeys, checkNumber, describeValue, withContext } from './options.js';
 
 /** What an optimizer keeps in one state tensor (see `Optimizer.stateSpec`). */
 export interface StateEntrySpec {
@@ -42,9 +42,7 @@ function badCounts(t: Tensor): [number, number] {
   if (t.size === 0) return [0, 0];
   // NOTE: x·0 is 0 for finite x and NaN for NaN and ±Infinity; NaN < 0 is false, so NaN is not "negative".
   const d = noGrad(() =>
-    tidy(() =>
-      stack([compare('ne', t.mul(0), 0).float().sum(), compare('lt', t, 0).float().sum()]).dataSync(),
-    ),
+    tidy(() => stack([compare('ne', t.mul(0), 0).float().sum(), compare('lt', t, 0).float().sum()]).dataSync()),
   );
   return [d[0], d[1]];
 }
@@ -62,7 +60,9 @@ export function validateStateDict(opt: Optimizer, sd: OptimizerStateDict): void 
     throw new ArgumentError(`${name}: paramGroups must be an array of groups, got ${describeValue(sd.paramGroups)}`);
   }
   if (!isRecord(sd.state)) {
-    throw new ArgumentError(`${name}: state must be an object keyed by parameter index, got ${describeValue(sd.state)}`);
+    throw new ArgumentError(
+      `${name}: state must be an object keyed by parameter index, got ${describeValue(sd.state)}`,
+    );
   }
   if (sd.paramGroups.length !== opt.paramGroups.length) {
     throw new ArgumentError(
@@ -75,7 +75,9 @@ export function validateStateDict(opt: Optimizer, sd: OptimizerStateDict): void 
     if (!isRecord(g)) throw new ArgumentError(`${where}: expected an object with 'params', got ${describeValue(g)}`);
     const own = opt.paramGroups[i];
     if (!Array.isArray(g.params)) {
-      throw new ArgumentError(`${where}: 'params' must be an array of parameter indices, got ${describeValue(g.params)}`);
+      throw new ArgumentError(
+        `${where}: 'params' must be an array of parameter indices, got ${describeValue(g.params)}`,
+      );
     }
     if (g.params.length !== own.params.length) {
       throw new ArgumentError(
@@ -109,7 +111,9 @@ export function validateStateDict(opt: Optimizer, sd: OptimizerStateDict): void 
 
 function validateEntry(opt: Optimizer, where: string, entry: unknown, param: Parameter, group: ParamGroup): void {
   if (!isRecord(entry)) {
-    throw new ArgumentError(`${where}: the state must be an object of tensors and numbers, got ${describeValue(entry)}`);
+    throw new ArgumentError(
+      `${where}: the state must be an object of tensors and numbers, got ${describeValue(entry)}`,
+    );
   }
   const spec = opt._stateSpec(group);
   if (spec) checkKeys(where, Object.keys(entry), ['step', ...Object.keys(spec)], 'state key');
@@ -147,7 +151,9 @@ function validateEntry(opt: Optimizer, where: string, entry: unknown, param: Par
       );
     }
     if (nonNegative && negative > 0) {
-      throw new ArgumentError(`${where}: '${k}' has ${negative} negative entries; it is a sum of squares, never negative`);
+      throw new ArgumentError(
+        `${where}: '${k}' has ${negative} negative entries; it is a sum of squares, never negative`,
+      );
     }
   }
   for (const [k, s] of Object.entries(spec ?? {})) {

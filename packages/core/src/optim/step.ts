@@ -102,7 +102,13 @@ function collect(groups: ParamGroup[]): Item[] {
       const i = index++;
       const grad = param.grad as unknown;
       if (grad === null || grad === undefined) continue;
-      if (!isTensor(grad) || grad.isDisposed || grad.backend !== param.backend || grad.dtype !== 'float32' || !sameShape(grad.shape, param.shape)) {
+      if (
+        !isTensor(grad) ||
+        grad.isDisposed ||
+        grad.backend !== param.backend ||
+        grad.dtype !== 'float32' ||
+        !sameShape(grad.shape, param.shape)
+      ) {
         if (isTensor(grad) && grad.isDisposed) continue;
         throw gradMisfit(param, i, grad);
       }

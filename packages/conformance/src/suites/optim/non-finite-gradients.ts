@@ -49,7 +49,9 @@ export function nonFiniteGradientsSuite(_ctx: SuiteContext): void {
                 err = e;
               }
               expect(err, `parameter ${index}, gradient ${bad}`).toBeInstanceOf(C.ConstraintError);
-              expect(String(err)).toMatch(/the gradient \(after gradient constraints and clipping\) has \d+ NaN and \d+ infinite values/);
+              expect(String(err)).toMatch(
+                /the gradient \(after gradient constraints and clipping\) has \d+ NaN and \d+ infinite values/,
+              );
               expect(String(err)).toContain('nothing was changed');
               expect(snapshot(ps, opt), `parameter ${index}, gradient ${bad}`).toBe(before);
               mixedGrads(ps, s);

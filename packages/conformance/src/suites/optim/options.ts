@@ -116,7 +116,9 @@ export function optionsSuite(_ctx: SuiteContext): void {
             expect(e, JSON.stringify(options)).toBeInstanceOf(cp.ArgumentError);
             expect(e.message).toMatch(expected);
             const groupOptions = Object.fromEntries(
-              Object.entries(options).filter(([k]) => !['clipNorm', 'clipValue', 'skipNonFinite', 'onSkip'].includes(k)),
+              Object.entries(options).filter(
+                ([k]) => !['clipNorm', 'clipValue', 'skipNonFinite', 'onSkip'].includes(k),
+              ),
             );
             if (Object.keys(groupOptions).length === 0) continue;
             const opt = make([a], {});
@@ -148,7 +150,9 @@ export function optionsSuite(_ctx: SuiteContext): void {
       cp.tidy(() => {
         const a = param([1]);
         expect(() => new cp.optim.SGD([a], { lr: 0, momentum: 0, dampening: 0.5 })).not.toThrow();
-        expect(() => new cp.optim.Adam([a], { betas: [0, 0], eps: 0, clipNorm: Number.POSITIVE_INFINITY })).not.toThrow();
+        expect(
+          () => new cp.optim.Adam([a], { betas: [0, 0], eps: 0, clipNorm: Number.POSITIVE_INFINITY }),
+        ).not.toThrow();
         expect(() => new cp.optim.RMSprop([a], { alpha: 1, eps: 0 })).not.toThrow();
       }));
   });
