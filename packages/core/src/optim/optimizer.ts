@@ -153,7 +153,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     const merged = { ...defaults, ...Object.fromEntries(given) } as O & ClipOptions;
     withContext(name, () => checkOptimizerWide(merged as unknown as Record<string, unknown>));
     this.defaults = merged;
-    this.checkGroup({ ...this.groupDefaults(), params: [] } as unknown as ParamGroup<O>, name);
+    this._checkGroup({ ...this.groupDefaults(), params: [] } as unknown as ParamGroup<O>, name);
     const maybeModule = params as { parameters?: () => Iterable<Parameter> };
     if (params === null || typeof params !== 'object' || !(Symbol.iterator in params || maybeModule.parameters)) {
       throw new ArgumentError(`${name}: params must be parameters, a module's parameters() or a list of groups`);
@@ -191,7 +191,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
       }
     }
     const given = Object.entries(group).filter(([k, v]) => k !== 'params' && v !== undefined);
-    this.checkGroupKeys(
+    this._checkGroupKeys(
       where,
       given.map(([k]) => k),
     );
@@ -199,16 +199,12 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     for (const [k, v] of given) merged[k] = copyOption(v);
     merged.params = params;
     const full = merged as ParamGroup<O>;
-    this.checkGroup(full, where);
+    this._checkGroup(full, where);
     this.paramGroups.push(full);
   }
 
   /** @internal Throws for a group key that is neither an option nor one a scheduler adds, naming the intended one. */
   _checkGroupKeys(where: string, keys: string[]): void {
-    this.checkGroupKeys(where, keys);
-  }
-
-  private checkGroupKeys(where: string, keys: string[]): void {
     const wide = keys.find((k) => OPTIMIZER_WIDE_KEYS.includes(k));
     if (wide) {
       throw new ArgumentError(
@@ -219,13 +215,9 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   }
 
   /** @internal Validates a group's option values; errors start with `where`. */
-  _checkGroup(group: ParamGroup, where: string): void {
-    this.checkGroup(group as unknown as ParamGroup<O>, where);
-  }
-
-  private checkGroup(group: ParamGroup<O>, where: string): void {
+  _checkGroup(group: ParamGroup | ParamGroup<O>, where: string): void {
     withContext(where, () => {
-      this.validateGroup(group);
+      this.validateGroup(group as ParamGroup<O>);
       const initialLr = (group as Record<string, unknown>).initialLr;
       if (initialLr !== undefined) checkNumber('initialLr', 'initialLr', initialLr);
     });
@@ -288,7 +280,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     this.lastStepSkipped = false;
     const name = this.constructor.name;
     this.paramGroups.forEach((g, i) => {
-      this.checkGroup(g, `${name}: group ${i}`);
+      this._checkGroup(g, `${name}: group ${i}`);
     });
     const self = this as unknown as Optimizer;
     const skipped = noGrad(() => tidy(() => runStep(self, this.paramGroups as unknown as ParamGroup[], this.undo)));
