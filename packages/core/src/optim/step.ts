@@ -68,9 +68,10 @@ function cloneState(s: ParamState): ParamState {
   return out;
 }
 
-/** The constraint standing for `it`'s value constraints, as messages name it. */
+/** The constraint standing for `param`'s value constraints (else its gradient constraints), as messages name it. */
 function constraintName(param: Parameter): string {
   const cs = constraintsOf(param).map((e) => String(e.constraint));
+  if (cs.length === 0) return `${gradConstraintsOf(param).join(', ')} (gradient constraint)`;
   return cs.length === 1 ? cs[0] : `intersect(${cs.join(', ')})`;
 }
 
@@ -129,7 +130,11 @@ function constrainGradients(opt: Optimizer, items: Item[]): number | undefined {
     const g = it.grad.clone();
     for (const c of gcs) {
       c.project_(g);
-      assertFinite(g, it.param, `${c} (gradient constraint)`, { tensor: it.grad, what: 'the gradient' });
+      if (nonFinite([g]).length === 0) continue;
+      // NOTE: a non-finite input gradient is reported (or skipped) with all the others, after clipping; a
+      // constraint that made a finite gradient non-finite is at fault itself.
+      if (nonFinite([it.grad]).length > 0) break;
+      assertFinite(g, it.param, `${c} (gradient constraint)`);
     }
     it.grad = g;
     it.owned = true;
@@ -257,10 +262,11 @@ export function runStep(opt: Optimizer, groups: ParamGroup[], undo: UndoBuffers)
     else toStage.push({ it, mode });
   }
 
-  // Gradients must be finite before anything is written: on constrained parameters always (their constraints
-  // would not survive), on all with skipNonFinite. A finite clipNorm total says so already (no read).
+  // Gradients must be finite before anything is written: on constrained parameters (value or gradient
+  // constraints) always, as their constraints would not survive; on all with skipNonFinite. A finite clipNorm
+  // total says so already (no read).
   const skip = opt.defaults.skipNonFinite === true;
-  const checked = skip ? items : [...inPlace.map((x) => x.it), ...toStage.map((x) => x.it)];
+  const checked = skip ? items : items.filter((it) => !free.includes(it) || gradConstraintsOf(it.param).length > 0);
   if (checked.length > 0 && !(total !== undefined && Number.isFinite(total))) {
     const bad = nonFiniteGradients(checked);
     if (bad.length > 0) {

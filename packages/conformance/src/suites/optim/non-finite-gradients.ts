@@ -79,6 +79,28 @@ export function nonFiniteGradientsSuite(_ctx: SuiteContext): void {
         opt.zeroGrad();
       }));
 
+    test('a NaN gradient into a gradient constraint raises the same documented error; a constraint that makes a finite gradient NaN is named', () =>
+      cp.tidy(() => {
+        const a = param([1, 2]);
+        a.registerGradConstraint(C.clamp(-1, 1));
+        const opt = new cp.optim.Adam([a], { lr: 0.1 });
+        a.grad = cp.tensor([Number.NaN, 0.5]);
+        expect(() => opt.step()).toThrow(
+          /parameter 0\b.*clamp.*gradient constraint.*the gradient \(after gradient constraints and clipping\) has 1 NaN and 0 infinite/,
+        );
+        expect(a.toArray()).toEqual([1, 2]);
+        const b = param([1, 2]);
+        b.registerGradConstraint(function poisonGrad(g: cp.Tensor) {
+          return g.mul(Number.NaN);
+        });
+        const o2 = new cp.optim.SGD([b], { lr: 0.1 });
+        b.grad = cp.tensor([1, 1]);
+        expect(() => o2.step()).toThrow(/poisonGrad \(gradient constraint\).* produced 2 NaN/);
+        expect(b.toArray()).toEqual([1, 2]);
+        opt.zeroGrad();
+        o2.zeroGrad();
+      }));
+
     test('a finite gradient whose update overflows the raw tensor of a reparametrized parameter raises; nothing changes', () =>
       cp.tidy(() => {
         const p = param([0.3, 2]);

@@ -96,6 +96,20 @@ export function skipNonFiniteSuite(_ctx: SuiteContext): void {
         }
       }));
 
+    test('a non-finite gradient into a gradient constraint is skipped too', () =>
+      cp.tidy(() => {
+        const a = param([1, 2]);
+        a.registerGradConstraint(cp.constraints.clamp(-1, 1));
+        const infos: cp.optim.SkipInfo[] = [];
+        const opt = new cp.optim.SGD([a], { lr: 0.1, skipNonFinite: true, onSkip: (i) => infos.push(i) });
+        a.grad = cp.tensor([Number.NaN, 0.5]);
+        opt.step();
+        expect(opt.lastStepSkipped).toBe(true);
+        expect(infos[0].parameters).toEqual([{ index: 0, shape: [2], nan: 1, inf: 0 }]);
+        expect(a.toArray()).toEqual([1, 2]);
+        opt.zeroGrad();
+      }));
+
     test('the default still raises for a constrained parameter and propagates for an unconstrained one', () =>
       cp.tidy(() => {
         const a = param([1, 2]);
