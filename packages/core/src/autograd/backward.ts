@@ -1,14 +1,16 @@
 /**
  * Reverse-mode backpropagation: an iterative topological sort from the root (no recursion, so deep graphs
  * work), then each node's rule in reverse order, accumulating gradients. Runs without recording a graph.
- * Temporaries are freed when it returns; only the leaves' `.grad` survive.
+ * Temporaries are freed when it returns; only the leaves' `.grad` survive. Every gradient must fit its tensor
+ * (same backend, float32, same shape): a given gradient, a hook's result and a `.grad` assigned by hand are
+ * all checked, the last before anything accumulates, so a misfit raises with every `.grad` unchanged.
  */
 import { endStep } from '../engine/auto-release.js';
 import { inScope, keep, tidy } from '../engine/scope.js';
-import { AutogradError, fmtShape, ShapeError } from '../errors.js';
+import { ArgumentError, AutogradError, BackendError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { empty } from '../ops/dispatch.js';
 import { sameShape } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { isTensor, type Tensor } from '../tensor/tensor.js';
 import { anomalyState, runRuleChecked } from './anomaly.js';
 import { noGrad } from './grad-mode.js';
 
@@ -48,13 +50,41 @@ function runHooks(t: Tensor, g: Tensor): Tensor {
   return g;
 }
 
-/** Adds `g` into `t.grad`, in place when the backend allows; the first gradient is stored as a private copy. */
-function accumulate(t: Tensor, g: Tensor): void {
-  if (!sameShape(g.shape, t.shape)) {
-    throw new ShapeError(
-      `backward: gradient shape ${fmtShape(g.shape)} does not match tensor shape ${fmtShape(t.shape)}`,
+/**
+ * Throws unless `g` can be the gradient of `t`: on `t`'s backend (a handle is only meaningful there), float32
+ * (like PyTorch, which rejects a gradient of another dtype rather than converting it), `t`'s shape.
+ */
+function checkFits(g: Tensor, t: Tensor, what: string): void {
+  if (g.backend !== t.backend) {
+    const same = g.backend.name === t.backend.name ? ' (another instance)' : '';
+    throw new BackendError(
+      `backward: ${what} is on backend '${g.backend.name}'${same}, the tensor on '${t.backend.name}'; move it with .to(backend)`,
     );
   }
+  if (g.dtype !== 'float32') {
+    throw new DTypeError(`backward: ${what} has dtype ${g.dtype}; expected float32 (convert it with .float())`);
+  }
+  if (!sameShape(g.shape, t.shape)) {
+    throw new ShapeError(`backward: ${what} has shape ${fmtShape(g.shape)}; expected ${fmtShape(t.shape)}`);
+  }
+}
+
+/** Throws unless every existing `.grad` that backward would accumulate into fits its tensor. */
+function checkExistingGrads(order: readonly Tensor[]): void {
+  for (const t of order) {
+    if (t._node && !t._retainGrad) continue;
+    const prev = t.grad as unknown;
+    if (prev === null || prev === undefined) continue;
+    const what = `the existing .grad of a tensor of shape ${fmtShape(t.shape)}`;
+    if (!isTensor(prev))
+      throw new ArgumentError(`backward: ${what} is not a Tensor (got ${typeof prev}); set it to null`);
+    if (!prev.isDisposed) checkFits(prev, t, `${what} (assigned by hand?)`);
+  }
+}
+
+/** Adds `g` into `t.grad`, in place when the backend allows; the first gradient is stored as a private copy. */
+function accumulate(t: Tensor, g: Tensor): void {
+  checkFits(g, t, 'the gradient');
   if (t.grad === null || t.grad.isDisposed) {
     t.grad = keep(g.clone());
     return;
@@ -96,16 +126,21 @@ export function backward(root: Tensor, grad?: Tensor, options?: BackwardOptions)
       `backward: a gradient can be implied only for a one-element output; this one has shape ${fmtShape(root.shape)}: pass backward(grad)`,
     );
   }
-  if (grad && !sameShape(grad.shape, root.shape)) {
-    throw new ShapeError(
-      `backward: gradient shape ${fmtShape(grad.shape)} does not match output shape ${fmtShape(root.shape)}`,
-    );
+  if (grad !== undefined && grad !== null) {
+    if (!isTensor(grad)) throw new ArgumentError(`backward: grad must be a Tensor, got ${typeof grad}`);
+    if (!sameShape(grad.shape, root.shape)) {
+      throw new ShapeError(
+        `backward: gradient shape ${fmtShape(grad.shape)} does not match output shape ${fmtShape(root.shape)}`,
+      );
+    }
+    checkFits(grad, root, 'the given gradient');
   }
   const retain = options?.retainGraph ?? false;
   const topLevel = !inScope();
   noGrad(() =>
     tidy(() => {
       const order = topoSort(root);
+      checkExistingGrads(order);
       if (topLevel) endStep(new Set(order));
       const grads = new Map<Tensor, Tensor>();
       grads.set(root, grad ?? onesFor(root));

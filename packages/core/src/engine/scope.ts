@@ -68,16 +68,23 @@ export function setTensorCheck(fn: (v: unknown) => v is Tensor): void {
   isTensorFn = fn;
 }
 
-/** Runs `fn`, then disposes every tensor it made that is not returned, kept, or needed by a returned graph. */
+/**
+ * Runs `fn`, then disposes every tensor it made that is not returned, kept, or needed by a returned graph; if
+ * `fn` throws, every tensor it made and did not keep.
+ */
 export function tidy<T>(fn: () => T): T {
   const scope: Tensor[] = [];
   scopes.push(scope);
   let result: T;
   try {
     result = fn();
-  } finally {
+  } catch (e) {
+    // A throwing fn returns nothing, so nothing it made survives (kept tensors are no longer in the scope).
     scopes.pop();
+    for (const t of scope) t.dispose();
+    throw e;
   }
+  scopes.pop();
   const results = new Set<Tensor>();
   collectTensors(result, results, isTensorFn!);
   const survivors = graphClosure(results, new Set(scope));

@@ -1,5 +1,4 @@
 /** Adagrad with learning-rate decay, following torch.optim.Adagrad's documented algorithm. */
-import { ArgumentError } from '../errors.js';
 import type { Parameter } from '../nn/parameter.js';
 import { fullLike } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -13,6 +12,8 @@ import {
   type ParamState,
   type ParamsInput,
 } from './optimizer.js';
+import { checkNumber } from './options.js';
+import type { StateSpec } from './state-dict.js';
 
 /** Options of `Adagrad`. */
 export interface AdagradOptions extends OptimizerOptions {
@@ -37,22 +38,27 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     params: ParamsInput<AdagradOptions> | Iterable<Parameter>,
     options?: Partial<AdagradOptions> & ClipOptions,
   ) {
-    super(params, {
-      lr: 1e-2,
-      lrDecay: 0,
-      weightDecay: 0,
-      initialAccumulatorValue: 0,
-      eps: 1e-10,
-      maximize: false,
-      ...options,
-    });
+    super(
+      params,
+      { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false },
+      options,
+    );
   }
 
   protected override validateGroup(group: ParamGroup<AdagradOptions>): void {
     super.validateGroup(group);
-    if (!(group.lrDecay >= 0)) throw new ArgumentError(`Adagrad: invalid lrDecay ${group.lrDecay}`);
-    if (!(group.initialAccumulatorValue >= 0))
-      throw new ArgumentError(`Adagrad: invalid initialAccumulatorValue ${group.initialAccumulatorValue}`);
+    checkNumber('lrDecay', 'lrDecay', group.lrDecay);
+    checkNumber('initialAccumulatorValue', 'initialAccumulatorValue', group.initialAccumulatorValue);
+    checkNumber('epsilon value', 'eps', group.eps);
+  }
+
+  protected override stateSpec(): StateSpec {
+    return { sum: { required: true, nonNegative: true } };
+  }
+
+  protected override writesStateInPlace(): boolean {
+    // NOTE: the rule replaces its accumulator (a new tensor assigned), never writes into it.
+    return false;
   }
 
   protected override update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<AdagradOptions>): void {

@@ -3,7 +3,6 @@
  * `wd·p` to the gradient (coupled), AdamW scales `p *= 1 - lr·wd` first (decoupled). Uses the fused
  * `adamUpdate` kernel when the backend has it.
  */
-import { ArgumentError } from '../errors.js';
 import type { Parameter } from '../nn/parameter.js';
 import { maximum } from '../ops/elementwise.js';
 import { zerosLike } from '../tensor/creation.js';
@@ -18,6 +17,8 @@ import {
   type ParamState,
   type ParamsInput,
 } from './optimizer.js';
+import { checkBetas, checkBoolean, checkNumber } from './options.js';
+import type { StateSpec } from './state-dict.js';
 
 /** Options of `Adam` and `AdamW`. */
 export interface AdamOptions extends OptimizerOptions {
@@ -40,23 +41,31 @@ export class Adam extends Optimizer<AdamOptions> {
   protected readonly decoupled: boolean = false;
 
   constructor(params: ParamsInput<AdamOptions> | Iterable<Parameter>, options?: Partial<AdamOptions> & ClipOptions) {
-    super(params, {
-      lr: 1e-3,
-      betas: [0.9, 0.999],
-      eps: 1e-8,
-      weightDecay: 0,
-      amsgrad: false,
-      maximize: false,
-      ...options,
-    });
+    super(
+      params,
+      { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false },
+      options,
+    );
   }
 
   protected override validateGroup(group: ParamGroup<AdamOptions>): void {
     super.validateGroup(group);
-    const [b1, b2] = group.betas;
-    if (!(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1))
-      throw new ArgumentError(`${this.constructor.name}: invalid betas [${b1}, ${b2}]`);
-    if (!(group.eps >= 0)) throw new ArgumentError(`${this.constructor.name}: invalid eps ${group.eps}`);
+    checkBetas(group.betas);
+    checkNumber('epsilon value', 'eps', group.eps);
+    checkBoolean('amsgrad', group.amsgrad);
+  }
+
+  protected override stateSpec(group: ParamGroup<AdamOptions>): StateSpec {
+    return {
+      expAvg: { required: true },
+      expAvgSq: { required: true, nonNegative: true },
+      // NOTE: optional without amsgrad (a run may turn it off); never below expAvgSq (it is its running max).
+      maxExpAvgSq: { required: group.amsgrad === true, nonNegative: true, atLeast: 'expAvgSq' },
+    };
+  }
+
+  protected override writesStateInPlace(param: Tensor): boolean {
+    return this.fused(param, 'adamUpdate') !== null;
   }
 
   protected override update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<AdamOptions>): void {

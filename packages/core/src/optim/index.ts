@@ -19,3 +19,5 @@ export {
 } from './optimizer.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
 export { SGD, type SGDOptions } from './sgd.js';
+export type { NonFiniteGradient, SkipInfo } from './skip.js';
+export type { StateEntrySpec, StateSpec } from './state-dict.js';

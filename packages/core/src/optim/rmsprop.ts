@@ -1,5 +1,4 @@
 /** RMSprop (with momentum and the centered variant), following torch.optim.RMSprop's documented algorithm. */
-import { ArgumentError } from '../errors.js';
 import type { Parameter } from '../nn/parameter.js';
 import { zerosLike } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -13,6 +12,8 @@ import {
   type ParamState,
   type ParamsInput,
 } from './optimizer.js';
+import { checkBoolean, checkNumber } from './options.js';
+import type { StateSpec } from './state-dict.js';
 
 /** Options of `RMSprop`. */
 export interface RMSpropOptions extends OptimizerOptions {
@@ -40,23 +41,33 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     params: ParamsInput<RMSpropOptions> | Iterable<Parameter>,
     options?: Partial<RMSpropOptions> & ClipOptions,
   ) {
-    super(params, {
-      lr: 1e-2,
-      alpha: 0.99,
-      eps: 1e-8,
-      weightDecay: 0,
-      momentum: 0,
-      centered: false,
-      maximize: false,
-      ...options,
-    });
+    super(
+      params,
+      { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false },
+      options,
+    );
   }
 
   protected override validateGroup(group: ParamGroup<RMSpropOptions>): void {
     super.validateGroup(group);
-    if (!(group.alpha >= 0)) throw new ArgumentError(`RMSprop: invalid alpha ${group.alpha}`);
-    if (!(group.momentum >= 0)) throw new ArgumentError(`RMSprop: invalid momentum ${group.momentum}`);
-    if (!(group.eps >= 0)) throw new ArgumentError(`RMSprop: invalid eps ${group.eps}`);
+    checkNumber('alpha value', 'alpha', group.alpha);
+    checkNumber('momentum', 'momentum', group.momentum);
+    checkNumber('epsilon value', 'eps', group.eps);
+    checkBoolean('centered', group.centered);
+  }
+
+  protected override stateSpec(group: ParamGroup<RMSpropOptions>): StateSpec {
+    // NOTE: alpha > 1 is allowed (PyTorch allows it) and can drive squareAvg negative, so only then is it unchecked.
+    return {
+      squareAvg: { required: true, nonNegative: group.alpha <= 1 },
+      gradAvg: { required: group.centered === true },
+      momentumBuffer: { required: false },
+    };
+  }
+
+  protected override writesStateInPlace(): boolean {
+    // NOTE: the rule replaces its state tensors (new tensors assigned), never writes into them.
+    return false;
   }
 
   protected override update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<RMSpropOptions>): void {

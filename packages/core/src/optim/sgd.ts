@@ -16,6 +16,8 @@ import {
   type ParamState,
   type ParamsInput,
 } from './optimizer.js';
+import { checkBoolean, checkNumber } from './options.js';
+import type { StateSpec } from './state-dict.js';
 
 /** Options of `SGD`. */
 export interface SGDOptions extends OptimizerOptions {
@@ -35,23 +37,27 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 
   constructor(params: ParamsInput<SGDOptions> | Iterable<Parameter>, options?: Partial<SGDOptions> & ClipOptions) {
-    super(params, {
-      lr: 1e-3,
-      momentum: 0,
-      dampening: 0,
-      nesterov: false,
-      weightDecay: 0,
-      maximize: false,
-      ...options,
-    });
+    super(params, { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false }, options);
   }
 
   protected override validateGroup(group: ParamGroup<SGDOptions>): void {
     super.validateGroup(group);
-    if (!(group.momentum >= 0)) throw new ArgumentError(`SGD: invalid momentum ${group.momentum}`);
+    checkNumber('momentum', 'momentum', group.momentum);
+    // NOTE: PyTorch does not range-check dampening; any finite value is a well-defined (if odd) rule.
+    checkNumber('dampening', 'dampening', group.dampening, {});
+    checkBoolean('nesterov', group.nesterov);
     if (group.nesterov && (group.momentum <= 0 || group.dampening !== 0)) {
-      throw new ArgumentError('SGD: Nesterov momentum requires a momentum > 0 and zero dampening');
+      throw new ArgumentError('Nesterov momentum requires a momentum > 0 and zero dampening');
     }
+  }
+
+  protected override stateSpec(): StateSpec {
+    // NOTE: absent until the first step with momentum != 0 (PyTorch's None buffer).
+    return { momentumBuffer: { required: false } };
+  }
+
+  protected override writesStateInPlace(param: Tensor): boolean {
+    return this.fused(param, 'sgdUpdate') !== null;
   }
 
   protected override update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<SGDOptions>): void {

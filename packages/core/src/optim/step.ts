@@ -1,16 +1,22 @@
 /**
  * The one update path of every optimizer (called by `Optimizer.step()` under noGrad and tidy):
- * (1) skip parameters whose grad is null; (2) gradient constraints, then clipValue, then clipNorm;
- * (3)+(4) the subclass's update (weight decay inside, as in PyTorch); (5) parameter constraints.
+ * (1) skip parameters whose grad is null, and check every other grad (a tensor of the parameter's backend,
+ * dtype float32, the parameter's shape) before anything else; (2) gradient constraints, then clipValue, then
+ * clipNorm; (3)+(4) the subclass's update (weight decay inside, as in PyTorch); (5) parameter constraints.
  *
- * Constrained parameters take one of two paths; either way a failure raises before anything is written, so
- * every parameter and all optimizer state stay exactly as they were:
+ * All or nothing. Everything that can be checked is checked before the first write: the gradients, their
+ * finiteness for constrained parameters (or for all with `skipNonFinite`, which then skips the step), the
+ * staged results. The writes then go through a `Journal`: a failure in the backend (an out-of-memory, a kernel
+ * error) rolls every parameter and all state back bit for bit before the error propagates.
+ *
+ * Constrained parameters take one of two paths:
  * - in place (`fast`): every value constraint is a built-in projection that cannot fail on finite input
  *   (`safeProjection`) and the update rule is a built-in one that cannot either (`_safeUpdate`). The only thing
- *   left to check is the input: one reduction over these parameters' gradients, read once per step (none when
+ *   left to check is the input: one reduction over the checked gradients, read once per step (none when
  *   clipNorm's total norm already says), before any write. Then update and project the parameter itself.
  * - staged: custom constraints, reparametrizations, Dykstra intersections, other update rules. The update runs
- *   on copies of the value and the state; the result is projected and validated, and committed at the end.
+ *   on copies of the value and the state; the result is projected and validated (value, raw tensor and new
+ *   state all finite), and committed at the end.
  */
 
 import { clipCoefficient, totalNorm } from '../constraints/clip.js';
@@ -18,6 +24,7 @@ import { type Constraint, ConstraintError } from '../constraints/constraint.js';
 import { clampInPlace } from '../constraints/kernels.js';
 import {
   assertFinite,
+  constraintsOf,
   enforcement,
   gradConstraintsOf,
   inPlaceProjection,
@@ -26,16 +33,20 @@ import {
   rawOf,
   transformedValue,
 } from '../constraints/registry.js';
-import { keep } from '../engine/scope.js';
-import { fmtShape } from '../errors.js';
+import { ArgumentError, BackendError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import type { Parameter } from '../nn/parameter.js';
 import { compare } from '../ops/compare.js';
 import { stack } from '../ops/movement.js';
+import { sameShape } from '../tensor/shape.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
+import { Journal, type UndoBuffers } from './journal.js';
 import type { Optimizer, ParamGroup, ParamState } from './optimizer.js';
+import type { NonFiniteGradient } from './skip.js';
 
 interface Item {
   param: Parameter;
+  /** The parameter's index in group order (as in `stateDict()`), for messages. */
+  index: number;
   group: ParamGroup;
   grad: Tensor;
   /** True once `grad` is a private copy (never write into `param.grad`). */
@@ -43,12 +54,11 @@ interface Item {
 }
 
 interface Staged {
-  param: Parameter;
+  it: Item;
   mode: 'project' | 'reparametrize';
   /** The updated parameter (project) or raw tensor (reparametrize). */
   working: Tensor;
   value: Tensor;
-  state: ParamState;
   work: ParamState;
 }
 
@@ -58,20 +68,55 @@ function cloneState(s: ParamState): ParamState {
   return out;
 }
 
-/** Makes `target` hold `next`'s entries: new tensors are kept, replaced ones disposed. */
-function commitState(target: ParamState, next: ParamState): void {
-  for (const [k, v] of Object.entries(next)) {
-    const old = target[k];
-    if (isTensor(v)) keep(v);
-    if (isTensor(old) && old !== v) old.dispose();
-    target[k] = v;
-  }
+/** The constraint standing for `param`'s value constraints (else its gradient constraints), as messages name it. */
+function constraintName(param: Parameter): string {
+  const cs = constraintsOf(param).map((e) => String(e.constraint));
+  if (cs.length === 0) return `${gradConstraintsOf(param).join(', ')} (gradient constraint)`;
+  return cs.length === 1 ? cs[0] : `intersect(${cs.join(', ')})`;
 }
 
-interface InPlace {
-  it: Item;
-  /** The parameter's effective constraint (safe to project the parameter with, in place). */
-  c: Constraint;
+/** The error for a `.grad` that does not fit its parameter (see `collect`). */
+function gradMisfit(param: Parameter, i: number, grad: unknown): Error {
+  const what = `step: parameter ${i} (shape ${fmtShape(param.shape)})`;
+  if (!isTensor(grad)) return new ArgumentError(`${what}: .grad must be a Tensor or null, got ${typeof grad}`);
+  if (grad.backend !== param.backend) {
+    const same = grad.backend.name === param.backend.name ? ' (another instance)' : '';
+    return new BackendError(
+      `${what}: .grad is on backend '${grad.backend.name}'${same}, the parameter on '${param.backend.name}'; move it with grad.to(param.backend) or recompute it`,
+    );
+  }
+  if (grad.dtype !== 'float32') {
+    return new DTypeError(`${what}: .grad has dtype ${grad.dtype}; expected float32 (convert it with .float())`);
+  }
+  return new ShapeError(`${what}: .grad has shape ${fmtShape(grad.shape)}; expected ${fmtShape(param.shape)}`);
+}
+
+/**
+ * The parameters with a gradient, in group order, each gradient checked: a tensor on the parameter's backend
+ * (a foreign handle would be looked up on the wrong backend), float32, the parameter's shape.
+ */
+function collect(groups: ParamGroup[]): Item[] {
+  const items: Item[] = [];
+  let index = 0;
+  for (const group of groups) {
+    for (const param of group.params) {
+      const i = index++;
+      const grad = param.grad as unknown;
+      if (grad === null || grad === undefined) continue;
+      if (
+        !isTensor(grad) ||
+        grad.isDisposed ||
+        grad.backend !== param.backend ||
+        grad.dtype !== 'float32' ||
+        !sameShape(grad.shape, param.shape)
+      ) {
+        if (isTensor(grad) && grad.isDisposed) continue;
+        throw gradMisfit(param, i, grad);
+      }
+      items.push({ param, index: i, group, grad, owned: false });
+    }
+  }
+  return items;
 }
 
 /**
@@ -85,7 +130,11 @@ function constrainGradients(opt: Optimizer, items: Item[]): number | undefined {
     const g = it.grad.clone();
     for (const c of gcs) {
       c.project_(g);
-      assertFinite(g, it.param, `${c} (gradient constraint)`, { tensor: it.grad, what: 'the gradient' });
+      if (nonFinite([g]).length === 0) continue;
+      // NOTE: a non-finite input gradient is reported (or skipped) with all the others, after clipping; a
+      // constraint that made a finite gradient non-finite is at fault itself.
+      if (nonFinite([it.grad]).length > 0) break;
+      assertFinite(g, it.param, `${c} (gradient constraint)`);
     }
     it.grad = g;
     it.owned = true;
@@ -115,55 +164,92 @@ function constrainGradients(opt: Optimizer, items: Item[]): number | undefined {
   return total;
 }
 
+/** NaN and ±Infinity counts of `t` (one read each). */
+function countNonFinite(t: Tensor): { nan: number; inf: number } {
+  const nan = compare('ne', t, t).float().sum().item();
+  const inf = compare('ne', t.mul(0), 0).float().sum().item() - nan;
+  return { nan, inf };
+}
+
 /**
- * Raises a `ConstraintError` unless every gradient of `list` is finite, with ONE host read for the whole list:
- * each gradient's sum, stacked. A sum is finite only if every term is (NaN and ±Infinity absorb), so a finite
- * sum settles it; a non-finite one is rechecked exactly (finite terms can sum past float32's range).
+ * Which tensors of `list` have a non-finite entry, with ONE host read for the whole list: each tensor's sum,
+ * stacked. A sum is finite only if every term is (NaN and ±Infinity absorb), so a finite sum settles it; a
+ * non-finite one is rechecked exactly (finite terms can sum past float32's range).
  */
-function assertFiniteGradients(list: InPlace[]): void {
-  const sums = stack(list.map(({ it }) => it.grad.sum())).dataSync();
-  list.forEach(({ it, c }, i) => {
-    if (Number.isFinite(sums[i])) return;
-    const g = it.grad;
-    if (!Number.isNaN(g.mul(0).sum().item())) return;
-    const nan = compare('ne', g, g).float().sum().item();
-    const inf = compare('ne', g.mul(0), 0).float().sum().item() - nan;
-    throw new ConstraintError(
-      `constraint '${c}' on a parameter of shape ${fmtShape(it.param.shape)}: the gradient (after gradient constraints and clipping) has ${nan} NaN and ${inf} infinite values; check the gradients, the learning rate and the loss; nothing was changed`,
-    );
+function nonFinite(list: readonly Tensor[]): number[] {
+  if (list.length === 0) return [];
+  const sums = stack(list.map((t) => t.sum())).dataSync();
+  const bad: number[] = [];
+  list.forEach((t, i) => {
+    if (!Number.isFinite(sums[i]) && Number.isNaN(t.mul(0).sum().item())) bad.push(i);
+  });
+  return bad;
+}
+
+/** The parameters of `items` whose gradients are not all finite, with their counts. */
+function nonFiniteGradients(items: readonly Item[]): { it: Item; report: NonFiniteGradient }[] {
+  return nonFinite(items.map((it) => it.grad)).map((i) => {
+    const it = items[i];
+    return { it, report: { index: it.index, shape: [...it.param.shape], ...countNonFinite(it.grad) } };
   });
 }
 
-/** Updates `it.param` in place with the optimizer's rule, keeping new state tensors and freeing replaced ones. */
-function updateInPlace(opt: Optimizer, it: Item): void {
-  const state = opt.state.get(it.param) ?? {};
-  const before: ParamState = { ...state };
-  state.step = ((state.step as number | undefined) ?? 0) + 1;
-  opt._update(it.param, it.grad, state, it.group);
-  for (const [k, v] of Object.entries(state)) {
-    if (v === before[k]) continue;
-    if (isTensor(v)) keep(v);
-    const old = before[k];
-    if (isTensor(old)) old.dispose();
-  }
-  opt.state.set(it.param, state);
+/** The documented error for a constrained parameter's non-finite gradient (same text on every path). */
+function gradientError(it: Item, report: NonFiniteGradient, c: Constraint | string): ConstraintError {
+  return new ConstraintError(
+    `step: parameter ${it.index}: constraint '${c}' on a parameter of shape ${fmtShape(it.param.shape)}: the gradient (after gradient constraints and clipping) has ${report.nan} NaN and ${report.inf} infinite values; check the gradients, the learning rate and the loss; nothing was changed`,
+  );
 }
 
-/** Runs one step of `opt` over `groups`. */
-export function runStep(opt: Optimizer, groups: ParamGroup[]): void {
-  const items: Item[] = [];
-  for (const group of groups) {
-    for (const param of group.params) {
-      const grad = param.grad;
-      if (grad === null || grad.isDisposed) continue;
-      items.push({ param, group, grad, owned: false });
+/** Runs the update of every staged parameter on copies, validated; writes nothing. */
+function stage(opt: Optimizer, toStage: { it: Item; mode: 'project' | 'reparametrize' }[]): Staged[] {
+  const staged: Staged[] = [];
+  for (const { it, mode } of toStage) {
+    const state = opt.state.get(it.param) ?? {};
+    const work = cloneState(state);
+    work.step = ((state.step as number | undefined) ?? 0) + 1;
+    if (mode === 'project') {
+      const working = it.param.detach().clone();
+      opt._update(working, it.grad, work, it.group);
+      projectStaged(it.param, working, { tensor: it.grad, what: 'the gradient' });
+      staged.push({ it, mode, working, value: working, work });
+    } else {
+      const gradRaw = rawGrad(it.param, it.grad);
+      const working = rawOf(it.param)!.clone();
+      opt._update(working, gradRaw, work, it.group);
+      const value = transformedValue(it.param, working);
+      staged.push({ it, mode, working, value, work });
     }
   }
-  if (items.length === 0) return;
+  // A finite gradient can still overflow the raw tensor or the state (a transform or a projection may map
+  // the result back to finite values, leaving the parameter frozen): one read for all of them.
+  const checks: { s: Staged; what: string; t: Tensor }[] = [];
+  for (const s of staged) {
+    if (s.mode === 'reparametrize') checks.push({ s, what: 'its raw tensor', t: s.working });
+    for (const [k, v] of Object.entries(s.work)) if (isTensor(v)) checks.push({ s, what: `its state '${k}'`, t: v });
+  }
+  const bad = nonFinite(checks.map((c) => c.t));
+  if (bad.length > 0) {
+    const { s, what, t } = checks[bad[0]];
+    const { nan, inf } = countNonFinite(t);
+    throw new ConstraintError(
+      `step: parameter ${s.it.index}: constraint '${constraintName(s.it.param)}' on a parameter of shape ${fmtShape(s.it.param.shape)}: the update made ${what} non-finite (${nan} NaN, ${inf} infinite) from a finite gradient (float32 overflow: lower the learning rate); nothing was changed`,
+    );
+  }
+  return staged;
+}
+
+/**
+ * Runs one step of `opt` over `groups`, snapshotting into the optimizer's `undo` buffers. Returns null when the step was taken, or (with `skipNonFinite`) the
+ * parameters whose gradients were not finite when it was skipped.
+ */
+export function runStep(opt: Optimizer, groups: ParamGroup[], undo: UndoBuffers): NonFiniteGradient[] | null {
+  const items = collect(groups);
+  if (items.length === 0) return null;
   const total = constrainGradients(opt, items);
 
   const free: Item[] = [];
-  const inPlace: InPlace[] = [];
+  const inPlace: { it: Item; c: Constraint }[] = [];
   const toStage: { it: Item; mode: 'project' | 'reparametrize' }[] = [];
   for (const it of items) {
     const mode = enforcement(it.param);
@@ -176,44 +262,67 @@ export function runStep(opt: Optimizer, groups: ParamGroup[]): void {
     else toStage.push({ it, mode });
   }
 
-  // In-place parameters: their inputs must be finite before anything is written (a finite clipNorm total says
-  // so already). Neither their update rule nor their projection can then fail, short of float32 overflow.
-  if (inPlace.length > 0 && !(total !== undefined && Number.isFinite(total))) assertFiniteGradients(inPlace);
-
-  // Staged parameters: update copies, constrain and validate them; nothing is written yet.
-  const staged: Staged[] = [];
-  for (const { it, mode } of toStage) {
-    const state = opt.state.get(it.param) ?? {};
-    const work = cloneState(state);
-    work.step = ((state.step as number | undefined) ?? 0) + 1;
-    if (mode === 'project') {
-      const working = it.param.detach().clone();
-      opt._update(working, it.grad, work, it.group);
-      projectStaged(it.param, working, { tensor: it.grad, what: 'the gradient' });
-      staged.push({ param: it.param, mode, working, value: working, state, work });
-    } else {
-      const gradRaw = rawGrad(it.param, it.grad);
-      const working = rawOf(it.param)!.clone();
-      opt._update(working, gradRaw, work, it.group);
-      const value = transformedValue(it.param, working);
-      staged.push({ param: it.param, mode, working, value, state, work });
+  // Gradients must be finite before anything is written: on constrained parameters (value or gradient
+  // constraints) always, as their constraints would not survive; on all with skipNonFinite. A finite clipNorm
+  // total says so already (no read).
+  const skip = opt.defaults.skipNonFinite === true;
+  const checked = skip ? items : items.filter((it) => !free.includes(it) || gradConstraintsOf(it.param).length > 0);
+  if (checked.length > 0 && !(total !== undefined && Number.isFinite(total))) {
+    const bad = nonFiniteGradients(checked);
+    if (bad.length > 0) {
+      if (skip) return bad.map((b) => b.report);
+      const { it, report } = bad[0];
+      const c = inPlace.find((x) => x.it === it)?.c ?? constraintName(it.param);
+      throw gradientError(it, report, c);
     }
   }
 
-  // Nothing can fail from here on. Unconstrained parameters: updated in place.
-  for (const it of free) updateInPlace(opt, it);
+  // Staged parameters: update copies, constrain and validate them; nothing is written yet.
+  const staged = stage(opt, toStage);
 
-  // In-place parameters: update, then project the parameter itself (detach shares its storage).
-  for (const { it, c } of inPlace) {
-    updateInPlace(opt, it);
-    c.project_(it.param.detach());
+  // NOTE: the writes. A backend call that throws is taken to have written nothing (backends check before they
+  // write), so the last parameter written needs no snapshot when its update is a single write: a built-in
+  // rule on an unconstrained parameter. The largest such parameter goes last, so the common case (a model
+  // whose biggest weight is unconstrained) copies least.
+  let last: Item | null = null;
+  if (opt._singleWriteUpdate()) {
+    for (const it of free) if (!last || it.param.size > last.param.size) last = it;
   }
+  const targets: Tensor[] = [];
+  const writtenInPlace = (it: Item) => {
+    targets.push(it.param);
+    if (!opt._mayWriteStateInPlace(it.param)) return;
+    for (const v of Object.values(opt.state.get(it.param) ?? {})) if (isTensor(v)) targets.push(v);
+  };
+  for (const { it } of inPlace) writtenInPlace(it);
+  for (const s of staged) targets.push(s.it.param, ...(s.mode === 'reparametrize' ? [rawOf(s.it.param)!] : []));
+  for (const it of free) if (it !== last) writtenInPlace(it);
+  const journal = new Journal(targets, undo);
+  try {
+    for (const { it, c } of inPlace) {
+      updateLogged(opt, journal, it);
+      c.project_(it.param.detach());
+    }
+    for (const s of staged) {
+      const state = journal.open(opt.state, s.it.param);
+      s.it.param.copy_(s.value);
+      if (s.mode === 'reparametrize') rawOf(s.it.param)!.copy_(s.working);
+      for (const k of Object.keys(state)) if (!(k in s.work)) delete state[k];
+      Object.assign(state, s.work);
+    }
+    for (const it of free) if (it !== last) updateLogged(opt, journal, it);
+    if (last) updateLogged(opt, journal, last);
+  } catch (e) {
+    journal.rollback(opt.state, e);
+    throw e;
+  }
+  journal.commit();
+  return null;
+}
 
-  // Commit the staged parameters.
-  for (const s of staged) {
-    s.param.copy_(s.value);
-    if (s.mode === 'reparametrize') rawOf(s.param)!.copy_(s.working);
-    commitState(s.state, s.work);
-    opt.state.set(s.param, s.state);
-  }
+/** Updates `it.param` in place with the optimizer's rule, recording its state entries in `journal`. */
+function updateLogged(opt: Optimizer, journal: Journal, it: Item): void {
+  const state = journal.open(opt.state, it.param);
+  state.step = ((state.step as number | undefined) ?? 0) + 1;
+  opt._update(it.param, it.grad, state, it.group);
 }

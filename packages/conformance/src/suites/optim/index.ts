@@ -1,9 +1,26 @@
 /** The optimizer behaviour suites: update rules, the step's order and transactions, state dicts, schedulers. */
 import type { Suite } from '../../context.js';
+import { atomicStepSuite } from './atomic-step.js';
+import { gradChecksSuite } from './grad-checks.js';
 import { inPlaceSuite } from './in-place.js';
+import { nonFiniteGradientsSuite } from './non-finite-gradients.js';
+import { optionsSuite } from './options.js';
 import { schedulersSuite } from './schedulers.js';
+import { skipNonFiniteSuite } from './skip-non-finite.js';
+import { stateDictValidationSuite } from './state-dict-validation.js';
 import { stepSuite } from './step.js';
 import { updateRulesSuite } from './update-rules.js';
 
 /** The optim suites, in the order they run. */
-export const OPTIM_SUITES: readonly Suite[] = [updateRulesSuite, stepSuite, inPlaceSuite, schedulersSuite];
+export const OPTIM_SUITES: readonly Suite[] = [
+  updateRulesSuite,
+  stepSuite,
+  inPlaceSuite,
+  schedulersSuite,
+  gradChecksSuite,
+  optionsSuite,
+  nonFiniteGradientsSuite,
+  atomicStepSuite,
+  stateDictValidationSuite,
+  skipNonFiniteSuite,
+];
