@@ -128,6 +128,7 @@ export function backward(root: Tensor, grad?: Tensor, options?: BackwardOptions)
   }
   if (grad !== undefined && grad !== null) {
     if (!isTensor(grad)) throw new ArgumentError(`backward: grad must be a Tensor, got ${typeof grad}`);
+    if (grad.isDisposed) throw grad._disposedError('backward: grad');
     if (!sameShape(grad.shape, root.shape)) {
       throw new ShapeError(
         `backward: gradient shape ${fmtShape(grad.shape)} does not match output shape ${fmtShape(root.shape)}`,

@@ -186,6 +186,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     if (params.length === 0) throw new ArgumentError(`addParamGroup: the group has no parameters`);
     for (const p of params) {
       if (!isTensor(p)) throw new ArgumentError('addParamGroup: params must be Parameters (tensors)');
+      if (p.isDisposed) throw p._disposedError(`${this.constructor.name}: a parameter`);
       if (this.paramGroups.some((g) => g.params.includes(p)) || params.indexOf(p) !== params.lastIndexOf(p)) {
         throw new ArgumentError('addParamGroup: some parameters appear in more than one parameter group');
       }

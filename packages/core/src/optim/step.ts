@@ -110,7 +110,7 @@ function collect(groups: ParamGroup[]): Item[] {
         grad.dtype !== 'float32' ||
         !sameShape(grad.shape, param.shape)
       ) {
-        if (isTensor(grad) && grad.isDisposed) continue;
+        if (isTensor(grad) && grad.isDisposed) throw grad._disposedError(`step: parameter ${i}: .grad`);
         throw gradMisfit(param, i, grad);
       }
       items.push({ param, index: i, group, grad, owned: false });

@@ -34,6 +34,8 @@ export interface ApiCall {
   readonly run: (...args: never[]) => unknown;
   /** Extra checks of a returned result given the argument values; returns a problem or null. */
   readonly check?: (result: unknown, args: readonly unknown[]) => string | null;
+  /** The op moves data between backends by design (copy_), so mixing backends is not wrong on its own. */
+  readonly crossBackend?: boolean;
 }
 
 const ok = (...vs: unknown[]) => vs.map((v) => val(v, false));
@@ -167,9 +169,8 @@ function optimizerCalls(name: string, cls: OptimizerClass): ApiCall[] {
       names: ['step', name],
       args: [gradArg],
       run: (grad: never) => {
-        const p = new cp.nn.Parameter(
-          cp.tensor([1, -2, 3], { backend: (grad as cp.Tensor | undefined)?.backend ?? cp.getBackend() }),
-        );
+        // NOTE: the parameter is always on the backend under test, so a gradient of another backend is wrong.
+        const p = new cp.nn.Parameter(cp.tensor([1, -2, 3]));
         const opt = new cls([p] as never, { lr: 0.1 } as never);
         (p as { grad: unknown }).grad = grad;
         const before = Array.from(p.dataSync());
@@ -473,8 +474,25 @@ export const API_CALLS: readonly ApiCall[] = [
     run: (t: never, p: never, d: never) => method('norm')(t, p, d),
   },
   { op: 'flatten', args: [selfArg, dimArg, dimArg], run: (t: never, a: never, b: never) => method('flatten')(t, a, b) },
-  { op: 'fill_', args: [selfArg, numberArg], run: (t: never, v: never) => method('fill_')(t, v) },
-  { op: 'copy_', args: [selfArg, tensorArg], run: (t: never, s: never) => method('copy_')(t, s) },
+  // NOTE: a boolean fill value is valid (true is 1), as in torch.Tensor.fill_.
+  {
+    op: 'fill_',
+    args: [
+      selfArg,
+      mix(
+        ok(0, 1, -1, 0.5, Number.NaN, true, false),
+        bad('1', null, {}, () => 1),
+        ok(2 ** 40),
+      ),
+    ],
+    run: (t: never, v: never) => method('fill_')(t, v),
+  },
+  {
+    op: 'copy_',
+    args: [selfArg, tensorArg],
+    run: (t: never, s: never) => method('copy_')(t, s),
+    crossBackend: true,
+  },
   {
     op: 'requiresGrad_',
     args: [selfArg, mix(ok(true, false, undefined), bad('yes', 1, null))],

@@ -70,7 +70,8 @@ function release(v: unknown): void {
 /** Runs one call in `tidy`; returns what was wrong with its outcome, or null. */
 export function runCall(call: ApiCall, args: readonly Arg[], argEnv: ArgEnv): string | null {
   const strict =
-    args.some((a) => a.strict) || (args.some((a) => a.on === 'main') && args.some((a) => a.on === 'other'));
+    args.some((a) => a.strict) ||
+    (!call.crossBackend && args.some((a) => a.on === 'main') && args.some((a) => a.on === 'other'));
   return cp.tidy(() => {
     const values = args.map((a) => a.make(argEnv));
     let result: unknown;
