@@ -9,6 +9,7 @@ import { creationSuite } from './core/creation.js';
 import { errorsSuite } from './core/errors.js';
 import { memorySuite } from './core/memory.js';
 import { opsSuite } from './core/ops.js';
+import { IO_SUITES } from './io/index.js';
 import { KERNEL_SUITES } from './kernels/index.js';
 import { NN_SUITES } from './nn/index.js';
 import { OP_SUITES } from './ops/index.js';
@@ -26,4 +27,5 @@ export const SUITES: readonly Suite[] = [
   ...NN_SUITES,
   ...OPTIM_SUITES,
   ...CONSTRAINT_SUITES,
+  ...IO_SUITES,
 ];

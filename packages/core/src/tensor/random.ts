@@ -52,10 +52,26 @@ export class Generator {
     return [...this.s];
   }
 
-  /** Restores a state from `getState()`. */
+  /**
+   * Restores a state from `getState()`: four unsigned 32-bit integers, not all zero. Anything else raises an
+   * `ArgumentError` and leaves the state as it was.
+   */
   setState(state: readonly number[]): void {
-    if (state.length !== 4) throw new ArgumentError('Generator.setState: expected 4 words');
-    this.s.set(state);
+    const words: unknown[] = Array.isArray(state) ? state : [];
+    const shown = Array.isArray(state) ? `[${words.map(String).join(', ')}]` : typeof state;
+    if (
+      words.length !== 4 ||
+      !words.every((w) => Number.isInteger(w) && (w as number) >= 0 && (w as number) <= 0xffffffff)
+    )
+      throw new ArgumentError(
+        `Generator.setState: expected 4 unsigned 32-bit integers (from getState()), got ${shown}`,
+      );
+    // NOTE: zero is a fixed point of xoshiro128**: from the all-zero state every output is 0, forever.
+    if (words.every((w) => w === 0))
+      throw new ArgumentError(
+        'Generator.setState: the all-zero state is invalid (xoshiro128** would return 0 forever)',
+      );
+    this.s.set(words as number[]);
   }
 }
 
