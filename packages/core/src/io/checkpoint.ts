@@ -196,10 +196,20 @@ function optimizerState(
     );
   }
   const byIndex = new Map<number, Tensor>();
+  // NOTE: loading sets the file's options on the groups and removes none, so an option the file lacks (a
+  // renamed 'amsgrad', say) would keep this optimizer's value in silence.
+  const { clipNorm: _cn, clipValue: _cv, ...defaults } = optimizer.defaults;
+  const required = Object.keys(defaults);
   meta.paramGroups.forEach((g, i) => {
     if (g.params.length !== groups[i].params.length) {
       throw new CheckpointError(
         `loadCheckpoint: optimizer group ${i} has ${g.params.length} parameters in the checkpoint, ${groups[i].params.length} here`,
+      );
+    }
+    const missing = required.filter((k) => !Object.hasOwn(g, k));
+    if (missing.length > 0) {
+      throw new CheckpointError(
+        `loadCheckpoint: optimizer group ${i} in __metadata__ 'cp.optimizer' has no option ${missing.map((k) => `'${k}'`).join(', ')} (a ${optimizer.constructor.name} group has ${required.join(', ')})`,
       );
     }
     g.params.forEach((index, j) => {

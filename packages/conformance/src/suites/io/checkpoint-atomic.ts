@@ -227,6 +227,13 @@ export function checkpointAtomicSuite(_ctx: SuiteContext): void {
       }
     });
 
+    test('an optimizer option missing from the file (a renamed amsgrad) is named', () => {
+      const renamed = rewrite(good, (_t, m) => {
+        m['cp.optimizer'] = m['cp.optimizer'].replace('"amsgrad"', '"amscrad"');
+      });
+      rejects(renamed, /optimizer group 0 in __metadata__ 'cp.optimizer' has no option 'amsgrad'/);
+    });
+
     test('the optimizer validates its state dict before anything is written', () => {
       const spy = vi.spyOn(target.opt, 'validateStateDict').mockImplementation(() => {
         throw new cp.ArgumentError('loadStateDict: step must be a non-negative integer');
