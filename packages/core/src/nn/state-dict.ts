@@ -172,8 +172,10 @@ function stage(s: Staged, options: StateDictLoadPlanOptions): void {
       for (const { c } of value) {
         const { ok, maxViolation } = c.check(s.src);
         if (!ok) {
-          const what = Number.isNaN(maxViolation) ? 'holds NaN' : `violates it by ${maxViolation}`;
-          throw new StateDictError(`the value ${what} under '${c}' (a saved value always satisfies it)`);
+          const what = Number.isNaN(maxViolation) ? 'holds NaN, which' : `is off by ${maxViolation}, which`;
+          throw new StateDictError(
+            `the value ${what} '${c}' does not accept (a saved value satisfies its constraints)`,
+          );
         }
       }
       if (given && !reparametrized)
