@@ -76,6 +76,8 @@ function ensureSystemPackages(packages) {
 
 const RUST_WASM = TOOLCHAIN.map((t) => ({ name: t.package, check: t.path }));
 const CHROMIUM = [{ name: 'chromium', check: '/usr/bin/chromium' }];
+/** numpy for the independent safetensors reader the core checkpoint test runs (python3 itself is on every machine). */
+const NUMPY = [{ name: 'python3-numpy', check: '/usr/lib/python3/dist-packages/numpy' }];
 
 function setUp(systemPackages) {
   ensureSystemPackages(systemPackages);
@@ -89,7 +91,7 @@ const [command, ...rest] = process.argv.slice(2);
 const extra = rest[0] === '--' ? rest.slice(1) : rest;
 
 if (command === 'test') {
-  const pnpm = setUp([...RUST_WASM, ...CHROMIUM]);
+  const pnpm = setUp([...RUST_WASM, ...CHROMIUM, ...NUMPY]);
   log('checking format and lint of the whole tree (biome)');
   mustRun(pnpm[0], [...pnpm.slice(1), 'exec', 'biome', 'check', '.']);
   log('building, type-checking, linting, testing every package and generating the API reference (nx run-many)');

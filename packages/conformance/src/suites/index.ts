@@ -11,6 +11,7 @@ import { memorySuite } from './core/memory.js';
 import { opsSuite } from './core/ops.js';
 import { TENSOR_RULES_SUITES } from './core/tensor-rules.js';
 import { FUZZ_SUITES } from './fuzz/index.js';
+import { IO_SUITES } from './io/index.js';
 import { KERNEL_SUITES } from './kernels/index.js';
 import { NN_SUITES } from './nn/index.js';
 import { OP_SUITES } from './ops/index.js';
@@ -29,5 +30,6 @@ export const SUITES: readonly Suite[] = [
   ...NN_SUITES,
   ...OPTIM_SUITES,
   ...CONSTRAINT_SUITES,
+  ...IO_SUITES,
   ...FUZZ_SUITES,
 ];

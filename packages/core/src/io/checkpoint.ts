@@ -2,30 +2,36 @@
  * Checkpoints: a model's state dict, its optimizer's state and the training metadata in one safetensors
  * file. Tensors are named `model.<name>`, `raw.<name>` (the unconstrained tensor behind a reparametrized
  * parameter, so a resumed run continues bit for bit) and `optimizer.state.<index>.<key>`; `__metadata__`
- * holds JSON strings: `cp.format`, `cp.constraints`, `cp.optimizer`, `cp.rng`, and the caller's own keys.
+ * holds exact-JSON strings (see checkpoint-format.ts). Loading parses, validates everything, then writes:
+ * a file that raises leaves the model, its constraints, the optimizer and the generator as they were.
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import type { DType } from '../backend/dtype.js';
 import type { JsonValue } from '../constraints/constraint.js';
 import { rawOf } from '../constraints/registry.js';
 import { tidy } from '../engine/scope.js';
-import { CpError } from '../errors.js';
+import { CpError, fmtShape } from '../errors.js';
 import type { AnyModule } from '../nn/module.js';
-import type { Parameter } from '../nn/parameter.js';
-import type { StateDict, StateDictMetadata } from '../nn/state-dict.js';
+import { planStateDictLoad, type StateDict, type StateDictMetadata } from '../nn/state-dict.js';
 import type { Optimizer, OptimizerStateDict } from '../optim/optimizer.js';
 import { tensor } from '../tensor/creation.js';
 import { defaultGenerator } from '../tensor/random.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
+import {
+  CHECKPOINT_FORMAT,
+  CheckpointError,
+  checkFormat,
+  type OptimizerMeta,
+  readConstraints,
+  readOptimizerMeta,
+  readRng,
+  readUserMetadata,
+  sortTensors,
+} from './checkpoint-format.js';
+import { stringifyExact } from './exact-json.js';
 import { decodeSafetensors, encodeSafetensors, type RawTensor } from './safetensors.js';
 
-/** The value of `cp.format` in every checkpoint cp writes. */
-export const CHECKPOINT_FORMAT = 'cp-checkpoint/1';
-
-/** A checkpoint that does not fit: not a cp checkpoint, bad metadata, or state that the model or optimizer cannot take. */
-export class CheckpointError extends CpError {
-  override name = 'CheckpointError';
-}
+export { CHECKPOINT_FORMAT, CheckpointError } from './checkpoint-format.js';
 
 /** What `saveCheckpoint` writes. */
 export interface SaveCheckpointOptions {
@@ -56,12 +62,6 @@ export interface LoadedCheckpoint {
   hasOptimizer: boolean;
 }
 
-interface OptimizerMeta {
-  paramGroups: OptimizerStateDict['paramGroups'];
-  /** Per parameter index, the numeric state (`step`) and the names of its state tensors. */
-  state: Record<string, { numbers: Record<string, number>; tensors: string[] }>;
-}
-
 function raw(t: Tensor): RawTensor {
   const data = t.dataSync();
   if (data.length !== t.size)
@@ -81,8 +81,8 @@ export function saveCheckpoint(options: SaveCheckpointOptions): Uint8Array<Array
   }
   const meta: Record<string, string> = {
     'cp.format': CHECKPOINT_FORMAT,
-    'cp.constraints': JSON.stringify((sd as { _metadata?: StateDictMetadata })._metadata?.constraints ?? {}),
-    'cp.rng': JSON.stringify(defaultGenerator.getState()),
+    'cp.constraints': stringifyExact((sd as { _metadata?: StateDictMetadata })._metadata?.constraints ?? {}),
+    'cp.rng': stringifyExact(defaultGenerator.getState()),
   };
   if (optimizer) {
     const osd = optimizer.stateDict();
@@ -99,56 +99,45 @@ export function saveCheckpoint(options: SaveCheckpointOptions): Uint8Array<Array
         }
       }
     }
-    meta['cp.optimizer'] = JSON.stringify({ paramGroups: osd.paramGroups, state } satisfies OptimizerMeta);
+    meta['cp.optimizer'] = stringifyExact({ paramGroups: osd.paramGroups, state } satisfies OptimizerMeta);
   }
   for (const [k, v] of Object.entries(options.metadata ?? {})) {
     if (k.startsWith('cp.'))
       throw new CheckpointError(
         `saveCheckpoint: metadata key '${k}' is reserved (keys starting with 'cp.' are cp's own)`,
       );
-    meta[k] = JSON.stringify(v);
+    meta[k] = stringifyExact(v);
   }
   return encodeSafetensors(tensors, meta);
 }
 
-function parseJson(metadata: Record<string, string>, key: string): JsonValue {
+/** Runs `fn`; a CpError it raises becomes a CheckpointError saying which part of the file did not fit. */
+function within<T>(part: string, fn: () => T): T {
   try {
-    return JSON.parse(metadata[key]) as JsonValue;
+    return fn();
   } catch (e) {
-    throw new CheckpointError(`loadCheckpoint: __metadata__ '${key}' is not valid JSON: ${(e as Error).message}`);
+    if (!(e instanceof CpError) || e instanceof CheckpointError) throw e;
+    throw new CheckpointError(`loadCheckpoint: ${part}: ${e.message}`, { cause: e });
   }
-}
-
-function need(tensors: Map<string, RawTensor>, name: string, what: string): RawTensor {
-  const t = tensors.get(name);
-  if (!t) throw new CheckpointError(`loadCheckpoint: tensor '${name}' (${what}) is missing from the checkpoint`);
-  return t;
 }
 
 /**
  * Restores a `saveCheckpoint` file into `model` (values, constraint specs, the raw tensors of reparametrized
  * parameters), `optimizer` (state and options) and the default generator, so training resumes exactly.
- * Everything is validated before anything is written; errors name the tensor or key and what was expected.
+ * Everything is validated before anything is written (keys, shapes, dtypes, constraint specs, that constrained
+ * values are feasible and finite, the optimizer's state, the generator's state); on an error nothing has
+ * changed. Errors are `SafetensorsError` (malformed bytes) or `CheckpointError`, naming the tensor or key.
  */
 export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions): LoadedCheckpoint {
   const { tensors, metadata } = decodeSafetensors(bytes);
-  if (metadata['cp.format'] !== CHECKPOINT_FORMAT) {
-    const found = metadata['cp.format'] === undefined ? 'no cp.format entry' : `cp.format '${metadata['cp.format']}'`;
-    throw new CheckpointError(
-      `loadCheckpoint: not a cp checkpoint: __metadata__ has ${found}, expected '${CHECKPOINT_FORMAT}'`,
-    );
-  }
-  const rngState = parseJson(metadata, 'cp.rng');
-  if (!Array.isArray(rngState) || rngState.length !== 4 || !rngState.every((w) => typeof w === 'number')) {
-    throw new CheckpointError(`loadCheckpoint: __metadata__ 'cp.rng' must be 4 numbers, got ${metadata['cp.rng']}`);
-  }
-  const constraints = parseJson(metadata, 'cp.constraints') as unknown as StateDictMetadata['constraints'];
-  const optimizerMeta =
-    metadata['cp.optimizer'] === undefined ? null : (parseJson(metadata, 'cp.optimizer') as unknown as OptimizerMeta);
+  checkFormat(metadata);
+  const rngState = readRng(metadata);
+  const constraints = readConstraints(metadata);
+  const optimizerMeta = readOptimizerMeta(metadata);
   if (options.optimizer && !optimizerMeta)
     throw new CheckpointError('loadCheckpoint: an optimizer was given, but the checkpoint has no optimizer state');
-  const userMetadata: Record<string, JsonValue> = {};
-  for (const k of Object.keys(metadata)) if (!k.startsWith('cp.')) userMetadata[k] = parseJson(metadata, k);
+  const userMetadata = readUserMetadata(metadata);
+  const sorted = sortTensors(tensors, optimizerMeta);
 
   const { model, optimizer } = options;
   const params = new Map(model.namedParameters());
@@ -156,72 +145,88 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
   const make = (t: RawTensor): Tensor => tensor(t.data, { shape: t.shape, dtype: t.dtype as DType, backend });
   noGrad(() =>
     tidy(() => {
-      const sd: StateDict = {};
-      const raws: [Parameter, Tensor, Tensor][] = [];
-      for (const [name, t] of tensors) {
-        if (name.startsWith('model.')) sd[name.slice(6)] = make(t);
-      }
-      Object.defineProperty(sd, '_metadata', { value: { constraints } satisfies StateDictMetadata, enumerable: false });
-      for (const [name, t] of tensors) {
-        if (!name.startsWith('raw.')) continue;
-        const p = params.get(name.slice(4));
-        const value = sd[name.slice(4)];
-        // NOTE: a raw tensor without its parameter means the architectures differ; loadStateDict names the keys.
-        if (p && value) raws.push([p, value, make(t)]);
-      }
+      const sd: StateDict = Object.fromEntries([...sorted.model].map(([k, t]) => [k, make(t)]));
+      Object.defineProperty(sd, '_metadata', { value: { constraints }, enumerable: false });
+      const raws = new Map([...sorted.raw].map(([k, t]) => [k, make(t)]));
+      const plan = within("the model does not take tensors 'model.*'/'raw.*' or __metadata__ 'cp.constraints'", () =>
+        planStateDictLoad(model, sd, { strict: true, values: 'exact', raws }),
+      );
       let osd: OptimizerStateDict | null = null;
       if (optimizer && optimizerMeta) {
-        osd = { paramGroups: optimizerMeta.paramGroups, state: {} };
-        for (const [index, entry] of Object.entries(optimizerMeta.state)) {
-          const s: Record<string, Tensor | number> = { ...entry.numbers };
-          for (const key of entry.tensors)
-            s[key] = make(need(tensors, `optimizer.state.${index}.${key}`, `optimizer state of parameter ${index}`));
-          osd.state[Number(index)] = s;
-        }
-        checkOptimizer(optimizer, osd);
+        osd = optimizerState(optimizer, optimizerMeta, sorted.optimizer, make);
+        const validated = osd;
+        within("the optimizer does not take __metadata__ 'cp.optimizer' and tensors 'optimizer.state.*'", () =>
+          optimizer.validateStateDict(validated),
+        );
       }
-      model.loadStateDict(sd);
-      // NOTE: re-registering a reparametrized constraint derives raw = inverse(value), which may differ from
-      // the saved raw in the last bit; write both back so the next step is the one the saved run would take.
-      for (const [p, value, r] of raws) {
-        rawOf(p)?.copy_(r);
-        p.copy_(value);
-      }
+      // Everything is validated: write.
+      plan.commit();
       if (optimizer && osd) optimizer.loadStateDict(osd);
     }),
   );
-  if (options.restoreRng ?? true) defaultGenerator.setState(rngState as number[]);
-  return { metadata: userMetadata, rngState: rngState as number[], hasOptimizer: optimizerMeta !== null };
+  if (options.restoreRng ?? true) defaultGenerator.setState(rngState);
+  return { metadata: userMetadata, rngState, hasOptimizer: optimizerMeta !== null };
 }
 
-/** Throws unless `osd` has the optimizer's group structure and state shaped like the parameters. */
-function checkOptimizer(optimizer: Optimizer, osd: OptimizerStateDict): void {
-  const groups = optimizer.paramGroups;
-  if (osd.paramGroups.length !== groups.length) {
+/** Throws unless the file's tensor `name` has the dtype and shape of `like`. */
+function checkLike(name: string, t: RawTensor, like: Tensor, what: string): void {
+  if (t.dtype !== like.dtype)
+    throw new CheckpointError(`loadCheckpoint: tensor '${name}' is ${t.dtype}, but ${what} is ${like.dtype}`);
+  if (t.shape.length !== like.shape.length || t.shape.some((d, i) => d !== like.shape[i])) {
     throw new CheckpointError(
-      `loadCheckpoint: the checkpoint's optimizer has ${osd.paramGroups.length} parameter groups, this one ${groups.length}`,
+      `loadCheckpoint: tensor '${name}' has shape ${fmtShape(t.shape)}, but ${what} has shape ${fmtShape(like.shape)}`,
     );
   }
-  const params = [...optimizer.parameters()];
-  osd.paramGroups.forEach((g, i) => {
+}
+
+/**
+ * The optimizer state dict the file describes, checked against `optimizer`: the same group layout, and every
+ * state tensor of the dtype and shape of the parameter it belongs to (the one `loadStateDict` will give it).
+ */
+function optimizerState(
+  optimizer: Optimizer,
+  meta: OptimizerMeta,
+  tensors: Map<string, RawTensor>,
+  make: (t: RawTensor) => Tensor,
+): OptimizerStateDict {
+  const groups = optimizer.paramGroups;
+  if (meta.paramGroups.length !== groups.length) {
+    throw new CheckpointError(
+      `loadCheckpoint: the checkpoint's optimizer has ${meta.paramGroups.length} parameter groups, this one ${groups.length}`,
+    );
+  }
+  const byIndex = new Map<number, Tensor>();
+  // NOTE: loading sets the file's options on the groups and removes none, so an option the file lacks (a
+  // renamed 'amsgrad', say) would keep this optimizer's value in silence.
+  const { clipNorm: _cn, clipValue: _cv, ...defaults } = optimizer.defaults;
+  const required = Object.keys(defaults);
+  meta.paramGroups.forEach((g, i) => {
     if (g.params.length !== groups[i].params.length) {
       throw new CheckpointError(
         `loadCheckpoint: optimizer group ${i} has ${g.params.length} parameters in the checkpoint, ${groups[i].params.length} here`,
       );
     }
-  });
-  for (const [index, s] of Object.entries(osd.state)) {
-    const p = params[Number(index)];
-    if (!p)
+    const missing = required.filter((k) => !Object.hasOwn(g, k));
+    if (missing.length > 0) {
       throw new CheckpointError(
-        `loadCheckpoint: optimizer state for parameter ${index}, but this optimizer has ${params.length} parameters`,
+        `loadCheckpoint: optimizer group ${i} in __metadata__ 'cp.optimizer' has no option ${missing.map((k) => `'${k}'`).join(', ')} (a ${optimizer.constructor.name} group has ${required.join(', ')})`,
       );
-    for (const [key, v] of Object.entries(s)) {
-      if (isTensor(v) && v.size !== p.size) {
-        throw new CheckpointError(
-          `loadCheckpoint: tensor 'optimizer.state.${index}.${key}' has shape [${v.shape.join(', ')}], but parameter ${index} has shape [${p.shape.join(', ')}]`,
-        );
-      }
     }
+    g.params.forEach((index, j) => {
+      byIndex.set(index, groups[i].params[j]);
+    });
+  });
+  const osd: OptimizerStateDict = { paramGroups: meta.paramGroups, state: {} };
+  for (const [index, entry] of Object.entries(meta.state)) {
+    const p = byIndex.get(Number(index))!;
+    const s: Record<string, Tensor | number> = { ...entry.numbers };
+    for (const key of entry.tensors) {
+      const name = `optimizer.state.${index}.${key}`;
+      const t = tensors.get(name)!;
+      checkLike(name, t, p, `the parameter it belongs to (index ${index})`);
+      s[key] = make(t);
+    }
+    osd.state[Number(index)] = s;
   }
+  return osd;
 }

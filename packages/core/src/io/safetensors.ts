@@ -6,6 +6,7 @@
  */
 import type { DType, TypedArray } from '../backend/dtype.js';
 import { CpError } from '../errors.js';
+import { findDuplicateKey } from './duplicate-keys.js';
 
 /** A tensor as raw data: what safetensors stores. */
 export interface RawTensor {
@@ -132,6 +133,11 @@ function readHeader(bytes: Uint8Array): { header: Record<string, unknown>; dataS
     fail(`the header (offsets 8 to ${8 + n}) is not valid JSON: ${(e as Error).message}`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) fail('the header must be a JSON object');
+  const duplicate = findDuplicateKey(text);
+  if (duplicate) {
+    const offset = 8 + new TextEncoder().encode(text.slice(0, duplicate.index)).length;
+    fail(`the header has the key ${JSON.stringify(duplicate.key)} twice (the second at file offset ${offset})`);
+  }
   return { header: header as Record<string, unknown>, dataStart: 8 + n };
 }
 
@@ -197,7 +203,8 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
     .filter(([k]) => k !== '__metadata__')
     .map(([k, v]) => readEntry(k, v));
   const dataLength = bytes.length - dataStart;
-  const needed = Math.max(0, ...entries.map((e) => e.end));
+  // NOTE: a reduce, not Math.max(...ends): a header may list more tensors than a call can take arguments.
+  const needed = entries.reduce((m, e) => Math.max(m, e.end), 0);
   let covered = 0;
   for (const e of [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end)) {
     if (e.end > dataLength) {

@@ -1,15 +1,24 @@
 /**
  * State dicts: a module's parameters and persistent buffers by dotted name, plus the parameters'
- * constraint specs in a non-enumerable `_metadata`. Loading checks every key and shape before writing
- * anything, copies in place so optimizers keep tracking the same Parameter objects, then restores the
- * constraint specs and makes every constrained parameter feasible.
+ * constraint specs in a non-enumerable `_metadata`. Loading is in two phases: a plan validates everything
+ * (keys, shapes, dtypes, the specs, and the constrained values, staged on scratch parameters) without
+ * writing anything, then a commit copies in place (so optimizers keep tracking the same Parameter objects)
+ * and restores the constraints. A load that raises has changed nothing.
  */
 import { noGrad } from '../autograd/grad-mode.js';
+import type { Constraint } from '../constraints/constraint.js';
+import { fromSpec } from '../constraints/names.js';
 import {
   applyConstraints,
   type ConstraintSpec,
+  clearConstraints,
   constraintSpecs,
-  loadConstraintSpecs,
+  constraintsOf,
+  enforcement,
+  rawOf,
+  registerConstraint,
+  registerGradConstraint,
+  transformedValue,
 } from '../constraints/registry.js';
 import { tidy } from '../engine/scope.js';
 import { CpError, fmtShape } from '../errors.js';
@@ -76,15 +85,126 @@ export function stateDictOf(module: AnyModule, prefix: string): StateDict {
   return sd;
 }
 
-/** @internal `module.loadStateDict(sd, options)`. */
-export function loadStateDictInto(
+/** @internal Options of `planStateDictLoad`. */
+export interface StateDictLoadPlanOptions extends LoadStateDictOptions {
+  /**
+   * 'project' (`loadStateDict`): a value outside its parameter's constraints is projected onto them.
+   * 'exact' (checkpoints): such a value is an error, and every value is written bit for bit.
+   */
+  values: 'project' | 'exact';
+  /** Exact mode: the raw tensors behind reparametrized parameters, by parameter name (others are derived). */
+  raws?: ReadonlyMap<string, Tensor>;
+}
+
+/** @internal A validated load. Nothing is written until `commit()`, which cannot fail on what was validated. */
+export interface StateDictLoadPlan {
+  result: LoadStateDictResult;
+  commit(): void;
+}
+
+interface Built {
+  spec: ConstraintSpec;
+  c: Constraint;
+}
+
+interface Staged {
+  name: string;
+  param: Parameter;
+  src: Tensor;
+  /** The constraints the dict's specs give the parameter; null when it keeps its own. */
+  built: Built[] | null;
+  value: Tensor;
+  raw: Tensor | null;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Why `list` is not a list of specs (name, options object, mode, target), or null. */
+function specProblem(list: unknown): string | null {
+  if (!Array.isArray(list)) return `must be a list of constraint specs, got ${JSON.stringify(list)}`;
+  for (const [i, s] of list.entries()) {
+    const bad = (what: string) => `spec ${i} ${what}, got ${JSON.stringify(s)}`;
+    if (!isObject(s)) return bad('must be an object {name, options, mode?, target?}');
+    if (typeof s.name !== 'string') return bad("needs a string 'name'");
+    if (s.options !== undefined && !isObject(s.options)) return bad("needs an object 'options'");
+    if (s.mode !== undefined && s.mode !== 'project' && s.mode !== 'reparametrize')
+      return bad("has a 'mode' that is neither 'project' nor 'reparametrize'");
+    if (s.target !== undefined && s.target !== 'value' && s.target !== 'grad')
+      return bad("has a 'target' that is neither 'value' nor 'grad'");
+  }
+  return null;
+}
+
+/** Runs `fn`; any error it raises becomes a StateDictError about parameter `name` (the plan's one error class). */
+function about<T>(name: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    throw new StateDictError(`loadStateDict: the constraints of '${name}': ${message}`, { cause: e });
+  }
+}
+
+/**
+ * Stages `s` on a scratch parameter: registers its constraints there exactly as the commit will register them
+ * on the real one, so every spec is built, every mode rule and finiteness check runs, and the values to write
+ * are known. The scratch parameter is freed; the staged tensors live in the caller's tidy scope.
+ */
+function stage(s: Staged, options: StateDictLoadPlanOptions): void {
+  const value = s.built
+    ? s.built.filter((b) => b.spec.target !== 'grad').map((b) => ({ c: b.c, mode: b.spec.mode }))
+    : constraintsOf(s.param).map((v) => ({ c: v.constraint, mode: v.mode }));
+  const given = options.raws?.get(s.name) ?? null;
+  if (value.length === 0 && !given) return;
+  const scratch = new Parameter(s.src.detach().clone(), false);
+  try {
+    about(s.name, () => {
+      for (const v of value) registerConstraint(scratch, v.c, v.mode ? { mode: v.mode } : undefined);
+      const reparametrized = enforcement(scratch) === 'reparametrize';
+      if (options.values === 'project') {
+        applyConstraints([scratch]);
+        s.value = scratch.detach().clone();
+        s.raw = reparametrized ? rawOf(scratch)!.clone() : null;
+        return;
+      }
+      for (const { c } of value) {
+        const { ok, maxViolation } = c.check(s.src);
+        if (!ok) {
+          const what = Number.isNaN(maxViolation) ? 'holds NaN, which' : `is off by ${maxViolation}, which`;
+          throw new StateDictError(
+            `the value ${what} '${c}' does not accept (a saved value satisfies its constraints)`,
+          );
+        }
+      }
+      if (given && !reparametrized)
+        throw new StateDictError('a raw tensor was given, but its constraints do not reparametrize it');
+      if (reparametrized && !given && s.built)
+        throw new StateDictError('its specs reparametrize it, but no raw tensor was given');
+      if (given) transformedValue(scratch, given);
+      s.raw = reparametrized ? (given ?? rawOf(scratch)!.clone()) : null;
+    });
+  } finally {
+    clearConstraints(scratch);
+    scratch.dispose();
+  }
+}
+
+/**
+ * @internal Validates loading `sd` into `module` and stages every value, without writing anything: keys
+ * (strict), shapes, dtypes, the constraint specs in `_metadata` (built and registered on scratch parameters),
+ * and the constrained values (projected, or checked in exact mode). Throws a `StateDictError` naming the keys.
+ * Call it inside `noGrad` and `tidy`, and `commit()` in the same scope.
+ */
+export function planStateDictLoad(
   module: AnyModule,
   sd: StateDict,
-  options?: LoadStateDictOptions,
-): LoadStateDictResult {
+  options: StateDictLoadPlanOptions,
+): StateDictLoadPlan {
   if (sd === null || typeof sd !== 'object')
     throw new StateDictError(`loadStateDict: expected an object of tensors, got ${sd === null ? 'null' : typeof sd}`);
-  const strict = options?.strict ?? true;
+  const strict = options.strict ?? true;
   const targets = stateTargets(module, '', new Map());
   const missingKeys = [...targets.keys()].filter((k) => !Object.hasOwn(sd, k));
   const unexpectedKeys = Object.keys(sd).filter((k) => !targets.has(k));
@@ -93,6 +213,7 @@ export function loadStateDictInto(
   if (strict && unexpectedKeys.length > 0)
     errors.push(`Unexpected key(s): ${unexpectedKeys.map((k) => `'${k}'`).join(', ')}.`);
   const pairs: [Tensor, Tensor][] = [];
+  const staged = new Map<Parameter, Staged>();
   for (const [k, target] of targets) {
     if (!Object.hasOwn(sd, k)) continue;
     const src = sd[k];
@@ -102,8 +223,36 @@ export function loadStateDictInto(
       errors.push(
         `size mismatch for '${k}': the state dict has shape ${fmtShape(src.shape)}, the module has ${fmtShape(target.shape)}.`,
       );
+    } else if (src.dtype !== target.dtype) {
+      errors.push(`dtype mismatch for '${k}': the state dict has ${src.dtype}, the module has ${target.dtype}.`);
     } else {
       pairs.push([target, src]);
+      if (target instanceof Parameter && !staged.has(target))
+        staged.set(target, { name: k, param: target, src, built: null, value: src, raw: null });
+    }
+  }
+  for (const [k, r] of options.raws ?? []) {
+    const target = targets.get(k);
+    if (!(target instanceof Parameter)) errors.push(`a raw tensor for '${k}', which is not a parameter of the module.`);
+    else if (!sameShape(r.shape, target.shape))
+      errors.push(
+        `size mismatch for the raw tensor of '${k}': it has shape ${fmtShape(r.shape)}, the parameter ${fmtShape(target.shape)}.`,
+      );
+    else if (r.dtype !== target.dtype)
+      errors.push(`dtype mismatch for the raw tensor of '${k}': it is ${r.dtype}, the parameter ${target.dtype}.`);
+  }
+  const specs: unknown = stateDictMetadata(sd)?.constraints;
+  const specLists = new Map<Parameter, [string, ConstraintSpec[]]>();
+  if (specs !== undefined && !isObject(specs)) {
+    errors.push(`_metadata.constraints must be an object of spec lists, got ${JSON.stringify(specs)}.`);
+  } else if (specs) {
+    for (const [k, list] of Object.entries(specs)) {
+      const target = targets.get(k);
+      const problem = specProblem(list);
+      if (problem) errors.push(`the constraints of '${k}' ${problem}.`);
+      else if (target instanceof Parameter) {
+        if (!specLists.has(target)) specLists.set(target, [k, list as ConstraintSpec[]]);
+      } else if (strict) errors.push(`constraint specs for '${k}', which is not a parameter of the module.`);
     }
   }
   if (errors.length > 0) {
@@ -111,24 +260,49 @@ export function loadStateDictInto(
       `loadStateDict: error(s) loading the state dict into ${module.constructor.name}:\n  ${errors.join('\n  ')}`,
     );
   }
-  noGrad(() =>
-    tidy(() => {
-      for (const [target, src] of pairs) target.copy_(src);
-    }),
-  );
-  const specs = stateDictMetadata(sd)?.constraints;
-  if (specs) {
-    const done = new Set<Parameter>();
-    for (const [k, list] of Object.entries(specs)) {
-      const target = targets.get(k);
-      if (target instanceof Parameter && !done.has(target)) {
-        done.add(target);
-        loadConstraintSpecs(target, list);
-      }
+  // NOTE: without strict, specs may come for a parameter the dict has no value for: they apply to its own value.
+  for (const [param, [k]] of specLists)
+    if (!staged.has(param)) staged.set(param, { name: k, param, src: param, built: null, value: param, raw: null });
+  noGrad(() => {
+    for (const s of staged.values()) {
+      const listed = specLists.get(s.param);
+      if (listed) s.built = about(listed[0], () => listed[1].map((spec) => ({ spec, c: fromSpec(spec) })));
+      stage(s, options);
     }
-  }
-  // NOTE: a loaded value may lie outside a constraint the module already carries; project it so the
-  // invariant "constraints hold" survives loading (and a reparametrized parameter's raw tensor follows).
-  applyConstraints(pairs.map(([target]) => target).filter((t): t is Parameter => t instanceof Parameter));
-  return { missingKeys, unexpectedKeys };
+  });
+  return {
+    result: { missingKeys, unexpectedKeys },
+    commit: () =>
+      noGrad(() => {
+        for (const [target, src] of pairs) target.copy_(src);
+        for (const s of staged.values()) {
+          if (!s.built) continue;
+          clearConstraints(s.param);
+          for (const { spec, c } of s.built) {
+            if (spec.target === 'grad') registerGradConstraint(s.param, c);
+            else registerConstraint(s.param, c, spec.mode ? { mode: spec.mode } : undefined);
+          }
+        }
+        // NOTE: registering re-derives raw = inverse(value), which may differ from the staged raw in the last
+        // bit; writing both back makes the next step the one the saved run would take.
+        for (const s of staged.values()) {
+          if (s.value !== s.src) s.param.copy_(s.value);
+          else if (s.built) s.param.copy_(s.src);
+          if (s.raw) rawOf(s.param)?.copy_(s.raw);
+        }
+      }),
+  };
+}
+
+/** @internal `module.loadStateDict(sd, options)`: plan (validate everything), then commit. */
+export function loadStateDictInto(
+  module: AnyModule,
+  sd: StateDict,
+  options?: LoadStateDictOptions,
+): LoadStateDictResult {
+  return tidy(() => {
+    const plan = planStateDictLoad(module, sd, { ...options, values: 'project' });
+    plan.commit();
+    return plan.result;
+  });
 }

@@ -148,6 +148,18 @@ describe('decodeSafetensors errors', () => {
     );
   });
 
+  test('a tensor named twice in the header is refused with the offset of the second name', () => {
+    const entry = '{"dtype":"F32","shape":[1],"data_offsets":[0,4]}';
+    const text = `{"w":${entry},"w":${entry}}`;
+    expect(() => decodeSafetensors(file(null, new Uint8Array(4), text))).toThrow(
+      new RegExp(`the header has the key "w" twice \\(the second at file offset ${8 + text.lastIndexOf('"w"')}\\)`),
+    );
+    const nested = `{"w":{"dtype":"F32","dtype":"I32","shape":[1],"data_offsets":[0,4]}}`;
+    expect(() => decodeSafetensors(file(null, new Uint8Array(4), nested))).toThrow(/the key "dtype" twice/);
+    const escaped = `{"a\\"b":${entry},"__metadata__":{"k":"x","k2":"\\"w\\""}}`;
+    expect(decodeSafetensors(file(null, new Uint8Array(4), escaped)).tensors.has('a"b')).toBe(true);
+  });
+
   test('metadata values must be strings', () => {
     expect(() => decodeSafetensors(file({ __metadata__: { epoch: 3 } }))).toThrow(
       /'__metadata__' entry 'epoch' must be a string, got 3/,
