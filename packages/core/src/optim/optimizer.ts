@@ -17,6 +17,7 @@ import {
   checkKeys,
   checkNumber,
   checkOptimizerWide,
+  closestKey,
   OPTIMIZER_WIDE_KEYS,
   SCHEDULER_KEYS,
   withContext,
@@ -204,15 +205,20 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     this.paramGroups.push(full);
   }
 
-  /** @internal Throws for a group key that is neither an option nor one a scheduler adds, naming the intended one. */
-  _checkGroupKeys(where: string, keys: string[]): void {
+  /**
+   * @internal Throws for a group key that is neither an option nor one a scheduler adds, naming the intended
+   * one. With `userKeys` (loading a state dict), a key that is not a misspelling of a known one is the user's
+   * own group entry (PyTorch carries those) and is kept; a misspelt option still raises.
+   */
+  _checkGroupKeys(where: string, keys: string[], userKeys = false): void {
     const wide = keys.find((k) => OPTIMIZER_WIDE_KEYS.includes(k));
     if (wide) {
       throw new ArgumentError(
         `${where}: '${wide}' is an optimizer-wide option: pass it in the optimizer's options, not in a group`,
       );
     }
-    checkKeys(where, keys, [...this.groupKeys, ...SCHEDULER_KEYS]);
+    const known = [...this.groupKeys, ...SCHEDULER_KEYS];
+    checkKeys(where, userKeys ? keys.filter((k) => closestKey(k, known) !== null) : keys, known);
   }
 
   /** @internal Validates a group's option values; errors start with `where`. */

@@ -85,7 +85,7 @@ export function validateStateDict(opt: Optimizer, sd: OptimizerStateDict): void 
       );
     }
     const keys = Object.keys(g).filter((k) => k !== 'params');
-    opt._checkGroupKeys(where, keys);
+    opt._checkGroupKeys(where, keys, true);
     const merged = { ...own } as ParamGroup;
     for (const k of keys) merged[k] = g[k];
     opt._checkGroup(merged, where);

@@ -69,10 +69,16 @@ export class Generator {
    * loader can check it before it changes anything.
    */
   static checkState(state: unknown): asserts state is readonly number[] {
-    if (!Array.isArray(state) || state.length !== 4)
-      throw new ArgumentError(`Generator.setState: expected 4 words, got ${describe(state)}`);
-    if (!state.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff))
-      throw new ArgumentError(`Generator.setState: words must be integers in [0, 2^32 - 1], got ${describe(state)}`);
+    if (
+      !Array.isArray(state) ||
+      state.length !== 4 ||
+      !state.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)
+    ) {
+      const shown = Array.isArray(state) ? `[${state.map(String).join(', ')}]` : typeof state;
+      throw new ArgumentError(
+        `Generator.setState: expected 4 unsigned 32-bit integers (from getState()), got ${shown}`,
+      );
+    }
     // NOTE: xoshiro's all-zero state is a fixed point: every later draw would be 0.
     if (state.every((w) => w === 0)) throw new ArgumentError('Generator.setState: the all-zero state is invalid');
   }
