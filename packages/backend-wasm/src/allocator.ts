@@ -1,12 +1,16 @@
 /**
  * The allocator of tensor storage in wasm linear memory (above the Rust stack and statics). Requests are
  * rounded up to a size class (16-byte multiples below 1 KiB, then 8 per power of two: <= 12.5% waste).
- * Free blocks sit in one bin per size class (a bin holds the blocks from its class up to the next one), and a
- * bitmap finds the first non-empty bin that fits, so a same-size alloc/free loop costs a few map operations.
- * A freed block merges with free neighbours on both sides, and a free block that reaches the top lowers the
- * top, so freeing everything leaves one contiguous free region whatever the order of frees. Memory grows only
- * when no free block fits. The block table lives here in TypeScript: linear memory holds tensor data only.
- * Growing detaches the old ArrayBuffer: see heap.ts for how views follow.
+ *
+ * A freed block first goes to its class's quick list (a stack), which serves the next request of that class
+ * at once: a training loop allocates the same sizes every step, so its steady state is a push and a pop.
+ * Before memory would grow (or an allocation fail), every quick block is merged into the coalesced free
+ * blocks: a block merges with free neighbours on both sides, and a free block that reaches the top lowers
+ * the top, so freeing everything leaves one contiguous free region whatever the order of frees. Coalesced
+ * blocks sit in one bin per size class (blocks from its class up to the next one); a bitmap finds the first
+ * non-empty bin that fits, and a split keeps the rest free. Memory grows only when nothing fits after
+ * merging. The block table lives here in TypeScript: linear memory holds tensor data only. Growing detaches
+ * the old ArrayBuffer: see heap.ts for how views follow.
  */
 import { BackendError, OutOfMemoryError } from '@cp/core';
 
@@ -14,6 +18,8 @@ const ALIGN = 16;
 const PAGE = 65536;
 /** Bins: 64 exact classes up to 1 KiB, then 8 per power of two up to 2^32. */
 const BINS = 64 + 22 * 8;
+/** The largest block: all of wasm32's memory. */
+const MAX_BLOCK = 2 ** 32;
 
 /** Thrown when an allocation does not fit under the memory limit, or the host refuses to grow memory. */
 export class WasmOutOfMemoryError extends OutOfMemoryError {
@@ -24,17 +30,27 @@ export class WasmOutOfMemoryError extends OutOfMemoryError {
 export function sizeClass(bytes: number): number {
   const s = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
   if (s <= 1024) return s;
-  const step = 2 ** (Math.ceil(Math.log2(s)) - 4);
-  return Math.ceil(s / step) * step;
+  // Beyond wasm32's 4 GiB nothing fits: the exact size is as good as any class.
+  if (s > MAX_BLOCK) return s;
+  // NOTE: in units of 16 bytes the size is < 2^28, so the bit arithmetic below is exact.
+  const t = s / ALIGN;
+  const step = 1 << (28 - Math.clz32(t - 1));
+  return Math.ceil(t / step) * step * ALIGN;
 }
 
-/** The bin of a block of `size` bytes (a multiple of 16): the largest size class <= size. */
+/** The bin of a block of `size` bytes (a multiple of 16, <= 4 GiB): the largest size class <= size. */
 function binOf(size: number): number {
   if (size <= 1024) return size / ALIGN - 1;
-  // NOTE: size / 16 < 2^28 fits clz32, so the octave is exact (no Math.log2 rounding near powers of two).
-  const e = 35 - Math.clz32(size / ALIGN);
-  const k = Math.floor((size - 2 ** e) / 2 ** (e - 3));
-  return 63 + (e - 10) * 8 + k;
+  const t = size / ALIGN;
+  const e = 31 - Math.clz32(t);
+  return 15 + e * 8 + ((t >>> (e - 3)) & 7);
+}
+
+/** The size class whose bin is `bin` (the inverse of binOf on size classes). */
+function classOfBin(bin: number): number {
+  if (bin < 64) return (bin + 1) * ALIGN;
+  const e = 10 + Math.floor((bin - 63) / 8);
+  return 2 ** e + ((bin - 63) % 8) * 2 ** (e - 3);
 }
 
 /** A byte count in MiB, for error messages. */
@@ -56,6 +72,9 @@ export interface AllocatorStats {
 export class Allocator {
   /** Size of each live block, by start. */
   private readonly live = new Map<number, number>();
+  /** Freed blocks not yet merged, one stack per size class (indexed by bin); `quickBytes` is their total. */
+  private readonly quick: number[][] = Array.from({ length: BINS }, () => []);
+  private quickBytes = 0;
   /** Size of each free block, by start. */
   private readonly freeStart = new Map<number, number>();
   /** Start of each free block, by end: finds the left neighbour of a freed block. */
@@ -83,8 +102,9 @@ export class Allocator {
     return this.liveBlockBytes;
   }
 
-  /** Live bytes, the largest free block, free bytes below the top, and the top. */
+  /** Live bytes, the largest free block, free bytes below the top, and the top (after merging freed blocks). */
   stats(): AllocatorStats {
+    this.consolidate();
     let largest = Math.max(0, this.limit - this.top);
     for (const size of this.freeStart.values()) largest = Math.max(largest, size);
     return { live: this.liveBlockBytes, largestFree: largest, freeBelowTop: this.freeBytes, top: this.top };
@@ -96,17 +116,51 @@ export class Allocator {
    */
   alloc(bytes: number, what = 'a block'): number {
     const cls = sizeClass(bytes);
-    const ptr = this.takeFree(cls) ?? this.bump(cls);
+    if (cls > this.limit) throw this.outOfMemory(bytes, what);
+    const quick = this.quick[binOf(cls)];
+    if (quick.length > 0) {
+      const ptr = quick.pop()!;
+      this.quickBytes -= cls;
+      this.live.set(ptr, cls);
+      this.liveBlockBytes += cls;
+      return ptr;
+    }
+    let ptr = this.takeFree(cls) ?? this.bump(cls, false);
+    if (ptr === undefined && this.quickBytes > 0) {
+      this.consolidate();
+      ptr = this.takeFree(cls);
+    }
+    ptr ??= this.bump(cls, true);
     if (ptr === undefined) throw this.outOfMemory(bytes, what);
     return ptr;
   }
 
-  /** Returns a block, merging it with free neighbours. Throws on a pointer that is not a live block. */
+  /** Returns a block to its class's quick list. Throws on a pointer that is not a live block. */
   release(ptr: number): void {
     const size = this.live.get(ptr);
     if (size === undefined) throw new BackendError(`wasm backend: free of a block that is not live (${ptr})`);
     this.live.delete(ptr);
     this.liveBlockBytes -= size;
+    this.quick[binOf(size)].push(ptr);
+    this.quickBytes += size;
+  }
+
+  /** Merges every quick block into the coalesced free blocks (each block is merged once, so O(1) amortized). */
+  private consolidate(): void {
+    if (this.quickBytes === 0) return;
+    for (let bin = 0; bin < BINS; bin++) {
+      const list = this.quick[bin];
+      if (list.length === 0) continue;
+      // NOTE: every block of a quick list has its class's exact size (a live block's size is its class).
+      const size = classOfBin(bin);
+      for (const ptr of list) this.merge(ptr, size);
+      list.length = 0;
+    }
+    this.quickBytes = 0;
+  }
+
+  /** Makes [ptr, ptr + size) free, merged with its free neighbours (or absorbed by the top). */
+  private merge(ptr: number, size: number): void {
     let start = ptr;
     let end = ptr + size;
     const left = this.freeEnd.get(start);
@@ -139,12 +193,13 @@ export class Allocator {
     return ptr;
   }
 
-  /** Carves a new block at the top, growing memory when needed; undefined if over the limit. */
-  private bump(cls: number): number | undefined {
+  /** Carves a new block at the top, growing memory when needed and `grow`; undefined if it does not fit. */
+  private bump(cls: number, grow: boolean): number | undefined {
     const end = this.top + cls;
     if (end > this.limit) return undefined;
     const have = this.memory.buffer.byteLength;
     if (end > have) {
+      if (!grow) return undefined;
       // Grow by at least 1/4 of the current size so that a growing working set costs few detaches.
       const want = Math.min(Math.max(end, have + have / 4), this.limit);
       try {
