@@ -84,7 +84,8 @@ for (const name of opts.backends.split(',')) {
     `${run.samples.length} samples, ${total.toFixed(1)} s; live counts ${run.failures.length === 0 ? 'flat' : 'GREW'}`,
   );
 
-  backend.dispose();
+  // NOTE: no backend.dispose() here: the last step's tensors are released by the next backward() (on the next
+  // backend), which frees them on this backend, so it must still hold them.
   if (name === 'wasm' && models > 0) {
     log(`${name}: making and dropping ${models} models under a ${CHURN_LIMIT >> 20} MiB limit`);
     const churnBackend = await createWasmBackend({ maxMemoryBytes: CHURN_LIMIT });
@@ -96,7 +97,6 @@ for (const name of opts.backends.split(',')) {
       churn = { samples: [], failures: [`${name} churn: ${e.name}: ${e.message}`] };
     }
     failures.push(...churn.failures);
-    churnBackend.dispose();
     console.log(`\n${name}: ${models} models made, trained 3 steps and dropped (maxMemoryBytes ${int(CHURN_LIMIT)})\n`);
     console.log(
       table(
