@@ -3,16 +3,18 @@
  * so block sizes vary and freed memory must be merged to be reused), trains each for a few steps with Adam,
  * maxNorm and clipNorm, then drops it (module and optimizer state disposed). Live storage must come back to
  * where it started after every model, and the reserved wasm memory must stop growing: its size after the
- * last model is no larger than after the first tenth of them. An allocation failure (the backend's limit) is
+ * last model is no larger than when the largest model had first been seen. An allocation failure (the backend's limit) is
  * a failure of the soak too.
  */
-import { F, isTensor, randint, randn, tidy } from '@cp/core';
+import { F, isTensor, randint, randn, setBackendSync, tidy } from '@cp/core';
 import { adamWithConstraints, mlp, sample } from './train.mjs';
 
 const WIDTHS = [256, 320, 384, 448, 512, 640, 768];
 
-/** Runs the churn on the current backend; `onSample` sees a sample every `every` models. */
-export function churnSoak({ backendName, count, every, steps, batch, onSample }) {
+/** Runs the churn on `backend` (made current first); `onSample` sees a sample every `every` models. */
+export function churnSoak({ backend, count, every, steps, batch, onSample }) {
+  setBackendSync(backend);
+  const backendName = backend.name;
   let seed = 12345;
   const pick = () => {
     seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -20,7 +22,7 @@ export function churnSoak({ backendName, count, every, steps, batch, onSample })
   };
   const x = randn([batch, 784]);
   const y = randint(0, 10, [batch]);
-  const base = sample(backendName);
+  const base = sample(backend);
   const samples = [];
   const failures = [];
   let largestModelBytes = 0;
@@ -37,14 +39,14 @@ export function churnSoak({ backendName, count, every, steps, batch, onSample })
         opt.step();
       });
     }
-    largestModelBytes = Math.max(largestModelBytes, sample(backendName).bytes - base.bytes);
+    largestModelBytes = Math.max(largestModelBytes, sample(backend).backendBytes - base.backendBytes);
     model.dispose();
     for (const state of opt.state.values()) for (const v of Object.values(state)) if (isTensor(v)) v.dispose();
     opt.state.clear();
-    const now = sample(backendName);
-    if (now.storages !== base.storages || now.bytes !== base.bytes) {
+    const now = sample(backend);
+    if (now.handles !== base.handles || now.backendBytes !== base.backendBytes) {
       failures.push(
-        `${backendName} churn: after model ${i}, ${now.storages} storages / ${now.bytes} bytes live, expected ${base.storages} / ${base.bytes}`,
+        `${backendName} churn: after model ${i}, ${now.handles} handles / ${now.backendBytes} bytes live, expected ${base.handles} / ${base.backendBytes}`,
       );
     }
     if (i % every === 0) {
@@ -59,8 +61,9 @@ export function churnSoak({ backendName, count, every, steps, batch, onSample })
       onSample?.(s);
     }
   }
-  const warm = samples.find((s) => s.model >= count / 10) ?? samples[0];
   const last = samples.at(-1);
+  // Memory may grow until the largest model has been seen; after that it must not.
+  const warm = samples.find((s) => s.largestModelBytes === last.largestModelBytes);
   if (last.reserved > warm.reserved) {
     failures.push(
       `${backendName} churn: reserved memory grew from ${warm.reserved} bytes after model ${warm.model} to ${last.reserved} after model ${last.model}`,

@@ -8,7 +8,6 @@
 import { parseArgs } from 'node:util';
 import { createJsBackend } from '@cp/backend-js';
 import { createWasmBackend } from '@cp/backend-wasm';
-import { setBackendSync } from '@cp/core';
 import { churnSoak } from './churn.mjs';
 import { int, table } from './format.mjs';
 import { trainSoak } from './train.mjs';
@@ -47,10 +46,9 @@ const log = (msg) => process.stderr.write(`${msg}\n`);
 for (const name of opts.backends.split(',')) {
   if (!makers[name]) throw new Error(`soak: unknown backend '${name}' (js, wasm)`);
   const backend = await makers[name]();
-  setBackendSync(backend);
   log(`${name}: ${int(steps)} training steps of a 784-64-10 MLP (Adam, maxNorm, clipNorm, batch 32)`);
   const run = trainSoak({
-    backendName: name,
+    backend,
     steps,
     every,
     sizes: [784, 64, 10],
@@ -89,10 +87,9 @@ for (const name of opts.backends.split(',')) {
   if (name === 'wasm' && models > 0) {
     log(`${name}: making and dropping ${models} models under a ${CHURN_LIMIT >> 20} MiB limit`);
     const churnBackend = await createWasmBackend({ maxMemoryBytes: CHURN_LIMIT });
-    setBackendSync(churnBackend);
     let churn;
     try {
-      churn = churnSoak({ backendName: name, count: models, every: Math.max(1, models / 10), steps: 3, batch: 32 });
+      churn = churnSoak({ backend: churnBackend, count: models, every: Math.max(1, models / 10), steps: 3, batch: 32 });
     } catch (e) {
       churn = { samples: [], failures: [`${name} churn: ${e.name}: ${e.message}`] };
     }
@@ -100,13 +97,13 @@ for (const name of opts.backends.split(',')) {
     console.log(`\n${name}: ${models} models made, trained 3 steps and dropped (maxMemoryBytes ${int(CHURN_LIMIT)})\n`);
     console.log(
       table(
-        ['models', 'last model', 'largest model bytes', 'live storages', 'live bytes', 'reserved bytes', 's'],
+        ['models', 'last model', 'largest model bytes', 'backend handles', 'backend bytes', 'reserved bytes', 's'],
         churn.samples.map((s) => [
           s.model,
           s.sizes,
           int(s.largestModelBytes),
-          s.storages,
-          int(s.bytes),
+          s.handles,
+          int(s.backendBytes),
           int(s.reserved),
           s.seconds.toFixed(1),
         ]),

@@ -4,7 +4,7 @@
  * `every` steps it samples core's live storages and bytes and the backend's own counts; after the first
  * sample they must not change (returns the samples and the failures).
  */
-import { constraints, F, manualSeed, memory, nn, optim, randint, randn } from '@cp/core';
+import { constraints, F, manualSeed, memory, nn, optim, randint, randn, setBackendSync } from '@cp/core';
 
 /** A Sequential MLP with ReLU between the layers of `sizes`. */
 export function mlp(sizes) {
@@ -24,15 +24,26 @@ export function adamWithConstraints(model) {
   return new optim.Adam(model.parameters(), { lr: 1e-3, clipNorm: 1 });
 }
 
-/** Live counts now: core's storages and bytes, and the backend's handles, bytes and reserved bytes. */
-export function sample(backendName) {
-  const m = memory();
-  const b = m.byBackend[backendName]?.backend ?? { handles: 0, bytes: 0, reservedBytes: 0 };
-  return { storages: m.storages, bytes: m.bytes, handles: b.handles, backendBytes: b.bytes, reserved: b.reservedBytes };
+/**
+ * Live counts now: core's storages and bytes on backends named like `backend` (`memory().byBackend`), and
+ * the backend's own handles, bytes and reserved bytes (`backend.stats()`, exact for this instance).
+ */
+export function sample(backend) {
+  const core = memory().byBackend[backend.name] ?? { storages: 0, bytes: 0 };
+  const b = backend.stats();
+  return {
+    storages: core.storages,
+    bytes: core.bytes,
+    handles: b.handles,
+    backendBytes: b.bytes,
+    reserved: b.reservedBytes,
+  };
 }
 
-/** Runs the soak on the current backend (named `backendName`); `onSample` sees each sample as it is taken. */
-export function trainSoak({ backendName, steps, every, sizes, batch, pool, onSample }) {
+/** Runs the soak on `backend` (made current first); `onSample` sees each sample as it is taken. */
+export function trainSoak({ backend, steps, every, sizes, batch, pool, onSample }) {
+  setBackendSync(backend);
+  const backendName = backend.name;
   manualSeed(0);
   const model = mlp(sizes);
   const opt = adamWithConstraints(model);
@@ -51,7 +62,7 @@ export function trainSoak({ backendName, steps, every, sizes, batch, pool, onSam
     loss = l.item();
     if (step % every === 0) {
       const now = performance.now();
-      const s = { step, loss, msPerStep: (now - t) / every, ...sample(backendName) };
+      const s = { step, loss, msPerStep: (now - t) / every, ...sample(backend) };
       samples.push(s);
       onSample?.(s);
       t = performance.now();

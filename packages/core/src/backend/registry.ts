@@ -33,7 +33,7 @@ const isThenable = (x: unknown): x is PromiseLike<unknown> =>
 const isAsyncFunction = (f: unknown): boolean => typeof f === 'function' && f.constructor?.name === 'AsyncFunction';
 
 function describe(x: unknown): string {
-  if (x === null) return 'null';
+  if (x === null || x === undefined) return String(x);
   if (Array.isArray(x)) return 'an array';
   if (typeof x === 'object') return `an object without ${missing(x).join(', ')}`;
   if (typeof x === 'function') return `a function${x.name ? ` (${x.name})` : ''}; call it to make the backend`;
