@@ -3,7 +3,7 @@
  * registers itself on import. The kernel functions are exported too, for reuse over plain typed arrays.
  */
 export { StorageError, UnknownHandleError, UnsupportedDTypeError } from './errors.js';
-export { createJsBackend } from './js-backend.js';
+export { createJsBackend, type JsBackendOptions } from './js-backend.js';
 export { binaryF32, binaryI32 } from './kernels/binary.js';
 export { binaryScalarF32, binaryScalarI32 } from './kernels/binary-scalar.js';
 export { cast, castScalar, toBool, toInt32Saturating } from './kernels/cast.js';
@@ -18,3 +18,4 @@ export { argReduce, reduceFloat, reduceI32 } from './kernels/reduce.js';
 export { logSoftmax, softmax, softmaxCrossEntropy } from './kernels/softmax.js';
 export { reluF32, sigmoid, unaryF32, unaryI32 } from './kernels/unary.js';
 export { where } from './kernels/where.js';
+export { DEFAULT_MAX_BYTES, defaultMaxBytes } from './memory-limit.js';

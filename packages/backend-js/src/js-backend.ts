@@ -2,6 +2,7 @@
  * The js backend: a handle table of typed arrays plus the kernel table that resolves handles and
  * dispatches on dtype to the pure typed-array functions in `kernels/`. Every kernel is synchronous.
  */
+import { ArgumentError } from '@cp/core';
 import type { Backend, FusedKernels, Kernels } from '@cp/core/backend';
 import { UnsupportedDTypeError } from './errors.js';
 import { binaryF32, binaryI32 } from './kernels/binary.js';
@@ -17,6 +18,7 @@ import { argReduce, reduceFloat, reduceI32 } from './kernels/reduce.js';
 import { logSoftmax, softmax, softmaxCrossEntropy } from './kernels/softmax.js';
 import { unaryF32, unaryI32 } from './kernels/unary.js';
 import { where } from './kernels/where.js';
+import { defaultMaxBytes } from './memory-limit.js';
 import { Storage } from './storage.js';
 
 /** The required kernels over one storage. */
@@ -130,9 +132,22 @@ function makeFused(st: Storage): Required<FusedKernels> {
   };
 }
 
+/** Options of `createJsBackend`. */
+export interface JsBackendOptions {
+  /**
+   * The most bytes the backend's live storage may hold (default: the smaller of 4 GiB and half the host's
+   * memory). An allocation beyond it throws `OutOfMemoryError` instead of letting the OS kill the process.
+   */
+  maxBytes?: number;
+}
+
 /** Makes an independent js backend with its own storage. */
-export function createJsBackend(): Backend {
-  const st = new Storage();
+export function createJsBackend(options: JsBackendOptions = {}): Backend {
+  const maxBytes = options.maxBytes ?? defaultMaxBytes();
+  if (typeof maxBytes !== 'number' || !(maxBytes > 0)) {
+    throw new ArgumentError(`createJsBackend: maxBytes must be a positive number of bytes, got ${String(maxBytes)}`);
+  }
+  const st = new Storage(maxBytes);
   return {
     name: 'js',
     capabilities: { sync: true, inPlace: true },

@@ -1,6 +1,7 @@
 // The storage half of the backend: handles, copies, stats, dispose, and the errors for misuse.
+import * as core from '@cp/core';
 import { describe, expect, it } from 'vitest';
-import { createJsBackend, StorageError, UnknownHandleError } from '../src/index.js';
+import { createJsBackend, StorageError, UnknownHandleError, UnsupportedDTypeError } from '../src/index.js';
 import { backend, download, upload } from './helpers.js';
 
 describe('storage', () => {
@@ -113,6 +114,31 @@ describe('storage', () => {
       'softmax',
       'softmaxCrossEntropy',
     ]);
+  });
+
+  it("every error the backend throws is a CpError of the contract's classes", () => {
+    const be = backend();
+    const h = be.alloc('bool', 2);
+    const unknown = (() => {
+      try {
+        be.free(777);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(unknown).toBeInstanceOf(core.UnknownHandleError);
+    expect(unknown).toMatchObject({ name: 'UnknownHandleError', handle: 777 });
+    expect(() => be.write(h, Float32Array.of(1, 2))).toThrow(core.ArgumentError);
+    expect(() => be.write(h, Float32Array.of(1, 2))).toThrow(StorageError);
+    expect(() => be.kernels.unary({ op: 'exp', dtype: 'bool', x: h, out: h, n: 2 })).toThrow(core.UnsupportedError);
+    expect(() => be.kernels.unary({ op: 'exp', dtype: 'bool', x: h, out: h, n: 2 })).toThrow(UnsupportedDTypeError);
+    for (const err of [
+      new StorageError('x'),
+      new UnknownHandleError('free', 1),
+      new UnsupportedDTypeError('a', 'b', 'c'),
+    ]) {
+      expect(err).toBeInstanceOf(core.CpError);
+    }
   });
 
   it('throws when a kernel gets a handle of the wrong dtype', () => {

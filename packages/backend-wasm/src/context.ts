@@ -3,6 +3,7 @@
  * is large enough (so a bad argument throws instead of corrupting another tensor), and the preallocated
  * i32 scratch block through which shapes and strides reach Rust.
  */
+import { UnsupportedError } from '@cp/core';
 import type { DType, Handle } from '@cp/core/backend';
 import { type KernelExports, MAX_RANK } from './abi.js';
 import type { Allocator } from './allocator.js';
@@ -62,7 +63,7 @@ export class Ctx {
    * Rank 0 becomes rank 1 of one element.
    */
   dims(shape: readonly number[], ...strides: (readonly number[])[]): number[] {
-    if (shape.length > MAX_RANK) throw new RangeError(`wasm backend: rank ${shape.length} exceeds ${MAX_RANK}`);
+    if (shape.length > MAX_RANK) throw new UnsupportedError(`wasm backend: rank ${shape.length} exceeds ${MAX_RANK}`);
     const rank0 = shape.length === 0;
     const i32 = this.heap.i32;
     const base = this.scratch >>> 2;
@@ -84,7 +85,7 @@ export class Ctx {
   /** Runs `fn` with a temporary block of `bytes` bytes. */
   withTemp<T>(bytes: number, fn: (ptr: number) => T): T {
     if (bytes === 0) return fn(0);
-    const ptr = this.allocator.alloc(bytes);
+    const ptr = this.allocator.alloc(bytes, 'a kernel temporary');
     try {
       return fn(ptr);
     } finally {

@@ -3,6 +3,7 @@
  * Adam/AdamW updates in one in-place pass, and the constraint projections. Scalar coefficients (bias
  * corrections, 1 - dampening) are computed here in double, exactly as the reference backend computes them.
  */
+import { ArgumentError } from '@cp/core';
 import type { FusedKernels } from '@cp/core/backend';
 import type { Ctx } from './context.js';
 
@@ -22,7 +23,7 @@ export function makeFused(c: Ctx): Required<FusedKernels> {
     logSoftmax: softmax(1),
 
     softmaxCrossEntropy({ logits, labels, out, rows, cols }) {
-      if (cols === 0 && rows > 0) throw new RangeError('wasm backend: softmaxCrossEntropy with 0 classes');
+      if (cols === 0 && rows > 0) throw new ArgumentError('wasm backend: softmaxCrossEntropy with 0 classes');
       const px = c.ptr(logits, rows * cols, 'softmaxCrossEntropy logits', F);
       const pl = c.ptr(labels, rows, 'softmaxCrossEntropy labels', 'int32');
       k.cp_softmax_cross_entropy(px, pl, c.ptr(out, rows, 'softmaxCrossEntropy out', F), rows, cols);

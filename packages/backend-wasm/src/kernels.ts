@@ -3,6 +3,7 @@
  * will touch, turns ops and dtypes into codes, passes shapes and strides through the scratch block, and
  * calls one Rust export. No data is copied between kernels.
  */
+import { ArgumentError, UnsupportedError } from '@cp/core';
 import type { BinaryOp, DType, Kernels } from '@cp/core/backend';
 import { ARG_REDUCE, BINARY, COMPARE, DTYPE_CODE, INT_BINARY, REDUCE, UNARY_F32, UNARY_I32, WIDTH } from './abi.js';
 import type { Ctx } from './context.js';
@@ -10,10 +11,10 @@ import { numel } from './context.js';
 import { scalarBits } from './convert.js';
 
 /** Thrown for an op/dtype pair outside the contract (e.g. int32 `exp`, bool `add`). */
-export class WasmUnsupportedError extends Error {
+export class WasmUnsupportedError extends UnsupportedError {
+  override name = 'WasmUnsupportedError';
   constructor(kernel: string, op: string, dtype: DType) {
     super(`wasm backend: ${kernel} '${op}' is not defined for ${dtype}`);
-    this.name = 'WasmUnsupportedError';
   }
 }
 
@@ -98,14 +99,14 @@ export function makeKernels(c: Ctx): Kernels {
 
     argReduce({ op, dtype, x, out, outer, size, inner }) {
       const d = DTYPE_CODE[dtype];
-      if (size === 0 && outer * inner > 0) throw new RangeError(`wasm backend: argReduce '${op}' of size 0`);
+      if (size === 0 && outer * inner > 0) throw new ArgumentError(`wasm backend: argReduce '${op}' of size 0`);
       const px = c.ptr(x, outer * size * inner, 'argReduce x', dtype);
       const po = c.ptr(out, outer * inner, 'argReduce out', 'int32');
       k.cp_arg_reduce(d, ARG_REDUCE[op], px, po, outer, size, inner);
     },
 
     matmul({ a, b, out, batch, m, k: kk, n, transA, transB, aBatchStride, bBatchStride }) {
-      if (out === a || out === b) throw new RangeError('wasm backend: matmul out must not be an input');
+      if (out === a || out === b) throw new ArgumentError('wasm backend: matmul out must not be an input');
       const need = (stride: number, size: number) => (batch === 0 || size === 0 ? 0 : (batch - 1) * stride + size);
       const pa = c.ptr(a, need(aBatchStride, m * kk), 'matmul a', 'float32');
       const pb = c.ptr(b, need(bBatchStride, kk * n), 'matmul b', 'float32');

@@ -3,6 +3,7 @@
  * and in browsers and bundlers (`instantiateStreaming(fetch(new URL(..., import.meta.url)))`). Picks the
  * relaxed-simd build when the engine validates a relaxed-simd instruction.
  */
+import { BackendError, UnsupportedError } from '@cp/core';
 import type { KernelExports } from './abi.js';
 
 /** Where the wasm bytes come from and which build to use. */
@@ -76,7 +77,7 @@ async function defaultSource(relaxed: boolean): Promise<BufferSource | Response>
       // NOTE: a computed path on purpose (and vite-ignored): bundlers must only pick up the two files above.
       return await readNodeFile(new URL(/* @vite-ignore */ `../dist/${name}`, import.meta.url));
     } catch {
-      throw new Error(
+      throw new BackendError(
         `wasm backend: ${name} not found next to ${import.meta.url} nor in ../dist; run the package build`,
       );
     }
@@ -91,7 +92,7 @@ async function sourceOf(wasm: URL | string): Promise<BufferSource | Response> {
 
 async function instantiate(src: BufferSource | Response): Promise<WebAssembly.Instance> {
   if (!(src instanceof Response)) return (await WebAssembly.instantiate(src, {})).instance;
-  if (!src.ok) throw new Error(`wasm backend: fetching ${src.url} failed with ${src.status}`);
+  if (!src.ok) throw new BackendError(`wasm backend: fetching ${src.url} failed with ${src.status}`);
   try {
     return (await WebAssembly.instantiateStreaming(src.clone(), {})).instance;
   } catch {
@@ -102,15 +103,24 @@ async function instantiate(src: BufferSource | Response): Promise<WebAssembly.In
 
 /** Loads and instantiates the kernel module. */
 export async function loadKernels(opts: LoadOptions = {}): Promise<LoadedKernels> {
-  if (!supportsSimd128()) throw new Error('wasm backend: this engine does not support WebAssembly SIMD128');
+  if (!supportsSimd128()) throw new UnsupportedError('wasm backend: this engine does not support WebAssembly SIMD128');
   const mode = opts.relaxedSimd ?? 'auto';
   const relaxed = mode === 'auto' ? supportsRelaxedSimd() : mode;
-  if (relaxed && !supportsRelaxedSimd()) throw new Error('wasm backend: relaxedSimd requested but unsupported here');
-  let src: BufferSource | Response;
-  if (opts.wasm === undefined) src = await defaultSource(relaxed);
-  else if (typeof opts.wasm === 'string' || opts.wasm instanceof URL) src = await sourceOf(opts.wasm);
-  else src = opts.wasm;
-  const instance = await instantiate(src);
+  if (relaxed && !supportsRelaxedSimd())
+    throw new UnsupportedError('wasm backend: relaxedSimd requested but unsupported here');
+  let instance: WebAssembly.Instance;
+  try {
+    let src: BufferSource | Response;
+    if (opts.wasm === undefined) src = await defaultSource(relaxed);
+    else if (typeof opts.wasm === 'string' || opts.wasm instanceof URL) src = await sourceOf(opts.wasm);
+    else src = opts.wasm;
+    instance = await instantiate(src);
+  } catch (e) {
+    if (e instanceof BackendError) throw e;
+    // A missing file, a failed fetch or bytes that are not a valid module: one CpError that says which.
+    const why = e instanceof Error ? e.message : String(e);
+    throw new BackendError(`wasm backend: could not load the kernel module: ${why}`, { cause: e });
+  }
   const variant = opts.wasm !== undefined ? 'custom' : relaxed ? 'relaxed-simd' : 'simd128';
   return { exports: instance.exports as unknown as KernelExports, variant };
 }

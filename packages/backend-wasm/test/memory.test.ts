@@ -1,8 +1,15 @@
 // Storage and memory model of the wasm backend: handles survive memory.grow, the allocator reuses freed
 // blocks (a steady loop does not grow memory), out-of-memory and bad handles throw clear errors.
+import * as core from '@cp/core';
 import { describe, expect, it } from 'vitest';
 import { sizeClass } from '../src/allocator.js';
-import { createWasmBackend, supportsRelaxedSimd, WasmOutOfMemoryError } from '../src/index.js';
+import {
+  createWasmBackend,
+  supportsRelaxedSimd,
+  WasmHandleError,
+  WasmOutOfMemoryError,
+  WasmUnsupportedError,
+} from '../src/index.js';
 
 describe('storage', () => {
   it('round-trips every dtype through write and readSync/read, with an offset', async () => {
@@ -38,6 +45,39 @@ describe('storage', () => {
     expect(() => be.free(h)).toThrow(/already freed handle/);
     expect(() => be.readSync(12345)).toThrow(/unknown or freed handle/);
     expect(() => be.kernels.unary({ op: 'exp', dtype: 'float32', x: h, out: h, n: 4 })).toThrow(/unknown or freed/);
+  });
+
+  it("every error the backend throws is a CpError of the contract's classes", async () => {
+    const be = await createWasmBackend({ maxMemoryBytes: 16 << 20 });
+    const h = be.alloc('bool', 2);
+    expect(() => be.free(777)).toThrow(core.UnknownHandleError);
+    expect(() => be.readSync(777)).toThrow(core.UnknownHandleError);
+    expect(() => be.write(h, Float32Array.of(1, 2))).toThrow(WasmHandleError);
+    expect(() => be.write(h, Float32Array.of(1, 2))).toThrow(core.CpError);
+    expect(() => be.kernels.unary({ op: 'exp', dtype: 'bool', x: h, out: h, n: 2 })).toThrow(WasmUnsupportedError);
+    expect(() => be.kernels.unary({ op: 'exp', dtype: 'bool', x: h, out: h, n: 2 })).toThrow(core.UnsupportedError);
+    expect(() => be.alloc('float32', 8 << 20)).toThrow(WasmOutOfMemoryError);
+    expect(() => be.alloc('float32', 8 << 20)).toThrow(core.OutOfMemoryError);
+    expect(() => be.alloc('float32', -1)).toThrow(core.ArgumentError);
+    const big = be.alloc('float32', 4);
+    expect(() =>
+      be.kernels.matmul({
+        a: big,
+        b: big,
+        out: big,
+        batch: 1,
+        m: 2,
+        k: 1,
+        n: 2,
+        transA: false,
+        transB: false,
+        aBatchStride: 0,
+        bBatchStride: 0,
+      }),
+    ).toThrow(core.CpError);
+    be.dispose();
+    expect(() => be.alloc('float32', 1)).toThrow(core.BackendError);
+    expect(() => be.readSync(h)).toThrow(/disposed/);
   });
 
   it('a kernel whose arguments exceed a handle throws instead of writing past it', async () => {

@@ -1,10 +1,15 @@
 /**
  * The reference kernels wrapped into a complete `Backend` ('reference'), so a whole op (and its gradient)
  * can run on the reference and on the backend under test with the same inputs and be compared. It is slow
- * on purpose: every kernel is a naive loop in float64. It provides every fused kernel.
+ * on purpose: every kernel is a naive loop in float64. It provides every fused kernel. Its storage throws
+ * the contract's errors like any backend: `UnknownHandleError`, `OutOfMemoryError` (over 4 GiB live),
+ * `UnsupportedError` (an unknown dtype), and `ReferenceStorageError` for writes that do not fit.
  */
+import { ArgumentError, OutOfMemoryError, UnknownHandleError, UnsupportedError } from '@cp/core';
 import {
   type Backend,
+  BYTES_PER_ELEMENT,
+  DTYPES,
   type DType,
   dtypeOfArray,
   type FusedKernelName,
@@ -18,10 +23,13 @@ import {
 import { referenceFused } from './fused.js';
 import { referenceKernels } from './kernels.js';
 
-/** Misuse of the reference backend's storage (unknown handle, dtype or size mismatch). */
-export class ReferenceStorageError extends Error {
+/** Misuse of the reference backend's storage (a bad size, a write of another dtype or past the end). */
+export class ReferenceStorageError extends ArgumentError {
   override name = 'ReferenceStorageError';
 }
+
+/** The most bytes the reference backend's live storage may hold. */
+const MAX_BYTES = 2 ** 32;
 
 /** Makes a fresh reference backend with its own storage. */
 export function createReferenceBackend(): Backend {
@@ -30,7 +38,7 @@ export function createReferenceBackend(): Backend {
   let bytes = 0;
   const get = (h: Handle): TypedArray => {
     const a = arrays.get(h);
-    if (!a) throw new ReferenceStorageError(`reference backend: handle ${h} is unknown or freed`);
+    if (!a) throw new UnknownHandleError(`reference backend: handle ${h} is unknown or already freed`);
     return a;
   };
   const kernels = Object.fromEntries(
@@ -49,7 +57,20 @@ export function createReferenceBackend(): Backend {
     name: 'reference',
     capabilities: { sync: true, inPlace: true },
     alloc(dtype: DType, size: number): Handle {
-      if (!Number.isInteger(size) || size < 0) throw new ReferenceStorageError(`reference backend: bad size ${size}`);
+      if (!DTYPES.includes(dtype)) {
+        throw new UnsupportedError(
+          `reference backend: alloc: dtype '${String(dtype)}' is not one of ${DTYPES.join(', ')}`,
+        );
+      }
+      if (!Number.isSafeInteger(size) || size < 0)
+        throw new ReferenceStorageError(`reference backend: bad size ${size}`);
+      const want = size * BYTES_PER_ELEMENT[dtype];
+      if (bytes + want > MAX_BYTES) {
+        throw new OutOfMemoryError(
+          `reference backend: out of memory allocating ${want} bytes for ${size} ${dtype}: live ${bytes} bytes, ` +
+            `largest free block ${MAX_BYTES - bytes} bytes, limit ${MAX_BYTES} bytes. Dispose tensors you no longer need.`,
+        );
+      }
       const a = typedArrayFor(dtype, size);
       const h = next++;
       arrays.set(h, a);

@@ -1,8 +1,11 @@
 /**
  * Storage behind handles: alloc/write/readSync/read/free round trips for every dtype, size 0, partial
  * writes at an offset, copies that the caller owns, double and unknown frees, and the live counts in
- * `stats()` that core's `memory()` and every leak check rely on.
+ * `stats()` that core's `memory()` and every leak check rely on. Failures throw the contract's classes:
+ * `UnknownHandleError` for a handle that is not live, `OutOfMemoryError` for an allocation that cannot fit,
+ * `UnsupportedError` for a dtype outside the contract, each a `CpError`, and the backend keeps working.
  */
+import { CpError, OutOfMemoryError, UnknownHandleError, UnsupportedError } from '@cp/core';
 import { BYTES_PER_ELEMENT, DTYPES, type DType } from '@cp/core/backend';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -129,6 +132,55 @@ export const kernelStorageSuite: Suite = (ctx) => {
     test('freeing a handle the backend never made throws', () => {
       const be = ctx.backend();
       expect(() => be.free(987654321)).toThrow();
+    });
+
+    test('a freed or never-made handle throws UnknownHandleError from free, write, readSync and read', async () => {
+      const be = ctx.backend();
+      const freed = be.alloc('float32', 2);
+      be.free(freed);
+      for (const h of [freed, 987654321]) {
+        expect(() => be.free(h)).toThrow(UnknownHandleError);
+        expect(() => be.write(h, new Float32Array(1))).toThrow(UnknownHandleError);
+        expect(() => be.readSync(h)).toThrow(UnknownHandleError);
+        await expect(Promise.resolve().then(() => be.read(h))).rejects.toThrow(UnknownHandleError);
+        expect(() => be.free(h)).toThrow(new RegExp(`\\b${h}\\b`));
+      }
+    });
+
+    test('an allocation no backend can hold throws OutOfMemoryError naming its size, and changes nothing', () => {
+      const be = ctx.backend();
+      const keep = be.alloc('float32', 3);
+      be.write(keep, Float32Array.of(1, 2, 3));
+      const before = be.stats();
+      // NOTE: 2^40 float32 elements are 4 TiB, beyond wasm32's 4 GiB and any js limit.
+      const huge = 2 ** 40;
+      expect(() => be.alloc('float32', huge)).toThrow(OutOfMemoryError);
+      expect(() => be.alloc('float32', huge)).toThrow(CpError);
+      expect(() => be.alloc('float32', huge)).toThrow(new RegExp(`out of memory allocating ${huge * 4} bytes`));
+      expect(be.stats()).toEqual(before);
+      const after = be.alloc('int32', 4);
+      be.write(after, Int32Array.of(5, 6, 7, 8));
+      expect(Array.from(be.readSync(keep))).toEqual([1, 2, 3]);
+      expect(Array.from(be.readSync(after))).toEqual([5, 6, 7, 8]);
+      be.free(after);
+      be.free(keep);
+    });
+
+    test('an unknown dtype throws UnsupportedError and later allocations do not share storage', () => {
+      const be = ctx.backend();
+      const before = be.stats();
+      for (const bad of ['int64', 'float64', undefined]) {
+        expect(() => be.alloc(bad as unknown as DType, 2)).toThrow(UnsupportedError);
+      }
+      expect(be.stats()).toEqual(before);
+      const a = be.alloc('float32', 2);
+      const b = be.alloc('float32', 2);
+      be.write(a, Float32Array.of(1, 2));
+      be.write(b, Float32Array.of(3, 4));
+      expect(Array.from(be.readSync(a))).toEqual([1, 2]);
+      expect(Array.from(be.readSync(b))).toEqual([3, 4]);
+      be.free(a);
+      be.free(b);
     });
 
     test('the capabilities say the backend can read synchronously', () => {
