@@ -9,6 +9,7 @@
  * `backward()` returns. Tensors passed to `keep()` (and parameters, gradients, optimizer state) are never
  * released. Only weak references are held, so nothing here keeps a tensor alive.
  */
+import { UnknownHandleError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 let current: WeakRef<Tensor>[] = [];
@@ -26,7 +27,14 @@ export function noteStepTensor(t: Tensor): void {
 export function endStep(inUse: ReadonlySet<Tensor>): void {
   for (const ref of pending) {
     const t = ref.deref();
-    if (t && !t._persistent && !inUse.has(t)) t._release('auto');
+    if (t && !t._persistent && !inUse.has(t)) {
+      try {
+        t._release('auto');
+      } catch (e) {
+        // NOTE: a backend disposed since this step has already freed the handle; anything else is a real error.
+        if (!(e instanceof UnknownHandleError)) throw e;
+      }
+    }
   }
   pending = current;
   current = [];
