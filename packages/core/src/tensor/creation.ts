@@ -23,6 +23,7 @@ import {
   storedValue,
   toBoolByte,
   toInt32Exact,
+  withOp,
 } from './validate.js';
 
 /** Options of the creation functions. */
@@ -53,6 +54,8 @@ export type TypedArrayData =
 
 /** @internal The checked dtype, backend and gradient flag of a creation call, resolved before allocation. */
 export interface Resolved {
+  /** The creation function, for messages (an out-of-memory error names it). */
+  op: string;
   dtype: DType;
   backend: Backend;
   requiresGrad: boolean;
@@ -75,7 +78,12 @@ export function resolveOptions(
   const backend = options?.backend ?? getBackend();
   if (typeof backend !== 'object' || backend === null || typeof backend.alloc !== 'function')
     throw new ArgumentError(`${op}: backend must be a Backend, got ${describe(backend)}`);
-  return { dtype, backend, requiresGrad };
+  return { op, dtype, backend, requiresGrad };
+}
+
+/** A new tensor for creation function `r.op`; an allocation failure names that function. */
+function allocFor(r: Resolved, shape: Shape): Tensor {
+  return withOp(r.op, () => empty(r.backend, shape, r.dtype));
 }
 
 function finish(t: Tensor, r: Resolved): Tensor {
@@ -97,7 +105,7 @@ export function generate(
   fill: (chunk: TypedArray, start: number) => void,
   chunkSize = CHUNK,
 ): Tensor {
-  const t = empty(r.backend, shape, r.dtype);
+  const t = allocFor(r, shape);
   try {
     const n = t.size;
     const buf = typedArrayFor(r.dtype, Math.min(n, chunkSize));
@@ -124,7 +132,7 @@ export function tensor(data: NestedArray | TypedArrayData, options?: CreationOpt
     const shape = options?.shape === undefined ? [data.length] : checkShape('tensor', options.shape);
     checkDataSize(shape, data.length);
     const flat = convertArray(data, r.dtype);
-    const t = empty(r.backend, shape, r.dtype);
+    const t = allocFor(r, shape);
     r.backend.write(t.storage.handle, flat);
     return finish(t, r);
   }
@@ -136,7 +144,7 @@ export function tensor(data: NestedArray | TypedArrayData, options?: CreationOpt
     checkDataSize(shape, sizeOf(inferred));
   }
   const flat = flattenNested('tensor', data, sizeOf(shape), r.dtype);
-  const t = empty(r.backend, shape, r.dtype);
+  const t = allocFor(r, shape);
   r.backend.write(t.storage.handle, flat);
   return finish(t, r);
 }
@@ -204,7 +212,7 @@ function fullOf(op: string, shape: Shape, value: number | boolean, options: Crea
   const s = checkShape(op, shape);
   const r = resolveOptions(op, options, typeof value === 'boolean' ? 'bool' : 'float32');
   const v = fillValue(op, value, r.dtype);
-  const t = empty(r.backend, s, r.dtype);
+  const t = allocFor(r, s);
   r.backend.kernels.fill({ dtype: r.dtype, out: t.storage.handle, offset: 0, n: t.size, value: v });
   return finish(t, r);
 }

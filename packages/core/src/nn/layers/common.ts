@@ -2,11 +2,12 @@
 import { ArgumentError } from '../../errors.js';
 import { zeros } from '../../tensor/creation.js';
 import type { Shape } from '../../tensor/shape.js';
+import { withOp } from '../../tensor/validate.js';
 import { Parameter } from '../parameter.js';
 
-/** A new float32 Parameter of `shape` filled with zeros (an initializer fills it next). */
-export function zeroParameter(shape: Shape): Parameter {
-  const data = zeros(shape);
+/** A new float32 Parameter of `shape` filled with zeros (an initializer fills it next); errors name `op`. */
+export function zeroParameter(op: string, shape: Shape): Parameter {
+  const data = withOp(op, () => zeros(shape));
   const p = new Parameter(data);
   data.dispose();
   return p;

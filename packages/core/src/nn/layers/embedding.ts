@@ -48,7 +48,9 @@ export class Embedding extends Module {
       throw new ArgumentError(`Embedding: paddingIdx ${pad} is out of range for ${numEmbeddings} embeddings`);
     }
     this.paddingIdx = pad === null || pad >= 0 ? pad : pad + numEmbeddings;
-    this.weight = normal_(zeroParameter([numEmbeddings, embeddingDim]), 0, 1, { generator: options?.generator });
+    this.weight = normal_(zeroParameter('Embedding', [numEmbeddings, embeddingDim]), 0, 1, {
+      generator: options?.generator,
+    });
     if (this.paddingIdx !== null) {
       const values = this.weight.dataSync();
       values.fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);

@@ -44,10 +44,10 @@ export class Linear extends Module {
     checkSize('Linear', 'inFeatures', inFeatures);
     checkSize('Linear', 'outFeatures', outFeatures);
     const generator = options?.generator;
-    this.weight = zeroParameter([outFeatures, inFeatures]);
+    this.weight = zeroParameter('Linear', [outFeatures, inFeatures]);
     if (options?.bias !== undefined && typeof options.bias !== 'boolean')
       throw new ArgumentError(`Linear: bias must be a boolean, got ${describe(options.bias)}`);
-    this.bias = (options?.bias ?? true) ? zeroParameter([outFeatures]) : null;
+    this.bias = (options?.bias ?? true) ? zeroParameter('Linear', [outFeatures]) : null;
     this.registerParameter('weight', this.weight);
     this.registerParameter('bias', this.bias);
     // NOTE: kaiming_uniform with a = sqrt(5) is U(±1/sqrt(in)), PyTorch's historical default; in = 0 leaves zeros.

@@ -43,8 +43,8 @@ export class LayerNorm extends Module {
     this.eps = options?.eps ?? 1e-5;
     if (!(this.eps >= 0)) throw new ArgumentError(`LayerNorm: eps must be >= 0, got ${this.eps}`);
     const affine = options?.elementwiseAffine ?? true;
-    this.weight = affine ? ones_(zeroParameter(this.normalizedShape)) : null;
-    this.bias = affine && (options?.bias ?? true) ? zeroParameter(this.normalizedShape) : null;
+    this.weight = affine ? ones_(zeroParameter('LayerNorm', this.normalizedShape)) : null;
+    this.bias = affine && (options?.bias ?? true) ? zeroParameter('LayerNorm', this.normalizedShape) : null;
     this.registerParameter('weight', this.weight);
     this.registerParameter('bias', this.bias);
   }
