@@ -65,10 +65,15 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   checkTensor('indexSelect', index, 'index');
   const d = normalizeDim('indexSelect', dim, x.ndim);
   if (index.ndim > 1) throw new ShapeError(`indexSelect: index must be 0-D or 1-D, got shape ${fmtShape(index.shape)}`);
-  checkIndex('indexSelect', index, x.shape[d]);
+  // NOTE: a 0-d input is one element along its only dim, so only a single index 0 fits it, as in PyTorch
+  // (which returns the 0-d value for one index, and errors out of range otherwise).
+  if (x.ndim === 0 && index.size !== 1) {
+    throw new ShapeError(`indexSelect: a 0-d input takes exactly one index, got ${index.size}`);
+  }
+  checkIndex('indexSelect', index, x.ndim === 0 ? 1 : x.shape[d]);
   const plan: GatherPlan = {
     outer: sizeOf(x.shape.slice(0, d)),
-    size: x.shape[d],
+    size: x.ndim === 0 ? 1 : x.shape[d],
     inner: sizeOf(x.shape.slice(d + 1)),
     count: index.size,
     indexStrides: [0, 1, 0],

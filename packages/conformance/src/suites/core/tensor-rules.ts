@@ -6,6 +6,7 @@ import type { Suite } from '../../context.js';
 import { argumentErrorsSuite } from './argument-errors.js';
 import { creationChecksSuite } from './creation-checks.js';
 import { dtypeRulesSuite } from './dtype-rules.js';
+import { opNamingSuite } from './op-naming.js';
 import { powGradientsSuite } from './pow-gradients.js';
 import { viewsSuite } from './views.js';
 
@@ -16,4 +17,5 @@ export const TENSOR_RULES_SUITES: readonly Suite[] = [
   viewsSuite,
   powGradientsSuite,
   argumentErrorsSuite,
+  opNamingSuite,
 ];
