@@ -6,7 +6,7 @@
  * last model is no larger than when the largest model had first been seen. An allocation failure (the backend's limit) is
  * a failure of the soak too.
  */
-import { F, isTensor, randint, randn, setBackendSync, tidy } from '@cp/core';
+import { F, randint, randn, setBackendSync, tidy } from '@cp/core';
 import { adamWithConstraints, mlp, sample } from './train.mjs';
 
 const WIDTHS = [256, 320, 384, 448, 512, 640, 768];
@@ -41,8 +41,7 @@ export function churnSoak({ backend, count, every, steps, batch, onSample }) {
     }
     largestModelBytes = Math.max(largestModelBytes, sample(backend).backendBytes - base.backendBytes);
     model.dispose();
-    for (const state of opt.state.values()) for (const v of Object.values(state)) if (isTensor(v)) v.dispose();
-    opt.state.clear();
+    opt.dispose();
     const now = sample(backend);
     if (now.handles !== base.handles || now.backendBytes !== base.backendBytes) {
       failures.push(

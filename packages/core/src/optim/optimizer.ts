@@ -258,6 +258,19 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     for (const g of this.paramGroups) yield* g.params;
   }
 
+  /**
+   * Frees what the optimizer holds on the backends: its per-parameter state (moments, buffers) and the undo
+   * buffers its steps snapshot into. Call it when you drop an optimizer in a loop that makes many (its
+   * memory would otherwise wait for garbage collection). The optimizer can still step afterwards; it starts
+   * from fresh state, as after construction.
+   */
+  dispose(): void {
+    for (const s of this.state.values()) for (const v of Object.values(s)) if (isTensor(v)) v.dispose();
+    this.state.clear();
+    for (const buffer of this.undo.values()) buffer.dispose();
+    this.undo.clear();
+  }
+
   /** Clears the gradients: sets them to null (default, like PyTorch) or fills them with zeros. */
   zeroGrad(setToNone = true): void {
     for (const p of this.parameters()) {

@@ -1,6 +1,7 @@
 /** The optimizer behaviour suites: update rules, the step's order and transactions, state dicts, schedulers. */
 import type { Suite } from '../../context.js';
 import { atomicStepSuite } from './atomic-step.js';
+import { optimizerDisposeSuite } from './dispose.js';
 import { gradChecksSuite } from './grad-checks.js';
 import { inPlaceSuite } from './in-place.js';
 import { nonFiniteGradientsSuite } from './non-finite-gradients.js';
@@ -23,4 +24,5 @@ export const OPTIM_SUITES: readonly Suite[] = [
   atomicStepSuite,
   stateDictValidationSuite,
   skipNonFiniteSuite,
+  optimizerDisposeSuite,
 ];
