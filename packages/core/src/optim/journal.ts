@@ -1,8 +1,7 @@
 /**
  * The undo log of one optimizer step's writes. Before the first write, the step snapshots every tensor it
- * will write in place into one undo buffer per backend, which the optimizer keeps from step to step (an
- * allocation per step costs more than the copies on the js backend; the buffer grows to the largest snapshot
- * needed); as it goes, it records each parameter's state entries as they were (state tensors the update
+ * will write in place into an undo buffer of its own, which the optimizer keeps from step to step (an
+ * allocation per step costs more than the copies on the js backend); as it goes, it records each parameter's state entries as they were (state tensors the update
  * replaces stay alive until the commit). On a failure `rollback()` copies the snapshots back and restores the
  * entries, so parameters, state and the undo buffers are exactly as before the step; `commit()` keeps the new
  * state tensors and frees the replaced ones. New tensors live in the step's `tidy` scope until kept.
@@ -15,27 +14,30 @@ import { empty } from '../ops/dispatch.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
 import type { ParamState } from './optimizer.js';
 
-/** The undo buffers of one optimizer, by backend. */
-export type UndoBuffers = Map<Backend, Tensor>;
+/**
+ * The undo buffers of one optimizer: one per tensor a step writes in place, kept from step to step. One
+ * buffer per tensor (not one for all) keeps every request as small as the largest tensor, so a fragmented
+ * heap can still hold them.
+ */
+export type UndoBuffers = Map<Tensor, Tensor>;
 
 interface Slot {
   target: Tensor;
   buffer: Tensor;
-  offset: number;
 }
 
-/** Copies `n` float32 elements between two handles of `backend`. */
-function copy(backend: Backend, x: Tensor, xOffset: number, out: Tensor, outOffset: number, n: number): void {
-  if (n === 0) return;
+/** Copies every float32 element of `x` into `out` (same size, same backend). */
+function copy(backend: Backend, x: Tensor, out: Tensor): void {
+  if (x.size === 0) return;
   backend.kernels.copyStrided({
     dtype: 'float32',
     x: x.storage.handle,
-    xOffset,
+    xOffset: 0,
     xStrides: [1],
     out: out.storage.handle,
-    outOffset,
+    outOffset: 0,
     outStrides: [1],
-    shape: [n],
+    shape: [x.size],
   });
 }
 
@@ -50,37 +52,26 @@ interface StateRecord {
 export class Journal {
   private readonly slots: Slot[] = [];
   private readonly states: StateRecord[] = [];
-  /** Undo buffers grown for this step: they replace the old ones on commit, and are freed on rollback. */
-  private readonly grown: { backend: Backend; buffer: Tensor }[] = [];
+  /** Undo buffers made for this step: kept on commit, freed on rollback. */
+  private readonly fresh: Slot[] = [];
 
   /** Snapshots `targets` (float32 tensors the step will write in place); call before the first write. */
   constructor(
     targets: readonly Tensor[],
     private readonly buffers: UndoBuffers,
   ) {
-    const byBackend = new Map<Backend, Tensor[]>();
-    for (const t of targets) {
-      const list = byBackend.get(t.backend);
-      if (list) list.push(t);
-      else byBackend.set(t.backend, [t]);
-    }
     try {
-      for (const [backend, list] of byBackend) {
-        const need = list.reduce((n, t) => n + t.size, 0);
-        let buffer = buffers.get(backend);
-        if (!buffer || buffer.isDisposed || buffer.size < need) {
-          buffer = keep(empty(backend, [need], 'float32'));
-          this.grown.push({ backend, buffer });
+      for (const target of targets) {
+        let buffer = buffers.get(target);
+        if (!buffer || buffer.isDisposed || buffer.size !== target.size) {
+          buffer = keep(empty(target.backend, [target.size], 'float32'));
+          this.fresh.push({ target, buffer });
         }
-        let offset = 0;
-        for (const target of list) {
-          copy(backend, target, 0, buffer, offset, target.size);
-          this.slots.push({ target, buffer, offset });
-          offset += target.size;
-        }
+        copy(target.backend, target, buffer);
+        this.slots.push({ target, buffer });
       }
     } catch (e) {
-      for (const { buffer } of this.grown) buffer.dispose();
+      for (const { buffer } of this.fresh) buffer.dispose();
       throw e;
     }
   }
@@ -100,7 +91,7 @@ export class Journal {
   /** Undoes every recorded write (newest first); `map` is the optimizer's state map. */
   rollback(map: Map<Parameter, ParamState>, cause: unknown): void {
     try {
-      for (const { target, buffer, offset } of this.slots) copy(target.backend, buffer, offset, target, 0, target.size);
+      for (const { target, buffer } of this.slots) copy(target.backend, buffer, target);
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       const first = cause instanceof Error ? cause.message : String(cause);
@@ -113,14 +104,24 @@ export class Journal {
       Object.assign(state, before);
       if (!existed) map.delete(param);
     }
-    for (const { buffer } of this.grown) buffer.dispose();
+    for (const { buffer } of this.fresh) buffer.dispose();
   }
 
-  /** Makes the step's state final: keeps the new tensors and frees those they replaced (and outgrown buffers). */
+  /**
+   * Makes the step's state final: keeps the new tensors and frees those they replaced, keeps this step's
+   * undo buffers and frees those of tensors this step did not write (so the buffers never outgrow one step).
+   */
   commit(): void {
-    for (const { backend, buffer } of this.grown) {
-      this.buffers.get(backend)?.dispose();
-      this.buffers.set(backend, buffer);
+    for (const { target, buffer } of this.fresh) {
+      this.buffers.get(target)?.dispose();
+      this.buffers.set(target, buffer);
+    }
+    const written = new Set(this.slots.map((s) => s.target));
+    for (const [target, buffer] of this.buffers) {
+      if (!written.has(target)) {
+        buffer.dispose();
+        this.buffers.delete(target);
+      }
     }
     for (const { state, before } of this.states) {
       for (const [k, v] of Object.entries(state)) {

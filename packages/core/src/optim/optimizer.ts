@@ -125,7 +125,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   private readonly postHooks: StepHook[] = [];
   /**
    * Where a step snapshots what it writes in place, so that a failure can be undone (see journal.ts): one
-   * buffer per backend, kept between steps, as large as the largest snapshot so far.
+   * buffer per tensor the last step wrote, kept between steps.
    */
   private readonly undo: UndoBuffers = new Map();
   /** The option keys of a group (the defaults' keys). */
