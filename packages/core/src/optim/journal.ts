@@ -1,9 +1,10 @@
 /**
  * The undo log of one optimizer step's writes. Before the first write, the step snapshots every tensor it
- * will write in place into an undo buffer of its own, which the optimizer keeps from step to step (an
- * allocation per step costs more than the copies on the js backend); as it goes, it records each parameter's state entries as they were (state tensors the update
+ * will write in place into an undo buffer of its own (one per tensor, so each request is no larger than the
+ * largest tensor and fits a fragmented heap; freed when the step ends, so an optimizer holds nothing
+ * between steps); as it goes, it records each parameter's state entries as they were (state tensors the update
  * replaces stay alive until the commit). On a failure `rollback()` copies the snapshots back and restores the
- * entries, so parameters, state and the undo buffers are exactly as before the step; `commit()` keeps the new
+ * entries, so parameters and state are exactly as before the step; `commit()` keeps the new
  * state tensors and frees the replaced ones. New tensors live in the step's `tidy` scope until kept.
  */
 import type { Backend } from '../backend/backend.js';
@@ -13,13 +14,6 @@ import type { Parameter } from '../nn/parameter.js';
 import { empty } from '../ops/dispatch.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
 import type { ParamState } from './optimizer.js';
-
-/**
- * The undo buffers of one optimizer: one per tensor a step writes in place, kept from step to step. One
- * buffer per tensor (not one for all) keeps every request as small as the largest tensor, so a fragmented
- * heap can still hold them.
- */
-export type UndoBuffers = Map<Tensor, Tensor>;
 
 interface Slot {
   target: Tensor;
@@ -52,28 +46,26 @@ interface StateRecord {
 export class Journal {
   private readonly slots: Slot[] = [];
   private readonly states: StateRecord[] = [];
-  /** Undo buffers made for this step: kept on commit, freed on rollback. */
-  private readonly fresh: Slot[] = [];
 
-  /** Snapshots `targets` (float32 tensors the step will write in place); call before the first write. */
-  constructor(
-    targets: readonly Tensor[],
-    private readonly buffers: UndoBuffers,
-  ) {
+  /**
+   * Snapshots `targets` (float32 tensors the step will write in place), each into an undo buffer of its own
+   * that lives until the step ends; call before the first write.
+   */
+  constructor(targets: readonly Tensor[]) {
     try {
       for (const target of targets) {
-        let buffer = buffers.get(target);
-        if (!buffer || buffer.isDisposed || buffer.size !== target.size) {
-          buffer = keep(empty(target.backend, [target.size], 'float32'));
-          this.fresh.push({ target, buffer });
-        }
-        copy(target.backend, target, buffer);
+        const buffer = keep(empty(target.backend, [target.size], 'float32'));
         this.slots.push({ target, buffer });
+        copy(target.backend, target, buffer);
       }
     } catch (e) {
-      for (const { buffer } of this.fresh) buffer.dispose();
+      this.freeBuffers();
       throw e;
     }
+  }
+
+  private freeBuffers(): void {
+    for (const { buffer } of this.slots) buffer.dispose();
   }
 
   /**
@@ -104,25 +96,12 @@ export class Journal {
       Object.assign(state, before);
       if (!existed) map.delete(param);
     }
-    for (const { buffer } of this.fresh) buffer.dispose();
+    this.freeBuffers();
   }
 
-  /**
-   * Makes the step's state final: keeps the new tensors and frees those they replaced, keeps this step's
-   * undo buffers and frees those of tensors this step did not write (so the buffers never outgrow one step).
-   */
+  /** Makes the step's state final: keeps the new tensors, frees those they replaced and the undo buffers. */
   commit(): void {
-    for (const { target, buffer } of this.fresh) {
-      this.buffers.get(target)?.dispose();
-      this.buffers.set(target, buffer);
-    }
-    const written = new Set(this.slots.map((s) => s.target));
-    for (const [target, buffer] of this.buffers) {
-      if (!written.has(target)) {
-        buffer.dispose();
-        this.buffers.delete(target);
-      }
-    }
+    this.freeBuffers();
     for (const { state, before } of this.states) {
       for (const [k, v] of Object.entries(state)) {
         if (isTensor(v) && v !== before[k]) keep(v);

@@ -11,7 +11,6 @@ import { keep, tidy } from '../engine/scope.js';
 import { ArgumentError } from '../errors.js';
 import type { Parameter } from '../nn/parameter.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
-import type { UndoBuffers } from './journal.js';
 import {
   checkBoolean,
   checkKeys,
@@ -123,11 +122,6 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   lastStepSkipped = false;
   private readonly preHooks: StepHook[] = [];
   private readonly postHooks: StepHook[] = [];
-  /**
-   * Where a step snapshots what it writes in place, so that a failure can be undone (see journal.ts): one
-   * buffer per tensor the last step wrote, kept between steps.
-   */
-  private readonly undo: UndoBuffers = new Map();
   /** The option keys of a group (the defaults' keys). */
   private readonly groupKeys: readonly string[];
 
@@ -259,16 +253,13 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   }
 
   /**
-   * Frees what the optimizer holds on the backends: its per-parameter state (moments, buffers) and the undo
-   * buffers its steps snapshot into. Call it when you drop an optimizer in a loop that makes many (its
+   * Frees what the optimizer holds on the backends: its per-parameter state (moments, buffers). Call it when you drop an optimizer in a loop that makes many (its
    * memory would otherwise wait for garbage collection). The optimizer can still step afterwards; it starts
    * from fresh state, as after construction.
    */
   dispose(): void {
     for (const s of this.state.values()) for (const v of Object.values(s)) if (isTensor(v)) v.dispose();
     this.state.clear();
-    for (const buffer of this.undo.values()) buffer.dispose();
-    this.undo.clear();
   }
 
   /** Clears the gradients: sets them to null (default, like PyTorch) or fills them with zeros. */
@@ -303,7 +294,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
       this._checkGroup(g, `${name}: group ${i}`);
     });
     const self = this as unknown as Optimizer;
-    const skipped = noGrad(() => tidy(() => runStep(self, this.paramGroups as unknown as ParamGroup[], this.undo)));
+    const skipped = noGrad(() => tidy(() => runStep(self, this.paramGroups as unknown as ParamGroup[])));
     if (skipped) {
       this.skippedSteps++;
       this.lastStepSkipped = true;

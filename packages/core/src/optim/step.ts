@@ -39,7 +39,7 @@ import { compare } from '../ops/compare.js';
 import { stack } from '../ops/movement.js';
 import { sameShape } from '../tensor/shape.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
-import { Journal, type UndoBuffers } from './journal.js';
+import { Journal } from './journal.js';
 import type { Optimizer, ParamGroup, ParamState } from './optimizer.js';
 import type { NonFiniteGradient } from './skip.js';
 
@@ -240,10 +240,10 @@ function stage(opt: Optimizer, toStage: { it: Item; mode: 'project' | 'reparamet
 }
 
 /**
- * Runs one step of `opt` over `groups`, snapshotting into the optimizer's `undo` buffers. Returns null when the step was taken, or (with `skipNonFinite`) the
+ * Runs one step of `opt` over `groups` (undoable until it commits, see journal.ts). Returns null when the step was taken, or (with `skipNonFinite`) the
  * parameters whose gradients were not finite when it was skipped.
  */
-export function runStep(opt: Optimizer, groups: ParamGroup[], undo: UndoBuffers): NonFiniteGradient[] | null {
+export function runStep(opt: Optimizer, groups: ParamGroup[]): NonFiniteGradient[] | null {
   const items = collect(groups);
   if (items.length === 0) return null;
   const total = constrainGradients(opt, items);
@@ -297,7 +297,7 @@ export function runStep(opt: Optimizer, groups: ParamGroup[], undo: UndoBuffers)
   for (const { it } of inPlace) writtenInPlace(it);
   for (const s of staged) targets.push(s.it.param, ...(s.mode === 'reparametrize' ? [rawOf(s.it.param)!] : []));
   for (const it of free) if (it !== last) writtenInPlace(it);
-  const journal = new Journal(targets, undo);
+  const journal = new Journal(targets);
   try {
     for (const { it, c } of inPlace) {
       updateLogged(opt, journal, it);
