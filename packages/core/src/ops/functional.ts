@@ -5,7 +5,11 @@ export { castTo as cast, clone } from './cast.js';
 export { clamp, compare, where } from './compare.js';
 export {
   abs,
+  acos,
   add,
+  asin,
+  atan,
+  atan2,
   cos,
   div,
   erf,
@@ -14,17 +18,21 @@ export {
   floor,
   log,
   log1p,
+  logaddexp,
   maximum,
   minimum,
   mul,
   neg,
+  fmod,
   pow,
   reciprocal,
+  remainder,
   rsqrt,
   sign,
   sin,
   sqrt,
   sub,
+  tan,
 } from './elementwise.js';
 export { gather, indexSelect } from './indexing.js';
 export { matmul } from './linalg.js';
