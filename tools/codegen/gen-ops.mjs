@@ -40,7 +40,9 @@ function coreTs(table) {
     const c = constName(f.name);
     const names = f.ops.map((o) => `'${o.name}'`);
     out.push(`/** ${f.doc} */\nexport type ${type} = ${names.join(' | ')};`);
-    out.push(`/** Every \`${type}\`, in code order, for iteration. */\nexport const ${c}_OPS: readonly ${type}[] = [${names.join(', ')}];`);
+    out.push(
+      `/** Every \`${type}\`, in code order, for iteration. */\nexport const ${c}_OPS: readonly ${type}[] = [${names.join(', ')}];`,
+    );
     const ints = f.ops.filter((o) => o.int32).map((o) => `'${o.name}'`);
     if (ints.length > 0)
       out.push(

@@ -63,7 +63,14 @@ export function binaryScalarF32(
   }
 }
 
-function loop(fn: (a: number, b: number) => number, x: Float32Array, s: number, rev: boolean, out: Float32Array, n: number) {
+function loop(
+  fn: (a: number, b: number) => number,
+  x: Float32Array,
+  s: number,
+  rev: boolean,
+  out: Float32Array,
+  n: number,
+) {
   if (rev) for (let i = 0; i < n; i++) out[i] = fn(s, x[i]);
   else for (let i = 0; i < n; i++) out[i] = fn(x[i], s);
 }

@@ -8,11 +8,11 @@ import type {
   ArgReduceOp,
   BinaryOp,
   CompareOp,
-  ReduceOp,
   DType,
   Handle,
   KernelArgs,
   KernelName,
+  ReduceOp,
   TypedArray,
   UnaryOp,
 } from '@cp/core/backend';
