@@ -2,7 +2,7 @@
  * The exports of cp_kernels.wasm, typed, and the integer codes the Rust shims (crate/src/lib.rs) expect
  * for dtypes and ops. Only numbers cross the boundary: pointers are byte offsets into linear memory.
  */
-import type { ArgReduceOp, BinaryOp, CompareOp, DType, ReduceOp, UnaryOp } from '@cp/core/backend';
+import type { DType } from '@cp/core/backend';
 
 type Ptr = number;
 
@@ -130,41 +130,6 @@ export const DTYPE_CODE: Readonly<Record<DType, number>> = { float32: 0, int32: 
 /** Bytes per element. */
 export const WIDTH: Readonly<Record<DType, number>> = { float32: 4, int32: 4, bool: 1 };
 
-/** float32 unary op codes (crate/src/kernels/elementwise.rs `unary_f32`). */
-export const UNARY_F32: Readonly<Record<UnaryOp, number>> = {
-  neg: 0,
-  abs: 1,
-  sign: 2,
-  exp: 3,
-  expm1: 4,
-  log: 5,
-  log1p: 6,
-  sqrt: 7,
-  rsqrt: 8,
-  recip: 9,
-  sin: 10,
-  cos: 11,
-  tanh: 12,
-  sigmoid: 13,
-  relu: 14,
-  erf: 15,
-  floor: 16,
-};
-
-/** int32 unary op codes (wrapping). */
-export const UNARY_I32: Readonly<Partial<Record<UnaryOp, number>>> = { neg: 0, abs: 1, sign: 2 };
-
-/** Binary op codes; int32 takes add, sub, mul, max, min. */
-export const BINARY: Readonly<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, max: 5, min: 6 };
-
-/** Binary ops defined on int32. */
-export const INT_BINARY: ReadonlySet<BinaryOp> = new Set(['add', 'sub', 'mul', 'max', 'min']);
-
-/** Compare op codes. */
-export const COMPARE: Readonly<Record<CompareOp, number>> = { eq: 0, ne: 1, lt: 2, le: 3, gt: 4, ge: 5 };
-
-/** Reduce op codes. */
-export const REDUCE: Readonly<Record<ReduceOp, number>> = { sum: 0, prod: 1, max: 2, min: 3 };
-
-/** Arg-reduce op codes. */
-export const ARG_REDUCE: Readonly<Record<ArgReduceOp, number>> = { argmax: 0, argmin: 1 };
+// NOTE: the op codes (UNARY_CODE, BINARY_CODE, COMPARE_CODE, REDUCE_CODE, ARG_REDUCE_CODE) are generated
+// from tools/codegen/op-table.json into op-codes.generated.ts, with the Rust enums of crate/src/ops.rs.
+export * from './op-codes.generated.js';

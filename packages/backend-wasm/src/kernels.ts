@@ -4,8 +4,8 @@
  * calls one Rust export. No data is copied between kernels.
  */
 import { ArgumentError, UnsupportedError } from '@cp/core';
-import type { BinaryOp, DType, Kernels } from '@cp/core/backend';
-import { ARG_REDUCE, BINARY, COMPARE, DTYPE_CODE, INT_BINARY, REDUCE, UNARY_F32, UNARY_I32, WIDTH } from './abi.js';
+import { type BinaryOp, type DType, INT32_BINARY_OPS, INT32_UNARY_OPS, type Kernels } from '@cp/core/backend';
+import { ARG_REDUCE_CODE, BINARY_CODE, COMPARE_CODE, DTYPE_CODE, REDUCE_CODE, UNARY_CODE, WIDTH } from './abi.js';
 import type { Ctx } from './context.js';
 import { numel } from './context.js';
 import { scalarBits } from './convert.js';
@@ -24,8 +24,8 @@ function numeric(kernel: string, op: string, dtype: DType): 0 | 1 {
 }
 
 function binaryCode(kernel: string, op: BinaryOp, dtype: DType): number {
-  if (numeric(kernel, op, dtype) === 1 && !INT_BINARY.has(op)) throw new WasmUnsupportedError(kernel, op, dtype);
-  return BINARY[op];
+  if (numeric(kernel, op, dtype) === 1 && !INT32_BINARY_OPS.has(op)) throw new WasmUnsupportedError(kernel, op, dtype);
+  return BINARY_CODE[op];
 }
 
 /** Builds the kernel table over one instance. */
@@ -33,8 +33,9 @@ export function makeKernels(c: Ctx): Kernels {
   const k = c.k;
   return {
     unary({ op, dtype, x, out, n }) {
-      const code = dtype === 'float32' ? UNARY_F32[op] : dtype === 'int32' ? UNARY_I32[op] : undefined;
-      if (code === undefined) throw new WasmUnsupportedError('unary', op, dtype);
+      const ok = dtype === 'float32' || (dtype === 'int32' && INT32_UNARY_OPS.has(op));
+      const code = UNARY_CODE[op];
+      if (!ok) throw new WasmUnsupportedError('unary', op, dtype);
       k.cp_unary(DTYPE_CODE[dtype], code, c.ptr(x, n, 'unary x', dtype), c.ptr(out, n, 'unary out', dtype), n);
     },
 
@@ -65,7 +66,7 @@ export function makeKernels(c: Ctx): Kernels {
       const po = c.ptr(out, n, 'compare out', 'bool');
       if (n === 0) return;
       const [rank, sp, sa, sb] = c.dims(shape, aStrides, bStrides);
-      k.cp_compare(d, COMPARE[op], pa, pb, po, rank, sp, sa, sb);
+      k.cp_compare(d, COMPARE_CODE[op], pa, pb, po, rank, sp, sa, sb);
     },
 
     where({ dtype, cond, a, b, out, shape, condStrides, aStrides, bStrides }) {
@@ -94,7 +95,7 @@ export function makeKernels(c: Ctx): Kernels {
         else k.cp_fill32(po, outer * inner, bits);
         return;
       }
-      k.cp_reduce(DTYPE_CODE[dtype], REDUCE[op], px, po, outer, size, inner);
+      k.cp_reduce(DTYPE_CODE[dtype], REDUCE_CODE[op], px, po, outer, size, inner);
     },
 
     argReduce({ op, dtype, x, out, outer, size, inner }) {
@@ -102,7 +103,7 @@ export function makeKernels(c: Ctx): Kernels {
       if (size === 0 && outer * inner > 0) throw new ArgumentError(`wasm backend: argReduce '${op}' of size 0`);
       const px = c.ptr(x, outer * size * inner, 'argReduce x', dtype);
       const po = c.ptr(out, outer * inner, 'argReduce out', 'int32');
-      k.cp_arg_reduce(d, ARG_REDUCE[op], px, po, outer, size, inner);
+      k.cp_arg_reduce(d, ARG_REDUCE_CODE[op], px, po, outer, size, inner);
     },
 
     matmul({ a, b, out, batch, m, k: kk, n, transA, transB, aBatchStride, bBatchStride }) {

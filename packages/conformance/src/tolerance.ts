@@ -44,6 +44,12 @@ export const UNARY_TOLERANCE: Readonly<Record<UnaryOp, Tolerance>> = {
   tanh: ulps(4),
   sigmoid: ulps(4),
   erf: ulps(8),
+  // NOTE: each backend evaluates these four in float64 (Math.* or Rust's libm) and rounds once, which is
+  // within 1 ulp of the correctly rounded float32; 2 leaves room for the last bit of the double.
+  tan: ulps(2),
+  atan: ulps(2),
+  asin: ulps(2),
+  acos: ulps(2),
 };
 
 /** Tolerance of each binary op on float32 (int32 binary ops are always exact). */
@@ -55,6 +61,12 @@ export const BINARY_TOLERANCE: Readonly<Record<BinaryOp, Tolerance>> = {
   max: exact(),
   min: exact(),
   pow: ulps(8),
+  atan2: ulps(2),
+  // NOTE: fmod is exact in any precision; remainder adds `b` once to fmod's exact result, one rounding.
+  fmod: exact(),
+  remainder: exact(),
+  // NOTE: max + log1p(e^-|a-b|) in float64 is within a few double ulps, far inside one float32 ulp.
+  logaddexp: ulps(2),
 };
 
 /**

@@ -5,6 +5,7 @@
 import type { BinaryOp } from '@cp/core/backend';
 import { UnsupportedDTypeError } from '../errors.js';
 import { powIeee } from './binary.js';
+import { fmod, logaddexp, remainder } from './binary-math.js';
 
 /**
  * `out = x op s` (or `s op x` when `reverse`), float32. The caller passes `s` already rounded to float32,
@@ -43,9 +44,35 @@ export function binaryScalarF32(
     case 'min':
       for (let i = 0; i < n; i++) out[i] = Math.min(x[i], s);
       return;
-    default:
-      throw new UnsupportedDTypeError('binaryScalar', op, 'float32');
+    case 'atan2':
+      loop(Math.atan2, x, s, reverse, out, n);
+      return;
+    case 'fmod':
+      loop(fmod, x, s, reverse, out, n);
+      return;
+    case 'remainder':
+      loop(remainder, x, s, reverse, out, n);
+      return;
+    case 'logaddexp':
+      loop(logaddexp, x, s, reverse, out, n);
+      return;
+    default: {
+      const exhaustive: never = op;
+      throw new UnsupportedDTypeError('binaryScalar', exhaustive, 'float32');
+    }
   }
+}
+
+function loop(
+  fn: (a: number, b: number) => number,
+  x: Float32Array,
+  s: number,
+  rev: boolean,
+  out: Float32Array,
+  n: number,
+) {
+  if (rev) for (let i = 0; i < n; i++) out[i] = fn(s, x[i]);
+  else for (let i = 0; i < n; i++) out[i] = fn(x[i], s);
 }
 
 /** `out = x op s` (or `s op x` when `reverse`), int32; `s` must already be an int32 value. */
@@ -74,7 +101,16 @@ export function binaryScalarI32(
     case 'min':
       for (let i = 0; i < n; i++) out[i] = Math.min(x[i], s);
       return;
-    default:
+    case 'div':
+    case 'pow':
+    case 'atan2':
+    case 'fmod':
+    case 'remainder':
+    case 'logaddexp':
       throw new UnsupportedDTypeError('binaryScalar', op, 'int32');
+    default: {
+      const exhaustive: never = op;
+      throw new UnsupportedDTypeError('binaryScalar', exhaustive, 'int32');
+    }
   }
 }

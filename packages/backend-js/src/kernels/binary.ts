@@ -5,6 +5,7 @@
  */
 import type { BinaryOp } from '@cp/core/backend';
 import { UnsupportedDTypeError } from '../errors.js';
+import { fmod, logaddexp, mathRow, remainder } from './binary-math.js';
 import { forEachRow2, type Row2 } from './broadcast.js';
 
 function addF32(
@@ -317,7 +318,7 @@ function minI32(
 }
 
 /** Row functions of float32 binary ops. */
-const F32_ROWS: Readonly<Record<BinaryOp, Row2<Float32Array, Float32Array, Float32Array>>> = {
+const F32_ROWS: { readonly [P in BinaryOp]: Row2<Float32Array, Float32Array, Float32Array> } = {
   add: addF32,
   sub: subF32,
   mul: mulF32,
@@ -325,15 +326,25 @@ const F32_ROWS: Readonly<Record<BinaryOp, Row2<Float32Array, Float32Array, Float
   pow: powF32,
   max: maxF32,
   min: minF32,
+  atan2: mathRow(Math.atan2),
+  fmod: mathRow(fmod),
+  remainder: mathRow(remainder),
+  logaddexp: mathRow(logaddexp),
 };
 
-/** Row functions of int32 binary ops (div and pow are float32 only). */
-const I32_ROWS: Partial<Record<BinaryOp, Row2<Int32Array, Int32Array, Int32Array>>> = {
+/** Row functions of int32 binary ops; `null` marks the float32-only ops (a new op must choose). */
+const I32_ROWS: { readonly [P in BinaryOp]: Row2<Int32Array, Int32Array, Int32Array> | null } = {
   add: addI32,
   sub: subI32,
   mul: mulI32,
+  div: null,
+  pow: null,
   max: maxI32,
   min: minI32,
+  atan2: null,
+  fmod: null,
+  remainder: null,
+  logaddexp: null,
 };
 
 /** `out = a op b` over a broadcast layout, float32. */
@@ -346,9 +357,7 @@ export function binaryF32(
   bStrides: readonly number[],
   out: Float32Array,
 ): void {
-  const row = F32_ROWS[op];
-  if (row === undefined) throw new UnsupportedDTypeError('binary', op, 'float32');
-  forEachRow2(shape, aStrides, bStrides, row, out, a, b);
+  forEachRow2(shape, aStrides, bStrides, F32_ROWS[op], out, a, b);
 }
 
 /** `out = a op b` over a broadcast layout, int32 (add, sub, mul, max, min). */
@@ -362,6 +371,6 @@ export function binaryI32(
   out: Int32Array,
 ): void {
   const row = I32_ROWS[op];
-  if (row === undefined) throw new UnsupportedDTypeError('binary', op, 'int32');
+  if (row === null) throw new UnsupportedDTypeError('binary', op, 'int32');
   forEachRow2(shape, aStrides, bStrides, row, out, a, b);
 }

@@ -5,6 +5,16 @@
  */
 import type { ArgReduceOp, ReduceOp, TypedArray } from '@cp/core/backend';
 
+/** The identity of each reduction (the result of an empty one) in float32. */
+const F32_INIT: { readonly [P in ReduceOp]: number } = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
+/** The identity of each reduction in int32. */
+const I32_INIT: { readonly [P in ReduceOp]: number } = { sum: 0, prod: 1, max: -2147483648, min: 2147483647 };
+
+/** The exhaustiveness check of the reduce switches: a new `ReduceOp` fails to compile here. */
+function unknownOp(op: never): never {
+  throw new Error(`js backend: reduce op '${String(op)}' has no kernel`);
+}
+
 /** `out[o, i] = op over s of x[o, s, i]` for float32 (and bool, whose 0/1 values reduce the same way). */
 export function reduceFloat(
   op: ReduceOp,
@@ -15,7 +25,7 @@ export function reduceFloat(
   inner: number,
 ): void {
   // NOTE: size 0 gives the identity: 0 for sum, 1 for prod, -Infinity / +Infinity for max / min.
-  const init = op === 'sum' ? 0 : op === 'prod' ? 1 : op === 'max' ? -Infinity : Infinity;
+  const init = F32_INIT[op];
   if (inner === 1) {
     for (let o = 0, base = 0; o < outer; o++, base += size) {
       const end = base + size;
@@ -33,6 +43,8 @@ export function reduceFloat(
         case 'min':
           for (let j = base; j < end; j++) acc = Math.min(acc, x[j]);
           break;
+        default:
+          unknownOp(op);
       }
       out[o] = acc;
     }
@@ -56,6 +68,8 @@ export function reduceFloat(
         case 'min':
           for (let i = 0; i < inner; i++, j++) acc[i] = Math.min(acc[i], x[j]);
           break;
+        default:
+          unknownOp(op);
       }
     }
     const ob = o * inner;
@@ -72,7 +86,7 @@ export function reduceI32(
   size: number,
   inner: number,
 ): void {
-  const init = op === 'sum' ? 0 : op === 'prod' ? 1 : op === 'max' ? -2147483648 : 2147483647;
+  const init = I32_INIT[op];
   const acc = new Int32Array(inner);
   for (let o = 0; o < outer; o++) {
     acc.fill(init);
@@ -91,11 +105,16 @@ export function reduceI32(
         case 'min':
           for (let i = 0; i < inner; i++, j++) if (x[j] < acc[i]) acc[i] = x[j];
           break;
+        default:
+          unknownOp(op);
       }
     }
     out.set(acc, o * inner);
   }
 }
+
+/** Whether each arg-reduction looks for the largest element (a new `ArgReduceOp` fails to compile here). */
+const IS_MAX: { readonly [P in ArgReduceOp]: boolean } = { argmax: true, argmin: false };
 
 /**
  * `out[o, i]` = the index along the middle axis of the largest (argmax) or smallest (argmin) element;
@@ -111,7 +130,7 @@ export function argReduce(
 ): void {
   const best = new Float64Array(inner);
   const bestAt = new Int32Array(inner);
-  const max = op === 'argmax';
+  const max = IS_MAX[op];
   for (let o = 0; o < outer; o++) {
     const base = o * size * inner;
     for (let i = 0; i < inner; i++) best[i] = x[base + i];

@@ -83,8 +83,22 @@ export function unaryF32(op: UnaryOp, x: Float32Array, out: Float32Array, n: num
     case 'floor':
       for (let i = 0; i < n; i++) out[i] = Math.floor(x[i]);
       return;
-    default:
-      throw new UnsupportedDTypeError('unary', op, 'float32');
+    case 'tan':
+      for (let i = 0; i < n; i++) out[i] = Math.tan(x[i]);
+      return;
+    case 'atan':
+      for (let i = 0; i < n; i++) out[i] = Math.atan(x[i]);
+      return;
+    case 'asin':
+      for (let i = 0; i < n; i++) out[i] = Math.asin(x[i]);
+      return;
+    case 'acos':
+      for (let i = 0; i < n; i++) out[i] = Math.acos(x[i]);
+      return;
+    default: {
+      const exhaustive: never = op;
+      throw new UnsupportedDTypeError('unary', exhaustive, 'float32');
+    }
   }
 }
 
@@ -106,7 +120,28 @@ export function unaryI32(op: UnaryOp, x: Int32Array, out: Int32Array, n: number)
         out[i] = v > 0 ? 1 : v < 0 ? -1 : 0;
       }
       return;
-    default:
+    case 'exp':
+    case 'expm1':
+    case 'log':
+    case 'log1p':
+    case 'sqrt':
+    case 'rsqrt':
+    case 'recip':
+    case 'sin':
+    case 'cos':
+    case 'tanh':
+    case 'sigmoid':
+    case 'relu':
+    case 'erf':
+    case 'floor':
+    case 'tan':
+    case 'atan':
+    case 'asin':
+    case 'acos':
       throw new UnsupportedDTypeError('unary', op, 'int32');
+    default: {
+      const exhaustive: never = op;
+      throw new UnsupportedDTypeError('unary', exhaustive, 'int32');
+    }
   }
 }

@@ -6,6 +6,7 @@
 mod alloc;
 mod kernels;
 mod math;
+mod ops;
 mod simd;
 
 use kernels::{elementwise as ew, matmul, movement as mv, optim, projections as pj, reduce, softmax};

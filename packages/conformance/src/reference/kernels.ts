@@ -4,8 +4,33 @@
  * scalar.ts). Each kernel reads its handles through a resolver, so the same code serves the reference backend
  * and the kernel suites (which resolve handles to host copies). Nothing here imports a backend.
  */
-import type { DType, Handle, KernelArgs, KernelName, TypedArray } from '@cp/core/backend';
-import { erf64, f32, maxNaN, minNaN, powIeee, saturateI32, sigmoid64, signOf, toBool, wrapI32 } from './scalar.js';
+import type {
+  ArgReduceOp,
+  BinaryOp,
+  CompareOp,
+  DType,
+  Handle,
+  KernelArgs,
+  KernelName,
+  ReduceOp,
+  TypedArray,
+  UnaryOp,
+} from '@cp/core/backend';
+import {
+  erf64,
+  f32,
+  fmod64,
+  logaddexp64,
+  maxNaN,
+  minNaN,
+  powIeee,
+  remainder64,
+  saturateI32,
+  sigmoid64,
+  signOf,
+  toBool,
+  wrapI32,
+} from './scalar.js';
 
 /** Maps a handle to the typed array behind it. */
 export type Resolve = (h: Handle) => TypedArray;
@@ -37,7 +62,7 @@ export function forEachIndex(
   }
 }
 
-const UNARY_F32: Record<string, (x: number) => number> = {
+const UNARY_F32: { readonly [P in UnaryOp]: (x: number) => number } = {
   neg: (x) => -x,
   abs: Math.abs,
   sign: signOf,
@@ -55,15 +80,38 @@ const UNARY_F32: Record<string, (x: number) => number> = {
   relu: (x) => maxNaN(x, 0),
   erf: erf64,
   floor: Math.floor,
+  tan: Math.tan,
+  atan: Math.atan,
+  asin: Math.asin,
+  acos: Math.acos,
 };
 
-const UNARY_I32: Record<string, (x: number) => number> = {
+/** int32 unary ops; `null` marks the float32-only ones. */
+const UNARY_I32: { readonly [P in UnaryOp]: ((x: number) => number) | null } = {
   neg: (x) => wrapI32(-x),
   abs: (x) => wrapI32(Math.abs(x)),
   sign: signOf,
+  exp: null,
+  expm1: null,
+  log: null,
+  log1p: null,
+  sqrt: null,
+  rsqrt: null,
+  recip: null,
+  sin: null,
+  cos: null,
+  tanh: null,
+  sigmoid: null,
+  relu: null,
+  erf: null,
+  floor: null,
+  tan: null,
+  atan: null,
+  asin: null,
+  acos: null,
 };
 
-const BINARY_F32: Record<string, (a: number, b: number) => number> = {
+const BINARY_F32: { readonly [P in BinaryOp]: (a: number, b: number) => number } = {
   add: (a, b) => a + b,
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
@@ -71,17 +119,28 @@ const BINARY_F32: Record<string, (a: number, b: number) => number> = {
   pow: powIeee,
   max: maxNaN,
   min: minNaN,
+  atan2: Math.atan2,
+  fmod: fmod64,
+  remainder: remainder64,
+  logaddexp: logaddexp64,
 };
 
-const BINARY_I32: Record<string, (a: number, b: number) => number> = {
+/** int32 binary ops; `null` marks the float32-only ones. */
+const BINARY_I32: { readonly [P in BinaryOp]: ((a: number, b: number) => number) | null } = {
   add: (a, b) => wrapI32(a + b),
   sub: (a, b) => wrapI32(a - b),
   mul: Math.imul,
   max: Math.max,
   min: Math.min,
+  div: null,
+  pow: null,
+  atan2: null,
+  fmod: null,
+  remainder: null,
+  logaddexp: null,
 };
 
-const COMPARE: Record<string, (a: number, b: number) => boolean> = {
+const COMPARE: { readonly [P in CompareOp]: (a: number, b: number) => boolean } = {
   eq: (a, b) => a === b,
   ne: (a, b) => a !== b,
   lt: (a, b) => a < b,
@@ -90,14 +149,30 @@ const COMPARE: Record<string, (a: number, b: number) => boolean> = {
   ge: (a, b) => a >= b,
 };
 
+/** Each reduction: its identity (`null`: start from the first element) and one accumulation step. */
+const REDUCE: {
+  readonly [P in ReduceOp]: { init: number | null; step: (acc: number, v: number, int32: boolean) => number };
+} = {
+  sum: { init: 0, step: (acc, v, int) => (int ? wrapI32(acc + v) : acc + v) },
+  prod: { init: 1, step: (acc, v, int) => (int ? Math.imul(acc, v) : acc * v) },
+  max: { init: null, step: maxNaN },
+  min: { init: null, step: minNaN },
+};
+
+/** Whether `v` beats the current best `b` of each arg-reduction. */
+const BETTER: { readonly [P in ArgReduceOp]: (v: number, b: number) => boolean } = {
+  argmax: (v, b) => v > b,
+  argmin: (v, b) => v < b,
+};
+
 /** The scalar function of a binary op for a dtype (undefined when the contract does not allow the pair). */
-export function binaryFn(op: string, dtype: DType): ((a: number, b: number) => number) | undefined {
-  return dtype === 'float32' ? BINARY_F32[op] : dtype === 'int32' ? BINARY_I32[op] : undefined;
+export function binaryFn(op: BinaryOp, dtype: DType): ((a: number, b: number) => number) | undefined {
+  return dtype === 'float32' ? BINARY_F32[op] : dtype === 'int32' ? (BINARY_I32[op] ?? undefined) : undefined;
 }
 
 /** The scalar function of a unary op for a dtype (undefined when the contract does not allow the pair). */
-export function unaryFn(op: string, dtype: DType): ((x: number) => number) | undefined {
-  return dtype === 'float32' ? UNARY_F32[op] : dtype === 'int32' ? UNARY_I32[op] : undefined;
+export function unaryFn(op: UnaryOp, dtype: DType): ((x: number) => number) | undefined {
+  return dtype === 'float32' ? UNARY_F32[op] : dtype === 'int32' ? (UNARY_I32[op] ?? undefined) : undefined;
 }
 
 function need<T>(fn: T | undefined, what: string): T {
@@ -164,17 +239,11 @@ export const referenceKernels: { [K in KernelName]: (args: KernelArgs[K], mem: R
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
         const at = (s: number) => src[(o * size + s) * inner + i];
-        let acc: number;
-        if (op === 'sum') {
-          acc = 0;
-          for (let s = 0; s < size; s++) acc = dtype === 'int32' ? wrapI32(acc + at(s)) : acc + at(s);
-        } else if (op === 'prod') {
-          acc = 1;
-          for (let s = 0; s < size; s++) acc = dtype === 'int32' ? Math.imul(acc, at(s)) : acc * at(s);
-        } else {
-          acc = at(0);
-          for (let s = 1; s < size; s++) acc = op === 'max' ? maxNaN(acc, at(s)) : minNaN(acc, at(s));
-        }
+        const { init, step } = REDUCE[op];
+        const int = dtype === 'int32';
+        // NOTE: max and min start from the first element (they have no identity in the data); size >= 1 there.
+        let acc = init ?? at(0);
+        for (let s = init === null ? 1 : 0; s < size; s++) acc = step(acc, at(s), int);
         dst[o * inner + i] = roundTo(dtype, acc);
       }
     }
@@ -182,7 +251,7 @@ export const referenceKernels: { [K in KernelName]: (args: KernelArgs[K], mem: R
   argReduce({ op, x, out, outer, size, inner }, mem) {
     const src = mem(x);
     const dst = mem(out);
-    const better = op === 'argmax' ? (v: number, b: number) => v > b : (v: number, b: number) => v < b;
+    const better = BETTER[op];
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
         let best = 0;

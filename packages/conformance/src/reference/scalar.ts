@@ -82,3 +82,18 @@ export function sigmoid64(x: number): number {
   const e = Math.exp(x);
   return e / (1 + e);
 }
+
+/** C's fmod, `a - trunc(a / b) * b` exactly, with the sign of `a` (JavaScript's `%` is exactly this). */
+export const fmod64 = (a: number, b: number): number => a % b;
+
+/** Python's `%` as PyTorch computes it: fmod, moved by `b` when its sign differs from `b`'s (zero kept). */
+export function remainder64(a: number, b: number): number {
+  const r = a % b;
+  return r !== 0 && r < 0 !== b < 0 ? r + b : r;
+}
+
+/** `log(e^a + e^b)`: equal infinities give themselves, otherwise `max + log1p(e^-|a - b|)`. */
+export function logaddexp64(a: number, b: number): number {
+  if (a === b && !Number.isFinite(a) && !Number.isNaN(a)) return a;
+  return Math.max(a, b) + Math.log1p(Math.exp(-Math.abs(a - b)));
+}

@@ -3,3 +3,4 @@ export * from './backend.js';
 export * from './dtype.js';
 export * from './fused-kernels.js';
 export * from './kernels.js';
+export * from './ops.generated.js';

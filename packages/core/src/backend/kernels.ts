@@ -6,44 +6,14 @@
  * docs/backends.md.
  */
 import type { DType } from './dtype.js';
+import type { ArgReduceOp, BinaryOp, CompareOp, ReduceOp, UnaryOp } from './ops.generated.js';
 
 /** An opaque reference to a block of backend storage. Only the backend that made it knows what it is. */
 export type Handle = number;
 
-/** Elementwise functions of one argument. float32 takes all; int32 takes neg, abs and sign. */
-export type UnaryOp =
-  | 'neg'
-  | 'abs'
-  | 'sign'
-  | 'exp'
-  | 'expm1'
-  | 'log'
-  | 'log1p'
-  | 'sqrt'
-  | 'rsqrt'
-  | 'recip'
-  | 'sin'
-  | 'cos'
-  | 'tanh'
-  | 'sigmoid'
-  | 'relu'
-  | 'erf'
-  | 'floor';
-
-/**
- * Elementwise functions of two arguments. float32 takes all; int32 takes add, sub, mul, max, min. `pow` follows
- * C's `powf` special cases (`pow(1, NaN) = 1`, `pow(-1, ±Infinity) = 1`), not JavaScript's `**`.
- */
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min';
-
-/** Comparisons; the output is bool. Any NaN operand compares false, except `ne`, which is true. */
-export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
-
-/** Reductions over the middle axis of an `[outer, size, inner]` view. */
-export type ReduceOp = 'sum' | 'prod' | 'max' | 'min';
-
-/** Index-of-extreme reductions; the first index wins ties, and the first NaN counts as the extreme. */
-export type ArgReduceOp = 'argmax' | 'argmin';
+// NOTE: the op unions live in ops.generated.ts, generated from tools/codegen/op-table.json with the wasm ABI
+// codes and the Rust enums, so TypeScript, the ABI and Rust cannot disagree about the op set.
+export type { ArgReduceOp, BinaryOp, CompareOp, ReduceOp, UnaryOp } from './ops.generated.js';
 
 /**
  * A broadcast elementwise layout. `shape` is the output shape (contiguous); each input is read at

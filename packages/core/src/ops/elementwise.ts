@@ -5,6 +5,7 @@
  */
 import type { DType } from '../backend/dtype.js';
 import type { BinaryOp, UnaryOp } from '../backend/kernels.js';
+import { INT32_BINARY_OPS, INT32_UNARY_OPS } from '../backend/ops.generated.js';
 import { ArgumentError } from '../errors.js';
 import { zerosLike } from '../tensor/creation.js';
 import { broadcastLayout, type Shape, sameShape } from '../tensor/shape.js';
@@ -27,8 +28,6 @@ function promoteScalar(a: DType, s: number): DType {
   return 'int32';
 }
 
-const INT_BINARY: ReadonlySet<BinaryOp> = new Set(['add', 'sub', 'mul', 'max', 'min']);
-
 /** The public name of a kernel op, where it differs (for messages). */
 const BINARY_NAMES: Partial<Record<BinaryOp, string>> = { max: 'maximum', min: 'minimum' };
 const UNARY_NAMES: Partial<Record<UnaryOp, string>> = { recip: 'reciprocal' };
@@ -36,7 +35,7 @@ const UNARY_NAMES: Partial<Record<UnaryOp, string>> = { recip: 'reciprocal' };
 /** Runs a unary kernel (float32 math; int32 for neg/abs/sign) without recording a gradient. */
 export function unaryRaw(op: UnaryOp, x: Tensor): Tensor {
   checkTensor(UNARY_NAMES[op] ?? op, x);
-  const intOk = op === 'neg' || op === 'abs' || op === 'sign';
+  const intOk = INT32_UNARY_OPS.has(op);
   const input = x.dtype === 'float32' || (intOk && x.dtype === 'int32') ? x : cast(x, intOk ? 'int32' : 'float32');
   const backend = backendOf(op, input);
   const out = empty(backend, input.shape, input.dtype, [x]);
@@ -48,7 +47,7 @@ export function unaryRaw(op: UnaryOp, x: Tensor): Tensor {
 /** Runs a binary kernel with broadcasting, without recording a gradient. */
 export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   let dtype = op === 'div' || op === 'pow' ? 'float32' : promote(a.dtype, b.dtype);
-  if (dtype === 'int32' && !INT_BINARY.has(op)) dtype = 'float32';
+  if (dtype === 'int32' && !INT32_BINARY_OPS.has(op)) dtype = 'float32';
   const ca = cast(a, dtype);
   const cb = cast(b, dtype);
   const backend = backendOf(op, ca, cb);
@@ -72,7 +71,7 @@ export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
 /** Runs `x op s` (or `s op x` when `reverse`) without recording a gradient. */
 export function scalarRaw(op: BinaryOp, x: Tensor, s: number, reverse = false): Tensor {
   let dtype = op === 'div' || op === 'pow' ? 'float32' : promoteScalar(x.dtype, s);
-  if (dtype === 'int32' && !INT_BINARY.has(op)) dtype = 'float32';
+  if (dtype === 'int32' && !INT32_BINARY_OPS.has(op)) dtype = 'float32';
   const cx = cast(x, dtype);
   const backend = backendOf(op, cx);
   const out = empty(backend, cx.shape, dtype, [x]);
@@ -98,7 +97,7 @@ export function unbroadcast(g: Tensor, shape: Shape): Tensor {
 type Rule2 = (g: Tensor, a: Tensor, b: Tensor, out: Tensor, input: 0 | 1) => Tensor;
 type RuleScalar = (g: Tensor, x: Tensor, s: number, out: Tensor) => Tensor;
 
-const rules: Record<BinaryOp, Rule2> = {
+const rules: { [P in BinaryOp]: Rule2 } = {
   add: (g) => g,
   sub: (g, _a, _b, _out, i) => (i === 0 ? g : neg(g)),
   mul: (g, a, b, _out, i) => mul(g, i === 0 ? b : a),
@@ -109,7 +108,18 @@ const rules: Record<BinaryOp, Rule2> = {
     i === 0 ? where(compare('eq', b, 0), 0, mul(g, mul(b, pow(a, sub(b, 1))))) : powExponentGrad(g, a, b, out),
   max: (g, a, b, _out, i) => splitTies(g, compare('gt', a, b), compare('eq', a, b))[i],
   min: (g, a, b, _out, i) => splitTies(g, compare('lt', a, b), compare('eq', a, b))[i],
+  atan2: (g, a, b, _out, i) => mul(g, div(i === 0 ? b : neg(a), add(mul(a, a), mul(b, b)))),
+  // NOTE: PyTorch's rules: d/db fmod = -trunc(a / b), d/db remainder = -floor(a / b) (steps, not slopes).
+  fmod: (g, a, b, _out, i) => (i === 0 ? g : neg(mul(g, trunc(div(a, b))))),
+  remainder: (g, a, b, _out, i) => (i === 0 ? g : neg(mul(g, floor(div(a, b))))),
+  // NOTE: d/da log(e^a + e^b) = e^(a - out), which never overflows (a - out <= 0).
+  logaddexp: (g, a, b, out, i) => mul(g, exp(sub(i === 0 ? a : b, out))),
 };
+
+/** Rounds toward zero (for the fmod gradient; no kernel of its own). */
+function trunc(x: Tensor): Tensor {
+  return mul(sign(x), floor(abs(x)));
+}
 
 function powExponentGrad(g: Tensor, a: Tensor, b: Tensor, out: Tensor): Tensor {
   const full = mul(g, mul(out, log(a)));
@@ -124,7 +134,7 @@ function splitTies(g: Tensor, wins: Tensor, ties: Tensor): [Tensor, Tensor] {
   return [ga, gb];
 }
 
-const scalarRules: Record<BinaryOp, RuleScalar> = {
+const scalarRules: { [P in BinaryOp]: RuleScalar } = {
   add: (g) => g,
   sub: (g) => g,
   mul: (g, _x, s) => mul(g, s),
@@ -134,14 +144,27 @@ const scalarRules: Record<BinaryOp, RuleScalar> = {
   pow: (g, x, s) => (s === 0 ? zerosLike(g) : mul(g, mul(pow(x, s - 1), s))),
   max: (g, x, s) => where(compare('gt', x, s), g, where(compare('eq', x, s), mul(g, 0.5), 0)),
   min: (g, x, s) => where(compare('lt', x, s), g, where(compare('eq', x, s), mul(g, 0.5), 0)),
+  atan2: (g, x, s) => mul(g, div(s, add(mul(x, x), s * s))),
+  fmod: (g) => g,
+  remainder: (g) => g,
+  logaddexp: (g, x, _s, out) => mul(g, exp(sub(x, out))),
 };
 
-const reverseScalarRules: Partial<Record<BinaryOp, RuleScalar>> = {
+/** Gradients of `s op x` for x; total, so a new op cannot silently reuse the rule of `x op s`. */
+const reverseScalarRules: { [P in BinaryOp]: RuleScalar } = {
+  add: scalarRules.add,
   sub: (g) => neg(g),
+  mul: scalarRules.mul,
   div: (g, x, s) => neg(div(mul(g, s), mul(x, x))),
   // NOTE: d/dx s^x = s^x log(s); for s = 0 PyTorch gives 0 where x >= 0 (0 * -Infinity otherwise).
   pow: (g, x, s, out) =>
     s === 0 ? where(compare('ge', x, 0), 0, mul(g, mul(out, -Infinity))) : mul(g, mul(out, Math.log(s))),
+  max: scalarRules.max,
+  min: scalarRules.min,
+  atan2: (g, x, s) => neg(mul(g, div(s, add(mul(x, x), s * s)))),
+  fmod: (g, x, s) => neg(mul(g, trunc(div(s, x)))),
+  remainder: (g, x, s) => neg(mul(g, floor(div(s, x)))),
+  logaddexp: scalarRules.logaddexp,
 };
 
 /** Applies a binary op to tensors and/or numbers, recording its gradient. */
@@ -158,8 +181,7 @@ export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   }
   if (typeof a === 'number') {
     const out = scalarRaw(op, b, a, true);
-    const rule = reverseScalarRules[op] ?? scalarRules[op];
-    return record(out, op, [b], (g) => [rule(g, b, a, out)], [out]);
+    return record(out, op, [b], (g) => [reverseScalarRules[op](g, b, a, out)], [out]);
   }
   const out = binaryRaw(op, a, b);
   return record(
@@ -188,6 +210,14 @@ export const pow = (a: TensorLike, b: TensorLike): Tensor => binary('pow', a, b)
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary('max', a, b);
 /** Elementwise minimum. */
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary('min', a, b);
+/** `atan(a / b)` in the quadrant of the point `(b, a)`, in `[-pi, pi]` (C's atan2). */
+export const atan2 = (a: TensorLike, b: TensorLike): Tensor => binary('atan2', a, b);
+/** `a - trunc(a / b) * b`: the remainder with the sign of the dividend `a` (C's fmod, `torch.fmod`). */
+export const fmod = (a: TensorLike, b: TensorLike): Tensor => binary('fmod', a, b);
+/** `a - floor(a / b) * b`: the remainder with the sign of the divisor `b` (Python's `%`, `torch.remainder`). */
+export const remainder = (a: TensorLike, b: TensorLike): Tensor => binary('remainder', a, b);
+/** `log(e^a + e^b)`, without overflow or underflow (`torch.logaddexp`). */
+export const logaddexp = (a: TensorLike, b: TensorLike): Tensor => binary('logaddexp', a, b);
 
 /** Applies a unary op and records `rule(g, x, out)` as its gradient. */
 export function unary(op: UnaryOp, x: Tensor, rule: (g: Tensor, x: Tensor, out: Tensor) => Tensor | null): Tensor {
@@ -222,6 +252,14 @@ export const reciprocal = (x: Tensor): Tensor => unary('recip', x, (g, _x, out) 
 export const sin = (x: Tensor): Tensor => unary('sin', x, (g, xx) => mul(g, cos(xx)));
 /** Cosine. */
 export const cos = (x: Tensor): Tensor => unary('cos', x, (g, xx) => neg(mul(g, sin(xx))));
+/** Tangent; d/dx = 1 + tan(x)^2. */
+export const tan = (x: Tensor): Tensor => unary('tan', x, (g, _x, out) => mul(g, add(mul(out, out), 1)));
+/** Inverse tangent, in `(-pi/2, pi/2)`; d/dx = 1 / (1 + x^2). */
+export const atan = (x: Tensor): Tensor => unary('atan', x, (g, xx) => div(g, add(mul(xx, xx), 1)));
+/** Inverse sine, in `[-pi/2, pi/2]` (NaN outside `[-1, 1]`); d/dx = 1 / sqrt(1 - x^2). */
+export const asin = (x: Tensor): Tensor => unary('asin', x, (g, xx) => mul(g, rsqrt(sub(1, mul(xx, xx)))));
+/** Inverse cosine, in `[0, pi]` (NaN outside `[-1, 1]`); d/dx = -1 / sqrt(1 - x^2). */
+export const acos = (x: Tensor): Tensor => unary('acos', x, (g, xx) => neg(mul(g, rsqrt(sub(1, mul(xx, xx))))));
 /** Error function; d/dx = 2/sqrt(pi) e^(-x^2). */
 export const erf = (x: Tensor): Tensor =>
   unary('erf', x, (g, xx) => mul(g, mul(exp(neg(mul(xx, xx))), 2 / Math.sqrt(Math.PI))));

@@ -281,6 +281,22 @@ export class Tensor {
   minimum(other: TensorLike): Tensor {
     return E.minimum(this, other);
   }
+  /** `atan(this / other)` in the quadrant of `(other, this)` (`torch.atan2`). */
+  atan2(other: TensorLike): Tensor {
+    return E.atan2(this, other);
+  }
+  /** Remainder with the sign of `this`, the dividend (C's fmod, `torch.fmod`). */
+  fmod(other: TensorLike): Tensor {
+    return E.fmod(this, other);
+  }
+  /** Remainder with the sign of `other`, the divisor (Python's `%`, `torch.remainder`). */
+  remainder(other: TensorLike): Tensor {
+    return E.remainder(this, other);
+  }
+  /** `log(e^this + e^other)` without overflow (`torch.logaddexp`). */
+  logaddexp(other: TensorLike): Tensor {
+    return E.logaddexp(this, other);
+  }
   /** `-this`. */
   neg(): Tensor {
     return E.neg(this);
@@ -332,6 +348,22 @@ export class Tensor {
   /** Cosine. */
   cos(): Tensor {
     return E.cos(this);
+  }
+  /** Tangent. */
+  tan(): Tensor {
+    return E.tan(this);
+  }
+  /** Inverse tangent. */
+  atan(): Tensor {
+    return E.atan(this);
+  }
+  /** Inverse sine (NaN outside [-1, 1]). */
+  asin(): Tensor {
+    return E.asin(this);
+  }
+  /** Inverse cosine (NaN outside [-1, 1]). */
+  acos(): Tensor {
+    return E.acos(this);
   }
   /** Error function. */
   erf(): Tensor {

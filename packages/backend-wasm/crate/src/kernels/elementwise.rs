@@ -4,31 +4,86 @@
 
 use super::nd::for_rows;
 use crate::math;
+use crate::ops::{BinaryOp, CompareOp, UnaryOp};
 use crate::simd::*;
 use core::arch::wasm32::*;
 
-/// Applies a unary float32 op by code (see src/abi.ts).
+/// Applies a unary float32 op by code (crate/src/ops.rs; an unknown code traps).
 pub unsafe fn unary_f32(op: u32, x: *const u32, out: *mut u32, n: usize) {
-    match op {
-        0 => map1(x, out, n, |v| f32x4_neg(v)),
-        1 => map1(x, out, n, |v| f32x4_abs(v)),
-        2 => map1(x, out, n, sign_f32),
-        3 => map1(x, out, n, |v| via_f64(v, math::exp)),
-        4 => map1(x, out, n, |v| via_f64(v, math::expm1)),
-        5 => map1(x, out, n, |v| via_f64(v, math::log)),
-        6 => map1(x, out, n, |v| via_f64(v, math::log1p)),
-        7 => map1(x, out, n, |v| f32x4_sqrt(v)),
-        8 => map1(x, out, n, |v| via_f64(v, |d| f64x2_div(f64x2_splat(1.0), f64x2_sqrt(d)))),
-        9 => map1(x, out, n, |v| f32x4_div(f32x4_splat(1.0), v)),
-        10 => map1(x, out, n, |v| via_f64(v, math::sin)),
-        11 => map1(x, out, n, |v| via_f64(v, math::cos)),
-        12 => map1(x, out, n, |v| via_f64(v, math::tanh)),
-        13 => map1(x, out, n, |v| via_f64(v, math::sigmoid)),
-        14 => map1(x, out, n, |v| f32x4_max(v, f32x4_splat(0.0))),
-        15 => map1(x, out, n, |v| via_f64(v, math::erf)),
-        16 => map1(x, out, n, |v| f32x4_floor(v)),
-        _ => {}
+    match UnaryOp::from_u32(op) {
+        UnaryOp::Neg => map1(x, out, n, |v| f32x4_neg(v)),
+        UnaryOp::Abs => map1(x, out, n, |v| f32x4_abs(v)),
+        UnaryOp::Sign => map1(x, out, n, sign_f32),
+        UnaryOp::Exp => map1(x, out, n, |v| via_f64(v, math::exp)),
+        UnaryOp::Expm1 => map1(x, out, n, |v| via_f64(v, math::expm1)),
+        UnaryOp::Log => map1(x, out, n, |v| via_f64(v, math::log)),
+        UnaryOp::Log1p => map1(x, out, n, |v| via_f64(v, math::log1p)),
+        UnaryOp::Sqrt => map1(x, out, n, |v| f32x4_sqrt(v)),
+        UnaryOp::Rsqrt => map1(x, out, n, |v| via_f64(v, |d| f64x2_div(f64x2_splat(1.0), f64x2_sqrt(d)))),
+        UnaryOp::Recip => map1(x, out, n, |v| f32x4_div(f32x4_splat(1.0), v)),
+        UnaryOp::Sin => map1(x, out, n, |v| via_f64(v, math::sin)),
+        UnaryOp::Cos => map1(x, out, n, |v| via_f64(v, math::cos)),
+        UnaryOp::Tanh => map1(x, out, n, |v| via_f64(v, math::tanh)),
+        UnaryOp::Sigmoid => map1(x, out, n, |v| via_f64(v, math::sigmoid)),
+        UnaryOp::Relu => map1(x, out, n, |v| f32x4_max(v, f32x4_splat(0.0))),
+        UnaryOp::Erf => map1(x, out, n, |v| via_f64(v, math::erf)),
+        UnaryOp::Floor => map1(x, out, n, |v| f32x4_floor(v)),
+        UnaryOp::Tan => map1(x, out, n, |v| lanes1(v, f64::tan)),
+        UnaryOp::Atan => map1(x, out, n, |v| lanes1(v, f64::atan)),
+        UnaryOp::Asin => map1(x, out, n, |v| lanes1(v, f64::asin)),
+        UnaryOp::Acos => map1(x, out, n, |v| lanes1(v, f64::acos)),
     }
+}
+
+/// Applies a scalar f64 function to each f32 lane, rounding once. NOTE: for the inverse trigonometric
+/// functions and tan this uses std's (libm's) scalar double routines rather than a SIMD polynomial: they
+/// are within 1 double ulp, so the f32 result is within 1 ulp of the correctly rounded one.
+#[inline(always)]
+fn lanes1(v: v128, f: fn(f64) -> f64) -> v128 {
+    let g = |x: f32| f(x as f64) as f32;
+    f32x4(
+        g(f32x4_extract_lane::<0>(v)),
+        g(f32x4_extract_lane::<1>(v)),
+        g(f32x4_extract_lane::<2>(v)),
+        g(f32x4_extract_lane::<3>(v)),
+    )
+}
+
+/// Applies a scalar f64 function of two arguments to each pair of f32 lanes, rounding once.
+#[inline(always)]
+fn lanes2(a: v128, b: v128, f: fn(f64, f64) -> f64) -> v128 {
+    let g = |x: f32, y: f32| f(x as f64, y as f64) as f32;
+    f32x4(
+        g(f32x4_extract_lane::<0>(a), f32x4_extract_lane::<0>(b)),
+        g(f32x4_extract_lane::<1>(a), f32x4_extract_lane::<1>(b)),
+        g(f32x4_extract_lane::<2>(a), f32x4_extract_lane::<2>(b)),
+        g(f32x4_extract_lane::<3>(a), f32x4_extract_lane::<3>(b)),
+    )
+}
+
+/// C's fmod; exact in any precision, so the double result is the float32 one.
+#[inline(always)]
+fn fmod(a: f64, b: f64) -> f64 {
+    a % b
+}
+
+/// Python's `%` as PyTorch computes it: fmod, moved by `b` when the signs differ (a zero result is kept).
+#[inline(always)]
+fn remainder(a: f64, b: f64) -> f64 {
+    let r = a % b;
+    if r != 0.0 && (r < 0.0) != (b < 0.0) { r + b } else { r }
+}
+
+/// `log(e^a + e^b)` as `max + log1p(e^-|a - b|)`; NOTE: equal infinities give themselves (a - b is NaN).
+#[inline(always)]
+fn logaddexp(a: f64, b: f64) -> f64 {
+    if a == b && a.is_infinite() {
+        return a;
+    }
+    if a.is_nan() || b.is_nan() {
+        return f64::NAN;
+    }
+    a.max(b) + (-(a - b).abs()).exp().ln_1p()
 }
 
 /// sign: -1, +1, ±0 kept, NaN kept.
@@ -41,63 +96,110 @@ fn sign_f32(v: v128) -> v128 {
     v128_bitselect(v, signed_one, keep)
 }
 
-/// Applies a unary int32 op by code: 0 neg, 1 abs, 2 sign (all wrapping).
+/// Applies a unary int32 op by code (wrapping); core sends only neg, abs and sign, anything else traps.
 pub unsafe fn unary_i32(op: u32, x: *const u32, out: *mut u32, n: usize) {
-    match op {
-        0 => map1(x, out, n, |v| i32x4_neg(v)),
-        1 => map1(x, out, n, |v| i32x4_abs(v)),
-        2 => map1(x, out, n, |v| {
+    match UnaryOp::from_u32(op) {
+        UnaryOp::Neg => map1(x, out, n, |v| i32x4_neg(v)),
+        UnaryOp::Abs => map1(x, out, n, |v| i32x4_abs(v)),
+        UnaryOp::Sign => map1(x, out, n, |v| {
             let z = i32x4_splat(0);
             i32x4_sub(i32x4_lt(v, z), i32x4_gt(v, z))
         }),
-        _ => {}
+        UnaryOp::Exp
+        | UnaryOp::Expm1
+        | UnaryOp::Log
+        | UnaryOp::Log1p
+        | UnaryOp::Sqrt
+        | UnaryOp::Rsqrt
+        | UnaryOp::Recip
+        | UnaryOp::Sin
+        | UnaryOp::Cos
+        | UnaryOp::Tanh
+        | UnaryOp::Sigmoid
+        | UnaryOp::Relu
+        | UnaryOp::Erf
+        | UnaryOp::Floor
+        | UnaryOp::Tan
+        | UnaryOp::Atan
+        | UnaryOp::Asin
+        | UnaryOp::Acos => core::arch::wasm32::unreachable(),
     }
 }
 
-/// The lane function of a binary float32 op code: 0 add, 1 sub, 2 mul, 3 div, 4 pow, 5 max, 6 min.
+/// The lane function of a binary float32 op.
 #[inline(always)]
-fn bin_f32(op: u32) -> impl Fn(v128, v128) -> v128 {
+fn bin_f32(op: BinaryOp) -> impl Fn(v128, v128) -> v128 {
     move |a, b| match op {
-        0 => f32x4_add(a, b),
-        1 => f32x4_sub(a, b),
-        2 => f32x4_mul(a, b),
-        3 => f32x4_div(a, b),
-        4 => via_f64_2(a, b, math::pow),
-        5 => f32x4_max(a, b),
-        _ => f32x4_min(a, b),
+        BinaryOp::Add => f32x4_add(a, b),
+        BinaryOp::Sub => f32x4_sub(a, b),
+        BinaryOp::Mul => f32x4_mul(a, b),
+        BinaryOp::Div => f32x4_div(a, b),
+        BinaryOp::Pow => via_f64_2(a, b, math::pow),
+        BinaryOp::Max => f32x4_max(a, b),
+        BinaryOp::Min => f32x4_min(a, b),
+        BinaryOp::Atan2 => lanes2(a, b, f64::atan2),
+        BinaryOp::Fmod => lanes2(a, b, fmod),
+        BinaryOp::Remainder => lanes2(a, b, remainder),
+        BinaryOp::Logaddexp => lanes2(a, b, logaddexp),
     }
 }
 
-/// The lane function of a binary int32 op code (wrapping): 0 add, 1 sub, 2 mul, 5 max, 6 min.
+/// The lane function of a binary int32 op (wrapping); core sends only add, sub, mul, max, min.
 #[inline(always)]
-fn bin_i32(op: u32) -> impl Fn(v128, v128) -> v128 {
+fn bin_i32(op: BinaryOp) -> impl Fn(v128, v128) -> v128 {
     move |a, b| match op {
-        0 => i32x4_add(a, b),
-        1 => i32x4_sub(a, b),
-        2 => i32x4_mul(a, b),
-        5 => i32x4_max(a, b),
-        _ => i32x4_min(a, b),
+        BinaryOp::Add => i32x4_add(a, b),
+        BinaryOp::Sub => i32x4_sub(a, b),
+        BinaryOp::Mul => i32x4_mul(a, b),
+        BinaryOp::Max => i32x4_max(a, b),
+        BinaryOp::Min => i32x4_min(a, b),
+        BinaryOp::Div
+        | BinaryOp::Pow
+        | BinaryOp::Atan2
+        | BinaryOp::Fmod
+        | BinaryOp::Remainder
+        | BinaryOp::Logaddexp => core::arch::wasm32::unreachable(),
     }
 }
 
 /// Runs `body` with the lane function of (dtype, op), monomorphized per op so the match leaves the loop.
+/// Every `BinaryOp` is listed: a new op fails to compile here until it has a lane function.
 macro_rules! with_op {
-    ($dtype:expr, $op:expr, $f:ident => $body:expr) => {
-        match ($dtype, $op) {
-            (0, 0) => { let $f = bin_f32(0); $body }
-            (0, 1) => { let $f = bin_f32(1); $body }
-            (0, 2) => { let $f = bin_f32(2); $body }
-            (0, 3) => { let $f = bin_f32(3); $body }
-            (0, 4) => { let $f = bin_f32(4); $body }
-            (0, 5) => { let $f = bin_f32(5); $body }
-            (0, _) => { let $f = bin_f32(6); $body }
-            (_, 0) => { let $f = bin_i32(0); $body }
-            (_, 1) => { let $f = bin_i32(1); $body }
-            (_, 2) => { let $f = bin_i32(2); $body }
-            (_, 5) => { let $f = bin_i32(5); $body }
-            (_, _) => { let $f = bin_i32(6); $body }
+    ($dtype:expr, $op:expr, $f:ident => $body:expr) => {{
+        macro_rules! arm {
+            ($lane:ident, $o:expr) => {{ let $f = $lane($o); $body }};
         }
-    };
+        let op = BinaryOp::from_u32($op);
+        if $dtype == 0 {
+            match op {
+                BinaryOp::Add => arm!(bin_f32, BinaryOp::Add),
+                BinaryOp::Sub => arm!(bin_f32, BinaryOp::Sub),
+                BinaryOp::Mul => arm!(bin_f32, BinaryOp::Mul),
+                BinaryOp::Div => arm!(bin_f32, BinaryOp::Div),
+                BinaryOp::Pow => arm!(bin_f32, BinaryOp::Pow),
+                BinaryOp::Max => arm!(bin_f32, BinaryOp::Max),
+                BinaryOp::Min => arm!(bin_f32, BinaryOp::Min),
+                BinaryOp::Atan2 => arm!(bin_f32, BinaryOp::Atan2),
+                BinaryOp::Fmod => arm!(bin_f32, BinaryOp::Fmod),
+                BinaryOp::Remainder => arm!(bin_f32, BinaryOp::Remainder),
+                BinaryOp::Logaddexp => arm!(bin_f32, BinaryOp::Logaddexp),
+            }
+        } else {
+            match op {
+                BinaryOp::Add => arm!(bin_i32, BinaryOp::Add),
+                BinaryOp::Sub => arm!(bin_i32, BinaryOp::Sub),
+                BinaryOp::Mul => arm!(bin_i32, BinaryOp::Mul),
+                BinaryOp::Max => arm!(bin_i32, BinaryOp::Max),
+                BinaryOp::Min => arm!(bin_i32, BinaryOp::Min),
+                BinaryOp::Div
+                | BinaryOp::Pow
+                | BinaryOp::Atan2
+                | BinaryOp::Fmod
+                | BinaryOp::Remainder
+                | BinaryOp::Logaddexp => core::arch::wasm32::unreachable(),
+            }
+        }
+    }};
 }
 
 /// One output row of a broadcast binary op over 32-bit lanes.
@@ -158,22 +260,22 @@ pub unsafe fn binary_scalar(dtype: u32, op: u32, x: *const u32, s: u32, reverse:
     with_op!(dtype, op, f => if reverse { map1(x, out, n, |v| f(vs, v)) } else { map1(x, out, n, |v| f(v, vs)) })
 }
 
-/// The mask function of a compare op code: 0 eq, 1 ne, 2 lt, 3 le, 4 gt, 5 ge.
+/// The mask function of a compare op over float32 (dtype 0) or int32 lanes.
 #[inline(always)]
-fn cmp_fn(dtype: u32, op: u32) -> impl Fn(v128, v128) -> v128 {
-    move |a, b| match (dtype, op) {
-        (0, 0) => f32x4_eq(a, b),
-        (0, 1) => f32x4_ne(a, b),
-        (0, 2) => f32x4_lt(a, b),
-        (0, 3) => f32x4_le(a, b),
-        (0, 4) => f32x4_gt(a, b),
-        (0, _) => f32x4_ge(a, b),
-        (_, 0) => i32x4_eq(a, b),
-        (_, 1) => i32x4_ne(a, b),
-        (_, 2) => i32x4_lt(a, b),
-        (_, 3) => i32x4_le(a, b),
-        (_, 4) => i32x4_gt(a, b),
-        (_, _) => i32x4_ge(a, b),
+fn cmp_fn(dtype: u32, op: CompareOp) -> impl Fn(v128, v128) -> v128 {
+    move |a, b| match (dtype == 0, op) {
+        (true, CompareOp::Eq) => f32x4_eq(a, b),
+        (true, CompareOp::Ne) => f32x4_ne(a, b),
+        (true, CompareOp::Lt) => f32x4_lt(a, b),
+        (true, CompareOp::Le) => f32x4_le(a, b),
+        (true, CompareOp::Gt) => f32x4_gt(a, b),
+        (true, CompareOp::Ge) => f32x4_ge(a, b),
+        (false, CompareOp::Eq) => i32x4_eq(a, b),
+        (false, CompareOp::Ne) => i32x4_ne(a, b),
+        (false, CompareOp::Lt) => i32x4_lt(a, b),
+        (false, CompareOp::Le) => i32x4_le(a, b),
+        (false, CompareOp::Gt) => i32x4_gt(a, b),
+        (false, CompareOp::Ge) => i32x4_ge(a, b),
     }
 }
 
@@ -211,38 +313,40 @@ unsafe fn cmp_row(a: *const u32, b: *const u32, out: *mut u8, n: usize, sa: isiz
 /// Broadcast compare: `out` (bool bytes) = a op b over float32 (dtype 0) or int32 (1).
 pub unsafe fn compare(dtype: u32, op: u32, a: *const u32, b: *const u32, out: *mut u8, rank: usize, shape: *const i32, sa: *const i32, sb: *const i32) {
     macro_rules! go {
-        ($d:literal, $o:literal) => {{
+        ($d:literal, $o:expr) => {{
             let f = cmp_fn($d, $o);
             for_rows(rank, shape, [sa, sb], [0, 0], |r, off, len, ist| {
                 cmp_row(a.offset(off[0]), b.offset(off[1]), out.add(r * len), len, ist[0], ist[1], &f)
             })
         }};
     }
-    match (dtype, op) {
-        (0, 0) => go!(0, 0),
-        (0, 1) => go!(0, 1),
-        (0, 2) => go!(0, 2),
-        (0, 3) => go!(0, 3),
-        (0, 4) => go!(0, 4),
-        (0, _) => go!(0, 5),
-        (_, 0) => go!(1, 0),
-        (_, 1) => go!(1, 1),
-        (_, 2) => go!(1, 2),
-        (_, 3) => go!(1, 3),
-        (_, 4) => go!(1, 4),
-        (_, _) => go!(1, 5),
+    let op = CompareOp::from_u32(op);
+    match (dtype == 0, op) {
+        (true, CompareOp::Eq) => go!(0, CompareOp::Eq),
+        (true, CompareOp::Ne) => go!(0, CompareOp::Ne),
+        (true, CompareOp::Lt) => go!(0, CompareOp::Lt),
+        (true, CompareOp::Le) => go!(0, CompareOp::Le),
+        (true, CompareOp::Gt) => go!(0, CompareOp::Gt),
+        (true, CompareOp::Ge) => go!(0, CompareOp::Ge),
+        (false, CompareOp::Eq) => go!(1, CompareOp::Eq),
+        (false, CompareOp::Ne) => go!(1, CompareOp::Ne),
+        (false, CompareOp::Lt) => go!(1, CompareOp::Lt),
+        (false, CompareOp::Le) => go!(1, CompareOp::Le),
+        (false, CompareOp::Gt) => go!(1, CompareOp::Gt),
+        (false, CompareOp::Ge) => go!(1, CompareOp::Ge),
     }
 }
 
 /// Broadcast compare of bool bytes (0/1).
 pub unsafe fn compare_u8(op: u32, a: *const u8, b: *const u8, out: *mut u8, rank: usize, shape: *const i32, sa: *const i32, sb: *const i32) {
+    let op = CompareOp::from_u32(op);
     let f = |x: u8, y: u8| match op {
-        0 => x == y,
-        1 => x != y,
-        2 => x < y,
-        3 => x <= y,
-        4 => x > y,
-        _ => x >= y,
+        CompareOp::Eq => x == y,
+        CompareOp::Ne => x != y,
+        CompareOp::Lt => x < y,
+        CompareOp::Le => x <= y,
+        CompareOp::Gt => x > y,
+        CompareOp::Ge => x >= y,
     };
     for_rows(rank, shape, [sa, sb], [0, 0], |r, off, len, ist| {
         let (a, b, o) = (a.offset(off[0]), b.offset(off[1]), out.add(r * len));

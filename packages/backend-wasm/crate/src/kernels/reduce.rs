@@ -4,6 +4,7 @@
 //! float32 SIMD lanes and the blocks in double (within the documented summation bound), and prod stays
 //! sequential. max/min run in the input type with NaN-propagating SIMD max/min.
 
+use crate::ops::{ArgReduceOp, ReduceOp};
 use crate::simd::*;
 use core::arch::wasm32::*;
 
@@ -241,56 +242,56 @@ unsafe fn sum_prod_i32(x: *const u32, out: *mut u32, outer: usize, size: usize, 
 }
 
 /// bool reductions on 0/1 bytes: sum and prod wrap mod 256 like a Uint8Array store; max is any, min is all.
-unsafe fn reduce_u8(op: u32, x: *const u8, out: *mut u8, outer: usize, size: usize, inner: usize) {
-    let init: u8 = if op == 0 { 0 } else { 1 };
+unsafe fn reduce_u8(op: ReduceOp, x: *const u8, out: *mut u8, outer: usize, size: usize, inner: usize) {
+    let init: u8 = if op == ReduceOp::Sum { 0 } else { 1 };
+    let from_first = matches!(op, ReduceOp::Max | ReduceOp::Min);
     for o in 0..outer {
         let (src, dst) = (x.add(o * size * inner), out.add(o * inner));
         for i in 0..inner {
-            *dst.add(i) = if op >= 2 && size > 0 { *src.add(i) } else { init };
+            *dst.add(i) = if from_first && size > 0 { *src.add(i) } else { init };
         }
         for s in 0..size {
             for i in 0..inner {
                 let (a, b) = (*dst.add(i), *src.add(s * inner + i));
                 *dst.add(i) = match op {
-                    0 => a.wrapping_add(b),
-                    1 => a.wrapping_mul(b),
-                    2 => a.max(b),
-                    _ => a.min(b),
+                    ReduceOp::Sum => a.wrapping_add(b),
+                    ReduceOp::Prod => a.wrapping_mul(b),
+                    ReduceOp::Max => a.max(b),
+                    ReduceOp::Min => a.min(b),
                 };
             }
         }
     }
 }
 
-/// `out[o, i] = op over s of x[o, s, i]`; dtype 0 float32, 1 int32, 2 bool; op 0 sum, 1 prod, 2 max, 3 min.
+/// `out[o, i] = op over s of x[o, s, i]`; dtype 0 float32, 1 int32, 2 bool; op codes in crate/src/ops.rs
+/// (an unknown code traps).
 pub unsafe fn reduce(dtype: u32, op: u32, x: *const u8, out: *mut u8, outer: usize, size: usize, inner: usize) {
     let (xu, ou) = (x as *const u32, out as *mut u32);
+    let op = ReduceOp::from_u32(op);
+    macro_rules! mm {
+        ($f:expr) => {
+            if inner == 1 {
+                for o in 0..outer {
+                    *ou.add(o) = row_minmax(xu.add(o * size), size, &$f);
+                }
+            } else {
+                vertical_minmax(xu, ou, outer, size, inner, &$f)
+            }
+        };
+    }
     match (dtype, op) {
         (2, _) => reduce_u8(op, x, out, outer, size, inner),
-        (0, 0 | 1) => sum_prod_f32(x as *const f32, out as *mut f32, outer, size, inner, op == 1),
-        (_, 0 | 1) => sum_prod_i32(xu, ou, outer, size, inner, op == 1),
-        _ => {
-            macro_rules! mm {
-                ($f:expr) => {
-                    if inner == 1 {
-                        for o in 0..outer {
-                            *ou.add(o) = row_minmax(xu.add(o * size), size, &$f);
-                        }
-                    } else {
-                        vertical_minmax(xu, ou, outer, size, inner, &$f)
-                    }
-                };
-            }
-            match (dtype, op) {
-                (0, 2) => mm!(|a, b| f32x4_max(a, b)),
-                (0, _) => mm!(|a, b| f32x4_min(a, b)),
-                (_, 2) => mm!(|a, b| i32x4_max(a, b)),
-                (_, _) => mm!(|a, b| i32x4_min(a, b)),
-            }
+        (0, ReduceOp::Sum | ReduceOp::Prod) => {
+            sum_prod_f32(x as *const f32, out as *mut f32, outer, size, inner, op == ReduceOp::Prod)
         }
+        (_, ReduceOp::Sum | ReduceOp::Prod) => sum_prod_i32(xu, ou, outer, size, inner, op == ReduceOp::Prod),
+        (0, ReduceOp::Max) => mm!(|a, b| f32x4_max(a, b)),
+        (0, ReduceOp::Min) => mm!(|a, b| f32x4_min(a, b)),
+        (_, ReduceOp::Max) => mm!(|a, b| i32x4_max(a, b)),
+        (_, ReduceOp::Min) => mm!(|a, b| i32x4_min(a, b)),
     }
 }
-
 /// Index of the first max (op 0) or min (op 1) along the middle axis; once the best is NaN it stays.
 unsafe fn arg_reduce_t<T: Copy + PartialOrd>(max: bool, x: *const T, out: *mut i32, outer: usize, size: usize, inner: usize) {
     #[allow(clippy::eq_op)]
@@ -315,9 +316,13 @@ unsafe fn arg_reduce_t<T: Copy + PartialOrd>(max: bool, x: *const T, out: *mut i
 
 /// argmax (op 0) / argmin (op 1) into int32; dtype 0 float32, 1 int32, 2 bool.
 pub unsafe fn arg_reduce(dtype: u32, op: u32, x: *const u8, out: *mut i32, outer: usize, size: usize, inner: usize) {
+    let max = match ArgReduceOp::from_u32(op) {
+        ArgReduceOp::Argmax => true,
+        ArgReduceOp::Argmin => false,
+    };
     match dtype {
-        0 => arg_reduce_t(op == 0, x as *const f32, out, outer, size, inner),
-        1 => arg_reduce_t(op == 0, x as *const i32, out, outer, size, inner),
-        _ => arg_reduce_t(op == 0, x, out, outer, size, inner),
+        0 => arg_reduce_t(max, x as *const f32, out, outer, size, inner),
+        1 => arg_reduce_t(max, x as *const i32, out, outer, size, inner),
+        _ => arg_reduce_t(max, x, out, outer, size, inner),
     }
 }

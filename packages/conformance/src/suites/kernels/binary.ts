@@ -3,7 +3,7 @@
  * add, sub, mul, max, min with wrap-around) against the reference, on broadcast layouts both collapsed (as
  * core sends them) and raw, on a table of special pairs, and in place (`out` = a contiguous input).
  */
-import type { BinaryOp, DType } from '@cp/core/backend';
+import { BINARY_OPS, type BinaryOp, type DType, INT32_BINARY_OPS } from '@cp/core/backend';
 import fc from 'fast-check';
 import { describe } from 'vitest';
 import { data, type ElementwiseLayout, elementwiseLayout, sizeOf } from '../../arbitraries.js';
@@ -13,9 +13,9 @@ import { BINARY_TOLERANCE, exact } from '../../tolerance.js';
 import { arrayOf, needsInPlace, propTest, type Scratch, SPECIALS, scratchTest, show } from './harness.js';
 
 /** Every float32 binary op. */
-export const FLOAT_BINARY: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min'];
+export const FLOAT_BINARY: readonly BinaryOp[] = BINARY_OPS;
 /** The binary ops int32 takes. */
-export const INT_BINARY: readonly BinaryOp[] = ['add', 'sub', 'mul', 'max', 'min'];
+export const INT_BINARY: readonly BinaryOp[] = BINARY_OPS.filter((op) => INT32_BINARY_OPS.has(op));
 
 const F32_MAX = 3.4028234663852886e38;
 const INT_EXTREMES = [0, 1, -1, 2, 46341, 65536, 2147483647, -2147483648, -2147483647];

@@ -3,7 +3,7 @@
  * data in each op's domain, on a fixed table of specials (NaN, ±Infinity, ±0, subnormals, domain edges),
  * and in place (`out === x`) when the backend declares `inPlace`.
  */
-import type { UnaryOp } from '@cp/core/backend';
+import { INT32_UNARY_OPS, UNARY_OPS, type UnaryOp } from '@cp/core/backend';
 import fc from 'fast-check';
 import { describe } from 'vitest';
 import { data } from '../../arbitraries.js';
@@ -14,7 +14,7 @@ import { arrayOf, needsInPlace, propTest, type Scratch, SPECIALS, scratchTest, s
 /** Every float32 unary op. */
 export const FLOAT_UNARY: readonly UnaryOp[] = Object.keys(UNARY_TOLERANCE) as UnaryOp[];
 /** The unary ops int32 takes. */
-export const INT_UNARY: readonly UnaryOp[] = ['neg', 'abs', 'sign'];
+export const INT_UNARY: readonly UnaryOp[] = UNARY_OPS.filter((op) => INT32_UNARY_OPS.has(op));
 
 const F32_MAX = 3.4028234663852886e38;
 

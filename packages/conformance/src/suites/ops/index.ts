@@ -3,6 +3,12 @@ import type { Suite } from '../../context.js';
 import { elementwiseGradientSuite } from './gradients-elementwise.js';
 import { reduceGradientSuite } from './gradients-reduce.js';
 import { shapeGradientSuite } from './gradients-shape.js';
+import { mathOpsSuite } from './math-ops.js';
 
 /** Op suites, in the order they run. */
-export const OP_SUITES: readonly Suite[] = [elementwiseGradientSuite, reduceGradientSuite, shapeGradientSuite];
+export const OP_SUITES: readonly Suite[] = [
+  elementwiseGradientSuite,
+  reduceGradientSuite,
+  shapeGradientSuite,
+  mathOpsSuite,
+];
