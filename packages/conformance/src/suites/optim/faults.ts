@@ -158,3 +158,12 @@ export function train(
     return out;
   });
 }
+
+/** Replaces the first element of parameter `index`'s gradient with `bad` (NaN or ±Infinity). */
+export function poison(ps: cp.nn.Parameter[], index: number, bad: number): void {
+  const g = ps[index].grad!;
+  const data = Float32Array.from(g.dataSync() as Float32Array);
+  data[0] = bad;
+  g.dispose();
+  ps[index].grad = cp.tensor(data, { shape: ps[index].shape });
+}

@@ -10,18 +10,9 @@ import * as cp from '@cp/core';
 import { describe, expect, test } from 'vitest';
 import type { SuiteContext } from '../../context.js';
 import { param } from '../constraints/helpers.js';
-import { ALL_OPTIMIZERS, mixedGrads, snapshot, train } from './faults.js';
+import { ALL_OPTIMIZERS, mixedGrads, poison, snapshot, train } from './faults.js';
 
 const C = cp.constraints;
-
-/** Sets entry 0 of parameter `index`'s gradient to `bad`. */
-function poison(ps: cp.nn.Parameter[], index: number, bad: number): void {
-  const g = ps[index].grad!;
-  const data = Float32Array.from(g.dataSync() as Float32Array);
-  data[0] = bad;
-  g.dispose();
-  ps[index].grad = cp.tensor(data, { shape: ps[index].shape });
-}
 
 /** Non-finite gradient behaviour on the backend under test. */
 export function nonFiniteGradientsSuite(_ctx: SuiteContext): void {

@@ -9,16 +9,7 @@ import * as cp from '@cp/core';
 import { describe, expect, test, vi } from 'vitest';
 import type { SuiteContext } from '../../context.js';
 import { param } from '../constraints/helpers.js';
-import { ALL_OPTIMIZERS, snapshot, train } from './faults.js';
-
-/** Sets entry 0 of parameter `index`'s gradient to `bad`. */
-function poison(ps: cp.nn.Parameter[], index: number, bad: number): void {
-  const g = ps[index].grad!;
-  const data = Float32Array.from(g.dataSync() as Float32Array);
-  data[0] = bad;
-  g.dispose();
-  ps[index].grad = cp.tensor(data, { shape: ps[index].shape });
-}
+import { ALL_OPTIMIZERS, poison, snapshot, train } from './faults.js';
 
 /** skipNonFinite on the backend under test. */
 export function skipNonFiniteSuite(_ctx: SuiteContext): void {
