@@ -1,7 +1,7 @@
 // The js backend's allocation limit: live bytes stay under `maxBytes` (default min(4 GiB, half the host's
 // memory)), and an allocation beyond it, or one the engine refuses, is an OutOfMemoryError with the figures.
 import { totalmem } from 'node:os';
-import { CpError, OutOfMemoryError, setBackendSync, zeros } from '@cp/core';
+import { CpError, keep, nn, OutOfMemoryError, randn, setBackendSync, zeros } from '@cp/core';
 import { describe, expect, it } from 'vitest';
 import { createJsBackend, DEFAULT_MAX_BYTES, defaultMaxBytes } from '../src/index.js';
 import { hostMemoryBytes } from '../src/memory-limit.js';
@@ -64,5 +64,26 @@ describe('allocation limit', () => {
     for (const bad of [0, -1, Number.NaN, '1e9']) {
       expect(() => createJsBackend({ maxBytes: bad as number })).toThrow(/maxBytes must be a positive number/);
     }
+  });
+});
+
+describe('out of memory through the engine', () => {
+  it('says how many tensors are live, of which kinds, and what to do', () => {
+    setBackendSync(createJsBackend({ maxBytes: 1 << 20 }));
+    const model = new nn.Sequential(new nn.Linear(64, 64), new nn.ReLU(), new nn.Linear(64, 64));
+    const x = randn([512, 64]);
+    model.call(x);
+    const err = thrown(() => {
+      // A user's leak: every output kept, so the model's iterations can free nothing.
+      for (let i = 0; i < 100; i++) keep(model.call(x));
+    });
+    expect(err).toBeInstanceOf(OutOfMemoryError);
+    expect(err.message).toMatch(/js backend: out of memory/);
+    expect(err.message).toMatch(
+      /cp has \d+ live storages \([\d.]+ MiB\) and \d+ tensors held: \d+ held by Sequential's last two iterations, 0 in open tidy\(\) scopes/,
+    );
+    expect(err.message).toMatch(
+      /keep\(\)-ed tensors.*read or backpropagate each iteration's result.*keep\(\) only what you need/,
+    );
   });
 });

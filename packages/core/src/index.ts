@@ -23,8 +23,8 @@ export {
 } from './backend/registry.js';
 export * as constraints from './constraints/index.js';
 export { applyConstraints } from './constraints/registry.js';
+export { keep, tidy } from './engine/lifetime.js';
 export { type MemoryInfo, memory } from './engine/memory.js';
-export { keep, tidy } from './engine/scope.js';
 export * from './errors.js';
 export * from './io/index.js';
 export * as F from './nn/functional/index.js';

@@ -7,6 +7,7 @@ import { CONSTRAINT_SUITES } from './constraints/index.js';
 import { autogradSuite } from './core/autograd.js';
 import { creationSuite } from './core/creation.js';
 import { errorsSuite } from './core/errors.js';
+import { lifetimeLoopsSuite } from './core/lifetime-loops.js';
 import { memorySuite } from './core/memory.js';
 import { opsSuite } from './core/ops.js';
 import { TENSOR_RULES_SUITES } from './core/tensor-rules.js';
@@ -26,6 +27,7 @@ export const SUITES: readonly Suite[] = [
   errorsSuite,
   autogradSuite,
   memorySuite,
+  lifetimeLoopsSuite,
   ...TENSOR_RULES_SUITES,
   ...NN_SUITES,
   ...OPTIM_SUITES,

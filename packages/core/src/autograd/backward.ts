@@ -5,8 +5,7 @@
  * (same backend, float32, same shape): a given gradient, a hook's result and a `.grad` assigned by hand are
  * all checked, the last before anything accumulates, so a misfit raises with every `.grad` unchanged.
  */
-import { endStep } from '../engine/auto-release.js';
-import { inScope, keep, tidy } from '../engine/scope.js';
+import { adoptLike, inScope, keep, noteBackward, tidy } from '../engine/lifetime.js';
 import { ArgumentError, AutogradError, BackendError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { empty } from '../ops/dispatch.js';
 import { sameShape } from '../tensor/shape.js';
@@ -82,12 +81,14 @@ function checkExistingGrads(order: readonly Tensor[]): void {
   }
 }
 
-/** Adds `g` into `t.grad`, in place when the backend allows; the first gradient is stored as a private copy. */
-function accumulate(t: Tensor, g: Tensor): void {
+/**
+ * Adds `g` into `t.grad`, in place when the backend allows; the first gradient is stored as a private copy.
+ * A leaf's gradient is kept; a retained gradient of a non-leaf is returned, to live as long as its tensor.
+ */
+function accumulate(t: Tensor, g: Tensor): Tensor | null {
   checkFits(g, t, 'the gradient');
   if (t.grad === null || t.grad.isDisposed) {
-    t.grad = keep(g.clone());
-    return;
+    return store(t, g.clone());
   }
   const prev = t.grad;
   const backend = prev.backend;
@@ -102,10 +103,21 @@ function accumulate(t: Tensor, g: Tensor): void {
       aStrides: [1],
       bStrides: [1],
     });
-  } else {
-    t.grad = keep(prev.add(g));
-    prev.dispose();
+    return null;
   }
+  const sum = prev.add(g);
+  prev.dispose();
+  return store(t, sum);
+}
+
+/** Sets `t.grad`: kept for a leaf; for a non-leaf returned, so it can join its tensor's iteration. */
+function store(t: Tensor, grad: Tensor): Tensor | null {
+  if (t._node) {
+    t.grad = grad;
+    return grad;
+  }
+  t.grad = keep(grad);
+  return null;
 }
 
 function onesFor(root: Tensor): Tensor {
@@ -138,11 +150,13 @@ export function backward(root: Tensor, grad?: Tensor, options?: BackwardOptions)
   }
   const retain = options?.retainGraph ?? false;
   const topLevel = !inScope();
-  noGrad(() =>
+  // Retained gradients of non-leaves are returned from the scope, so they outlive it like their tensors.
+  const retained = noGrad(() =>
     tidy(() => {
       const order = topoSort(root);
       checkExistingGrads(order);
-      if (topLevel) endStep(new Set(order));
+      if (topLevel) noteBackward(order);
+      const retainedGrads: [Tensor, Tensor][] = [];
       const grads = new Map<Tensor, Tensor>();
       grads.set(root, grad ?? onesFor(root));
       for (let i = order.length - 1; i >= 0; i--) {
@@ -156,7 +170,10 @@ export function backward(root: Tensor, grad?: Tensor, options?: BackwardOptions)
           accumulate(t, g);
           continue;
         }
-        if (t._retainGrad) accumulate(t, g);
+        if (t._retainGrad) {
+          const kept = accumulate(t, g);
+          if (kept) retainedGrads.push([t, kept]);
+        }
         if (!node.rule) {
           throw new AutogradError(
             `backward: the graph through '${node.op}' was already freed by an earlier backward(); pass { retainGraph: true } to the first call`,
@@ -175,6 +192,8 @@ export function backward(root: Tensor, grad?: Tensor, options?: BackwardOptions)
           node.saved = [];
         }
       }
+      return retainedGrads;
     }),
   );
+  for (const [t, g] of retained) adoptLike(g, t);
 }

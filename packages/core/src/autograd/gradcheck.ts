@@ -4,7 +4,7 @@
  * float32 on the way in, so the step actually taken is used in the quotient.
  */
 
-import { tidy } from '../engine/scope.js';
+import { tidy } from '../engine/lifetime.js';
 import { tensor } from '../tensor/creation.js';
 import { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';

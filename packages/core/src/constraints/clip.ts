@@ -4,7 +4,7 @@
  * Both modify `.grad` in place; the optimizer's `clipNorm`/`clipValue` options use the same arithmetic.
  */
 import { noGrad } from '../autograd/grad-mode.js';
-import { tidy } from '../engine/scope.js';
+import { tidy } from '../engine/lifetime.js';
 import { ArgumentError, fmtShape } from '../errors.js';
 import { stack } from '../ops/movement.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';

@@ -4,7 +4,7 @@
  * the nearest point of the set, `check` measures how far a value is from it.
  */
 import { noGrad } from '../autograd/grad-mode.js';
-import { tidy } from '../engine/scope.js';
+import { tidy } from '../engine/lifetime.js';
 import { CpError, fmtShape } from '../errors.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
 

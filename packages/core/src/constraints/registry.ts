@@ -4,7 +4,7 @@
  * the optimizer's one update path calls (project a staged value; the raw tensor and VJP of reparametrizations).
  */
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
-import { keep, tidy, track } from '../engine/scope.js';
+import { keep, tidy, track } from '../engine/lifetime.js';
 import { ArgumentError, BackendError, fmtShape } from '../errors.js';
 import type { Parameter } from '../nn/parameter.js';
 import { compare } from '../ops/compare.js';

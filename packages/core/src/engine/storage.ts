@@ -1,8 +1,7 @@
 /**
  * Storage: one backend handle shared by every tensor that views it (reshape shares, it does not copy).
- * The reference count lives here, once; the backend only allocates and frees. Storage whose tensors
- * were garbage-collected without `dispose()` is freed by a FinalizationRegistry, so the obvious training
- * loop does not leak backend memory.
+ * The reference count lives here, once; the backend only allocates and frees. When storage is
+ * released is decided in engine/lifetime.ts.
  */
 import type { Backend } from '../backend/backend.js';
 import type { DType } from '../backend/dtype.js';
@@ -36,15 +35,3 @@ export const live = new Set<Storage>();
 export function allocStorage(backend: Backend, dtype: DType, size: number): Storage {
   return new Storage(backend, backend.alloc(dtype, size), dtype, size);
 }
-
-/** Releases a tensor's storage when the tensor object is collected without having been disposed. */
-export const collector = new FinalizationRegistry<Storage>((s) => {
-  if (!live.has(s)) return;
-  try {
-    s.release();
-  } catch {
-    // NOTE: a finalizer must never throw (it would surface as an uncaught error). The only way release()
-    // fails here is a backend disposed before its tensors were collected, which has freed everything.
-    live.delete(s);
-  }
-});

@@ -9,7 +9,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import type { DType } from '../backend/dtype.js';
 import type { JsonValue } from '../constraints/constraint.js';
 import { rawOf } from '../constraints/registry.js';
-import { tidy } from '../engine/scope.js';
+import { tidy } from '../engine/lifetime.js';
 import { CpError, fmtShape } from '../errors.js';
 import type { AnyModule } from '../nn/module.js';
 import { planStateDictLoad, type StateDict, type StateDictMetadata } from '../nn/state-dict.js';

@@ -3,7 +3,7 @@
  * core generator (`defaultGenerator`, or `{ generator }`), so a seed gives the same weights on every backend.
  */
 import { noGrad } from '../autograd/grad-mode.js';
-import { tidy } from '../engine/scope.js';
+import { tidy } from '../engine/lifetime.js';
 import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
 import { tensor } from '../tensor/creation.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';

@@ -13,7 +13,7 @@ import {
   type RegisterConstraintOptions,
   registerConstraint,
 } from '../constraints/registry.js';
-import { keep } from '../engine/scope.js';
+import { keep, runModuleCall } from '../engine/lifetime.js';
 import { ArgumentError } from '../errors.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
 import { findEntry, findSubmodule } from './lookup.js';
@@ -66,8 +66,15 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     );
   }
 
-  /** Runs forward pre-hooks, `forward`, then forward hooks (like calling a torch module). */
+  /**
+   * Runs forward pre-hooks, `forward`, then forward hooks (like calling a torch module). A top-level call is one
+   * iteration of this model for the lifetime rule (see docs/memory.md).
+   */
   call(...args: In): Out {
+    return runModuleCall(this, this.constructor.name, () => this.#callHooked(args));
+  }
+
+  #callHooked(args: In): Out {
     for (const hook of this.#preHooks.values()) {
       const replaced = hook(this as unknown as Module, args) as In | undefined;
       if (replaced !== undefined) args = replaced;

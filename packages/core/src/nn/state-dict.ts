@@ -20,7 +20,7 @@ import {
   registerGradConstraint,
   transformedValue,
 } from '../constraints/registry.js';
-import { tidy } from '../engine/scope.js';
+import { tidy } from '../engine/lifetime.js';
 import { CpError, fmtShape } from '../errors.js';
 import { sameShape } from '../tensor/shape.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';

@@ -2,7 +2,7 @@
  * Activations. relu, sigmoid and tanh are kernels (fast and exact at the edges); leakyRelu, gelu and
  * softplus are composites whose gradients come from their parts.
  */
-import { tidy } from '../engine/scope.js';
+import { tidy } from '../engine/lifetime.js';
 import { ArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkNumber, checkTensor, describe } from '../tensor/validate.js';

@@ -9,9 +9,10 @@ import type { GradRule } from '../autograd/node.js';
 import type { Backend } from '../backend/backend.js';
 import { type DType, isDType } from '../backend/dtype.js';
 import { getBackend } from '../backend/registry.js';
-import { track } from '../engine/scope.js';
-import { allocStorage } from '../engine/storage.js';
-import { BackendError, DTypeError, fmtShape, ShapeError } from '../errors.js';
+import { adoptRecorded } from '../engine/lifetime.js';
+import { outOfMemoryAdvice } from '../engine/memory.js';
+import { allocStorage, type Storage } from '../engine/storage.js';
+import { BackendError, DTypeError, fmtShape, OutOfMemoryError, ShapeError } from '../errors.js';
 import { type Shape, sizeOf } from '../tensor/shape.js';
 import { fromStorage, type Tensor } from '../tensor/tensor.js';
 
@@ -31,7 +32,7 @@ export function backendOf(op: string, ...tensors: Tensor[]): Backend {
 
 /**
  * A new tensor with uninitialized storage, for the output of an op on `inputs` (they decide whether the
- * output is a step tensor, see engine/auto-release.ts).
+ * iteration the output joins, see engine/lifetime.ts).
  */
 export function empty(backend: Backend, shape: Shape, dtype: DType, inputs?: readonly Tensor[]): Tensor {
   // NOTE: the last line of defence; public entry points check dtypes and shapes with the op's name first.
@@ -39,7 +40,14 @@ export function empty(backend: Backend, shape: Shape, dtype: DType, inputs?: rea
   const size = sizeOf(shape);
   if (!Number.isSafeInteger(size) || size < 0 || !shape.every((d) => Number.isInteger(d) && d >= 0))
     throw new ShapeError(`cannot allocate a tensor of shape ${fmtShape(shape)}`);
-  return fromStorage(allocStorage(backend, dtype, size), shape, dtype, inputs);
+  let storage: Storage;
+  try {
+    storage = allocStorage(backend, dtype, size);
+  } catch (e) {
+    if (e instanceof OutOfMemoryError) e.message += ` ${outOfMemoryAdvice()}`;
+    throw e;
+  }
+  return fromStorage(storage, shape, dtype, inputs);
 }
 
 /** Disposes op-internal temporaries (casts, scalar operands) that are not one of the op's `args`. */
@@ -63,10 +71,7 @@ export function record(out: Tensor, op: string, inputs: Tensor[], rule: GradRule
   if (needsGrad(...inputs)) {
     out.requiresGrad = true;
     out._node = { op, inputs, saved, rule };
-    if (!out._stepTensor) {
-      out._stepTensor = true;
-      track(out, false);
-    }
+    adoptRecorded(out, inputs);
   }
   return out;
 }

@@ -6,7 +6,7 @@
 
 import { noGrad } from '../autograd/grad-mode.js';
 import type { ArgReduceOp, ReduceOp } from '../backend/kernels.js';
-import { tidy } from '../engine/scope.js';
+import { tidy } from '../engine/lifetime.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { normalizeDim, normalizeDims, type Shape, sameShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';

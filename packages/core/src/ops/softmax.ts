@@ -6,7 +6,7 @@
 
 import { noGrad } from '../autograd/grad-mode.js';
 import type { FusedKernelName } from '../backend/fused-kernels.js';
-import { tidy } from '../engine/scope.js';
+import { tidy } from '../engine/lifetime.js';
 import { normalizeDim } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { withOp } from '../tensor/validate.js';

@@ -8,7 +8,7 @@
  * state tensors and frees the replaced ones. New tensors live in the step's `tidy` scope until kept.
  */
 import type { Backend } from '../backend/backend.js';
-import { keep } from '../engine/scope.js';
+import { keep } from '../engine/lifetime.js';
 import { BackendError } from '../errors.js';
 import type { Parameter } from '../nn/parameter.js';
 import { empty } from '../ops/dispatch.js';

@@ -7,7 +7,7 @@
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import type { FusedKernelArgs, FusedKernelName } from '../backend/fused-kernels.js';
 import { fusedFor } from '../constraints/kernels.js';
-import { keep, tidy } from '../engine/scope.js';
+import { keep, tidy } from '../engine/lifetime.js';
 import { ArgumentError } from '../errors.js';
 import type { Parameter } from '../nn/parameter.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';

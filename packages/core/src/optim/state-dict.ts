@@ -10,7 +10,7 @@
 
 import { noGrad } from '../autograd/grad-mode.js';
 import { enforcement } from '../constraints/registry.js';
-import { tidy } from '../engine/scope.js';
+import { tidy } from '../engine/lifetime.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import type { Parameter } from '../nn/parameter.js';
 import { compare } from '../ops/compare.js';

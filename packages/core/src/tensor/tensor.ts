@@ -8,8 +8,8 @@ import { type BackwardOptions, backward } from '../autograd/backward.js';
 import type { GradNode } from '../autograd/node.js';
 import type { Backend } from '../backend/backend.js';
 import type { DType, TypedArray } from '../backend/dtype.js';
-import { setTensorCheck, track } from '../engine/scope.js';
-import { collector, type Storage } from '../engine/storage.js';
+import { adopt, collector, type Iteration, noteRead, releasedMessage, setTensorCheck } from '../engine/lifetime.js';
+import type { Storage } from '../engine/storage.js';
 import { ArgumentError, AutogradError, DisposedError, DTypeError, fmtShape } from '../errors.js';
 import * as A from '../ops/activation.js';
 import { copyInto, fillInto } from '../ops/assign.js';
@@ -56,8 +56,8 @@ export class Tensor {
   _storage: Storage | null;
   /** @internal Never released automatically (parameters, gradients, optimizer state, `keep()`). */
   _persistent = false;
-  /** @internal Made by a recorded op or computed from such a tensor (see engine/auto-release.ts). */
-  _stepTensor = false;
+  /** @internal The model iteration (or backward() step) this tensor is freed with; see engine/lifetime.ts. */
+  _iter: Iteration | null = null;
   /** @internal Why the storage was released, for the error message on later use. */
   _releasedBy: 'dispose' | 'auto' | null = null;
 
@@ -100,11 +100,7 @@ export class Tensor {
 
   /** @internal The error for a use of this tensor after its release, naming `op` when given. */
   _disposedError(op?: string): DisposedError {
-    const why =
-      this._releasedBy === 'auto'
-        ? 'was released automatically by the backward() of a later training step (it was computed from an ' +
-          "earlier step's graph); read it with .item()/.toArray() before then, or call keep(t) to hold it longer"
-        : 'was disposed and can no longer be used';
+    const why = this._releasedBy === 'auto' ? releasedMessage(this) : 'was disposed and can no longer be used';
     return new DisposedError(`${op ? `${op}: ` : ''}tensor ${this.id} (shape ${fmtShape(this.shape)}) ${why}`);
   }
 
@@ -132,11 +128,13 @@ export class Tensor {
 
   /** A copy of the data as a flat typed array. */
   dataSync(): TypedArray {
+    noteRead(this);
     return this.storage.backend.readSync(this.storage.handle);
   }
 
   /** Async form of `dataSync()`. */
   data(): Promise<TypedArray> {
+    noteRead(this);
     return this.storage.backend.read(this.storage.handle);
   }
 
@@ -596,13 +594,12 @@ export function collectWhenUnreachable(t: Tensor): void {
 }
 
 /**
- * @internal Wraps storage in a new tensor: registers it for collection, and with the current `tidy` scope
- * or, when made at top level from step tensors (`inputs`), as a step tensor.
+ * @internal Wraps storage in a new tensor: registers it for collection and places it by the lifetime rule
+ * (its tidy scope, and the iteration of the running model call or of its youngest input).
  */
 export function fromStorage(storage: Storage, shape: Shape, dtype: DType, inputs?: readonly Tensor[]): Tensor {
   const t = new Tensor(storage, shape, dtype);
   collectWhenUnreachable(t);
-  if (inputs?.some((i) => i._stepTensor || i._node !== null)) t._stepTensor = true;
-  track(t);
+  adopt(t, inputs);
   return t;
 }

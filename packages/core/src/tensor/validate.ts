@@ -4,7 +4,9 @@
  * CpError naming the op, the value it got and what it expected, before anything is allocated, so garbage
  * never reaches a backend as a bare TypeError/RangeError or as a wrong answer.
  */
+
 import { DTYPES, type DType, isDType } from '../backend/dtype.js';
+import { noteFailure } from '../engine/lifetime.js';
 import { ArgumentError, CpError, DTypeError } from '../errors.js';
 import { Tensor, type TensorLike } from './tensor.js';
 
@@ -147,6 +149,7 @@ export function withOp<T>(op: string, body: () => T): T {
     return body();
   } catch (e) {
     if (e instanceof CpError && !e.message.startsWith(`${op}:`)) e.message = `${op}: ${e.message}`;
+    noteFailure();
     throw e;
   }
 }

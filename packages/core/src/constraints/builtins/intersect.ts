@@ -5,7 +5,7 @@
  * only find some point of it); non-convex parts fall back to cyclic projections.
  */
 
-import { keep, tidy } from '../../engine/scope.js';
+import { keep, tidy } from '../../engine/lifetime.js';
 import { ArgumentError, fmtShape } from '../../errors.js';
 import { zerosLike } from '../../tensor/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';

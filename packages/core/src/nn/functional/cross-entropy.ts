@@ -4,7 +4,7 @@
  * `[rows, C]` first. Plain cross entropy uses the backend's fused `softmaxCrossEntropy` kernel when it has one.
  */
 import { noGrad } from '../../autograd/grad-mode.js';
-import { tidy } from '../../engine/scope.js';
+import { tidy } from '../../engine/lifetime.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../../errors.js';
 import { cast } from '../../ops/cast.js';
 import { compare } from '../../ops/compare.js';
@@ -140,7 +140,7 @@ function fusedCrossEntropy(r: Rows, reduction: LossOptions['reduction']): Tensor
   const kernel = backend.fused.softmaxCrossEntropy;
   if (!kernel || r.keep) return null;
   const rows = r.labels.length;
-  const perRow = empty(backend, [rows], 'float32');
+  const perRow = empty(backend, [rows], 'float32', [r.x, r.safe]);
   if (rows > 0)
     kernel({
       logits: r.x.storage.handle,

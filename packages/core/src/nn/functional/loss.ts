@@ -4,7 +4,7 @@
  * the composite (log of a saturated sigmoid, |x| at 0) would not.
  */
 import { noGrad } from '../../autograd/grad-mode.js';
-import { tidy } from '../../engine/scope.js';
+import { tidy } from '../../engine/lifetime.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../../errors.js';
 import { sigmoid } from '../../ops/activation.js';
 import { clamp, compare, where } from '../../ops/compare.js';

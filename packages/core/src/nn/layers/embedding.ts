@@ -3,7 +3,7 @@
  * N(0, 1). The `paddingIdx` row starts at zero and gets no gradient, as in PyTorch.
  */
 import { noGrad } from '../../autograd/grad-mode.js';
-import { tidy } from '../../engine/scope.js';
+import { tidy } from '../../engine/lifetime.js';
 import { ArgumentError, DTypeError } from '../../errors.js';
 import { compare, where } from '../../ops/compare.js';
 import { indexSelect } from '../../ops/indexing.js';
