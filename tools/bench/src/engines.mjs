@@ -4,6 +4,9 @@
 export const ENGINES = {
   'cp-js': { module: './engines/cp.mjs', variant: 'js', label: 'cp js' },
   'cp-wasm': { module: './engines/cp.mjs', variant: 'wasm', label: 'cp wasm' },
+  // NOTE: a build of another checkout (CP_BENCH_BASELINE=/path/to/checkout), for before/after in one run.
+  'cp-js-baseline': { module: './engines/cp.mjs', variant: 'js@baseline', label: 'cp js (baseline)' },
+  'cp-wasm-baseline': { module: './engines/cp.mjs', variant: 'wasm@baseline', label: 'cp wasm (baseline)' },
   'tfjs-cpu': { module: './engines/tfjs.mjs', variant: 'cpu', label: 'TF.js cpu' },
   'tfjs-wasm': { module: './engines/tfjs.mjs', variant: 'wasm', label: 'TF.js wasm' },
   'jax-wasm': { module: './engines/jax.mjs', variant: 'wasm', label: 'jax-js wasm' },

@@ -21,15 +21,25 @@ export const CONSTRAINTS = {
   orthogonal: (c) => c.orthogonal(),
 };
 
-/** @param {'js' | 'wasm'} variant */
+/** The built package `name` of this checkout, or of the checkout CP_BENCH_BASELINE names for a baseline variant. */
+async function importCp(name, baseline) {
+  if (!baseline) return importBuilt(name);
+  const dir = process.env.CP_BENCH_BASELINE;
+  if (!dir) throw new NotAvailable('set CP_BENCH_BASELINE to a built checkout');
+  const { pathToFileURL } = await import('node:url');
+  return import(pathToFileURL(`${dir}/packages/${name.slice('@cp/'.length)}/dist/index.js`).href);
+}
+
+/** @param {'js' | 'wasm' | 'js@baseline' | 'wasm@baseline'} variant */
 export async function load(variant) {
-  const cp = await importBuilt('@cp/core');
+  const [kind, baseline] = variant.split('@');
+  const cp = await importCp('@cp/core', baseline);
   let backend;
-  if (variant === 'js') {
-    const { createJsBackend } = await importBuilt('@cp/backend-js');
+  if (kind === 'js') {
+    const { createJsBackend } = await importCp('@cp/backend-js', baseline);
     backend = createJsBackend();
-  } else if (variant === 'wasm') {
-    const mod = await importBuilt('@cp/backend-wasm');
+  } else if (kind === 'wasm') {
+    const mod = await importCp('@cp/backend-wasm', baseline);
     backend = await mod.createWasmBackend();
   } else {
     throw new Error(`cp: unknown backend variant '${variant}'`);
