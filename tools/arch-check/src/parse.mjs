@@ -11,8 +11,11 @@
  */
 import { parseSync } from 'oxc-parser';
 
-/** `import type ...` / `export type ... from`: the declaration is erased (`import type from 'x'` imports a default named `type`). */
-const TYPE_ONLY_DECLARATION = /^(?:import|export)\s+type\s*(?:[{*]|[A-Za-z_$][\w$]*\s*(?:,|from\b))/;
+/**
+ * `import type ...` / `export type ... from`: the declaration is erased. Not `import type from 'x'` or
+ * `import type, { a } from 'x'` (a default import named `type`), nor `import typed from 'x'`.
+ */
+const TYPE_ONLY_DECLARATION = /^(?:import|export)\s+type\b\s*(?:[{*]|[A-Za-z_$][\w$]*\s*(?:,|from\b))/;
 
 /** oxc's name for the language of `path`. */
 function langOf(path) {

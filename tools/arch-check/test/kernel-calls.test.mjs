@@ -21,6 +21,7 @@ test('kernel calls, fused lookups, computed access and aliases are found with th
       "const k = b['fused'];",
       'b.fused?.adamUpdate?.(args);',
       'const table = backend.kernels;',
+      'b[`kernels`].fill(args);',
     ].join('\n'),
   );
   assert.deepEqual(found, [
@@ -30,6 +31,7 @@ test('kernel calls, fused lookups, computed access and aliases are found with th
     { line: 4, code: "b['fused']" },
     { line: 5, code: 'b.fused?.adamUpdate' },
     { line: 6, code: 'backend.kernels' },
+    { line: 7, code: 'b[`kernels`].fill' },
   ]);
 });
 
