@@ -24,6 +24,7 @@ export {
 export * as constraints from './constraints/index.js';
 export { applyConstraints } from './constraints/registry.js';
 export { type MemoryInfo, memory } from './engine/memory.js';
+export { type ProfileResult, type ProfileRow, profile } from './engine/profiler.js';
 export { keep, tidy } from './engine/scope.js';
 export * from './errors.js';
 export * from './io/index.js';

@@ -6,9 +6,9 @@
  * all checked, the last before anything accumulates, so a misfit raises with every `.grad` unchanged.
  */
 import { endStep } from '../engine/auto-release.js';
+import { empty, runKernel, withRuleFrame } from '../engine/dispatch.js';
 import { inScope, keep, tidy } from '../engine/scope.js';
 import { ArgumentError, AutogradError, BackendError, DTypeError, fmtShape, ShapeError } from '../errors.js';
-import { empty } from '../ops/dispatch.js';
 import { sameShape } from '../tensor/shape.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
 import { anomalyState, runRuleChecked } from './anomaly.js';
@@ -92,7 +92,7 @@ function accumulate(t: Tensor, g: Tensor): void {
   const prev = t.grad;
   const backend = prev.backend;
   if (backend.capabilities.inPlace && g.backend === backend) {
-    backend.kernels.binary({
+    const args = {
       op: 'add',
       dtype: 'float32',
       a: prev.storage.handle,
@@ -101,7 +101,8 @@ function accumulate(t: Tensor, g: Tensor): void {
       shape: [prev.size],
       aStrides: [1],
       bStrides: [1],
-    });
+    } as const;
+    runKernel(backend, 'binary', args, 'backward', [prev, g]);
   } else {
     t.grad = keep(prev.add(g));
     prev.dispose();
@@ -110,7 +111,13 @@ function accumulate(t: Tensor, g: Tensor): void {
 
 function onesFor(root: Tensor): Tensor {
   const one = empty(root.backend, root.shape, 'float32');
-  root.backend.kernels.fill({ dtype: 'float32', out: one.storage.handle, offset: 0, n: one.size, value: 1 });
+  runKernel(
+    root.backend,
+    'fill',
+    { dtype: 'float32', out: one.storage.handle, offset: 0, n: one.size, value: 1 },
+    'backward',
+    [root],
+  );
   return one;
 }
 
@@ -162,7 +169,11 @@ export function backward(root: Tensor, grad?: Tensor, options?: BackwardOptions)
             `backward: the graph through '${node.op}' was already freed by an earlier backward(); pass { retainGraph: true } to the first call`,
           );
         }
-        const inputGrads = anomalyState.on ? runRuleChecked(node, g, t.shape) : node.rule(g);
+        const rule = node.rule;
+        const gradOut = g;
+        const inputGrads = withRuleFrame(node.op, () =>
+          anomalyState.on ? runRuleChecked(node, gradOut, t.shape) : rule(gradOut),
+        );
         node.inputs.forEach((input, k) => {
           const gi = inputGrads[k];
           if (!gi || !input.requiresGrad) return;

@@ -6,6 +6,7 @@
 import type { DType } from '../backend/dtype.js';
 import type { BinaryOp, UnaryOp } from '../backend/kernels.js';
 import { INT32_BINARY_OPS, INT32_UNARY_OPS } from '../backend/ops.generated.js';
+import { backendOf, disposeTemps, empty, record, runKernel, withOp } from '../engine/dispatch.js';
 import { ArgumentError } from '../errors.js';
 import { zerosLike } from '../tensor/creation.js';
 import { broadcastLayout, type Shape, sameShape } from '../tensor/shape.js';
@@ -13,7 +14,6 @@ import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { checkTensor, checkTensorLike } from '../tensor/validate.js';
 import { cast } from './cast.js';
 import { compare, where } from './compare.js';
-import { backendOf, disposeTemps, empty, record } from './dispatch.js';
 import { sumTo } from './reduce.js';
 
 /** The result dtype of a binary op on two tensors (float32 > int32 > bool; bool arithmetic gives int32). */
@@ -34,12 +34,19 @@ const UNARY_NAMES: Partial<Record<UnaryOp, string>> = { recip: 'reciprocal' };
 
 /** Runs a unary kernel (float32 math; int32 for neg/abs/sign) without recording a gradient. */
 export function unaryRaw(op: UnaryOp, x: Tensor): Tensor {
-  checkTensor(UNARY_NAMES[op] ?? op, x);
+  const name = UNARY_NAMES[op] ?? op;
+  checkTensor(name, x);
   const intOk = INT32_UNARY_OPS.has(op);
   const input = x.dtype === 'float32' || (intOk && x.dtype === 'int32') ? x : cast(x, intOk ? 'int32' : 'float32');
   const backend = backendOf(op, input);
   const out = empty(backend, input.shape, input.dtype, [x]);
-  backend.kernels.unary({ op, dtype: input.dtype, x: input.storage.handle, out: out.storage.handle, n: input.size });
+  runKernel(
+    backend,
+    'unary',
+    { op, dtype: input.dtype, x: input.storage.handle, out: out.storage.handle, n: input.size },
+    name,
+    [x],
+  );
   disposeTemps([input], [x]);
   return out;
 }
@@ -54,16 +61,22 @@ export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const { shape, kernelShape, strides } = broadcastLayout(op, ca.shape, cb.shape);
   const out = empty(backend, shape, dtype, [a, b]);
   const [aStrides, bStrides] = strides;
-  backend.kernels.binary({
-    op,
-    dtype,
-    a: ca.storage.handle,
-    b: cb.storage.handle,
-    out: out.storage.handle,
-    shape: kernelShape,
-    aStrides,
-    bStrides,
-  });
+  runKernel(
+    backend,
+    'binary',
+    {
+      op,
+      dtype,
+      a: ca.storage.handle,
+      b: cb.storage.handle,
+      out: out.storage.handle,
+      shape: kernelShape,
+      aStrides,
+      bStrides,
+    },
+    BINARY_NAMES[op] ?? op,
+    [a, b],
+  );
   disposeTemps([ca, cb], [a, b]);
   return out;
 }
@@ -75,15 +88,13 @@ export function scalarRaw(op: BinaryOp, x: Tensor, s: number, reverse = false): 
   const cx = cast(x, dtype);
   const backend = backendOf(op, cx);
   const out = empty(backend, cx.shape, dtype, [x]);
-  backend.kernels.binaryScalar({
-    op,
-    dtype,
-    x: cx.storage.handle,
-    scalar: s,
-    reverse,
-    out: out.storage.handle,
-    n: cx.size,
-  });
+  runKernel(
+    backend,
+    'binaryScalar',
+    { op, dtype, x: cx.storage.handle, scalar: s, reverse, out: out.storage.handle, n: cx.size },
+    BINARY_NAMES[op] ?? op,
+    [x],
+  );
   disposeTemps([cx], [x]);
   return out;
 }
@@ -170,30 +181,32 @@ const reverseScalarRules: { [P in BinaryOp]: RuleScalar } = {
 /** Applies a binary op to tensors and/or numbers, recording its gradient. */
 export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   const name = BINARY_NAMES[op] ?? op;
-  checkTensorLike(name, a);
-  checkTensorLike(name, b);
-  if (typeof a === 'number' && typeof b === 'number')
-    throw new ArgumentError(`${name}: at least one operand must be a tensor, got ${a} and ${b}`);
-  if (typeof b === 'number') {
-    const x = a as Tensor;
-    const out = scalarRaw(op, x, b);
-    return record(out, op, [x], (g) => [scalarRules[op](g, x, b, out)], [out]);
-  }
-  if (typeof a === 'number') {
-    const out = scalarRaw(op, b, a, true);
-    return record(out, op, [b], (g) => [reverseScalarRules[op](g, b, a, out)], [out]);
-  }
-  const out = binaryRaw(op, a, b);
-  return record(
-    out,
-    op,
-    [a, b],
-    (g) => [
-      a.requiresGrad ? unbroadcast(rules[op](g, a, b, out, 0), a.shape) : null,
-      b.requiresGrad ? unbroadcast(rules[op](g, a, b, out, 1), b.shape) : null,
-    ],
-    [out],
-  );
+  return withOp(name, () => {
+    checkTensorLike(name, a);
+    checkTensorLike(name, b);
+    if (typeof a === 'number' && typeof b === 'number')
+      throw new ArgumentError(`${name}: at least one operand must be a tensor, got ${a} and ${b}`);
+    if (typeof b === 'number') {
+      const x = a as Tensor;
+      const out = scalarRaw(op, x, b);
+      return record(out, op, [x], (g) => [scalarRules[op](g, x, b, out)], [out]);
+    }
+    if (typeof a === 'number') {
+      const out = scalarRaw(op, b, a, true);
+      return record(out, op, [b], (g) => [reverseScalarRules[op](g, b, a, out)], [out]);
+    }
+    const out = binaryRaw(op, a, b);
+    return record(
+      out,
+      op,
+      [a, b],
+      (g) => [
+        a.requiresGrad ? unbroadcast(rules[op](g, a, b, out, 0), a.shape) : null,
+        b.requiresGrad ? unbroadcast(rules[op](g, a, b, out, 1), b.shape) : null,
+      ],
+      [out],
+    );
+  });
 }
 
 /** `a + b`. */
@@ -221,8 +234,10 @@ export const logaddexp = (a: TensorLike, b: TensorLike): Tensor => binary('logad
 
 /** Applies a unary op and records `rule(g, x, out)` as its gradient. */
 export function unary(op: UnaryOp, x: Tensor, rule: (g: Tensor, x: Tensor, out: Tensor) => Tensor | null): Tensor {
-  const out = unaryRaw(op, x);
-  return record(out, op, [x], (g) => [rule(g, x, out)], [out]);
+  return withOp(UNARY_NAMES[op] ?? op, () => {
+    const out = unaryRaw(op, x);
+    return record(out, op, [x], (g) => [rule(g, x, out)], [out]);
+  });
 }
 
 const zeroGrad = (g: Tensor): Tensor => mul(g, 0);
@@ -270,6 +285,6 @@ export const floor = (x: Tensor): Tensor => unary('floor', x, zeroGrad);
 export function scalarTensor(v: number, like: Tensor, dtype: DType = like.dtype): Tensor {
   const backend = backendOf('scalar', like);
   const out = empty(backend, [], dtype);
-  backend.kernels.fill({ dtype, out: out.storage.handle, offset: 0, n: 1, value: v });
+  runKernel(backend, 'fill', { dtype, out: out.storage.handle, offset: 0, n: 1, value: v }, 'scalar', [like]);
   return out;
 }

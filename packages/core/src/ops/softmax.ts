@@ -5,25 +5,22 @@
  */
 
 import { noGrad } from '../autograd/grad-mode.js';
-import type { FusedKernelName } from '../backend/fused-kernels.js';
+import { backendOf, empty, hasFused, record, runFused, withOp } from '../engine/dispatch.js';
 import { tidy } from '../engine/scope.js';
 import { normalizeDim } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { withOp } from '../tensor/validate.js';
 import { requireFloat } from './cast.js';
-import { backendOf, empty, record } from './dispatch.js';
 import { div, exp, mul, sub } from './elementwise.js';
 import { logsumexp, max, sum } from './reduce.js';
 
-function fusedLastDim(name: FusedKernelName & ('softmax' | 'logSoftmax'), x: Tensor, d: number): Tensor | null {
+function fusedLastDim(name: 'softmax' | 'logSoftmax', x: Tensor, d: number): Tensor | null {
   const backend = backendOf(name, x);
   // NOTE: with no elements there is nothing to normalize (and no max to shift by): the result is empty too.
   if (x.size === 0) return empty(backend, x.shape, 'float32', [x]);
-  const kernel = backend.fused[name];
-  if (!kernel || d !== x.ndim - 1 || x.ndim === 0) return null;
+  if (!hasFused(backend, name) || d !== x.ndim - 1 || x.ndim === 0) return null;
   const cols = x.shape[d];
   const out = empty(backend, x.shape, 'float32', [x]);
-  if (out.size > 0) kernel({ x: x.storage.handle, out: out.storage.handle, rows: x.size / cols, cols });
+  runFused(backend, name, { x: x.storage.handle, out: out.storage.handle, rows: x.size / cols, cols }, name, [x]);
   return out;
 }
 

@@ -4,11 +4,11 @@
  * `[rows, C]` first. Plain cross entropy uses the backend's fused `softmaxCrossEntropy` kernel when it has one.
  */
 import { noGrad } from '../../autograd/grad-mode.js';
+import { backendOf, empty, hasFused, record, runFused, withOp } from '../../engine/dispatch.js';
 import { tidy } from '../../engine/scope.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../../errors.js';
 import { cast } from '../../ops/cast.js';
 import { compare } from '../../ops/compare.js';
-import { backendOf, empty, record } from '../../ops/dispatch.js';
 import { add, div, mul, neg, sub } from '../../ops/elementwise.js';
 import { gather, indexSelect } from '../../ops/indexing.js';
 import { expand, permute, reshape } from '../../ops/movement.js';
@@ -16,7 +16,7 @@ import { sum } from '../../ops/reduce.js';
 import { logSoftmax, softmax } from '../../ops/softmax.js';
 import { arange, tensor } from '../../tensor/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { checkOptions, checkTensor, withOp } from '../../tensor/validate.js';
+import { checkOptions, checkTensor } from '../../tensor/validate.js';
 import { type LossOptions, reduceLoss } from './loss.js';
 
 /** Options of `nllLoss`. */
@@ -137,18 +137,19 @@ export function nllLoss(input: Tensor, target: Tensor, options?: NllLossOptions)
 /** One graph node around the fused kernel: gradient `(softmax(x) - onehot)·g` per row. */
 function fusedCrossEntropy(r: Rows, reduction: LossOptions['reduction']): Tensor | null {
   const backend = backendOf('crossEntropy', r.x, r.safe);
-  const kernel = backend.fused.softmaxCrossEntropy;
-  if (!kernel || r.keep) return null;
+  if (!hasFused(backend, 'softmaxCrossEntropy') || r.keep) return null;
   const rows = r.labels.length;
   const perRow = empty(backend, [rows], 'float32');
-  if (rows > 0)
-    kernel({
+  if (rows > 0) {
+    const args = {
       logits: r.x.storage.handle,
       labels: r.safe.storage.handle,
       out: perRow.storage.handle,
       rows,
       cols: r.classes,
-    });
+    };
+    runFused(backend, 'softmaxCrossEntropy', args, 'crossEntropy', [r.x, r.safe]);
+  }
   const out = tidy(() => noGrad(() => reduceRows('crossEntropy', perRow, null, r, { reduction })));
   if (out !== perRow) perRow.dispose();
   const x = r.x;

@@ -4,16 +4,16 @@
  * the composite (log of a saturated sigmoid, |x| at 0) would not.
  */
 import { noGrad } from '../../autograd/grad-mode.js';
+import { record, withOp } from '../../engine/dispatch.js';
 import { tidy } from '../../engine/scope.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../../errors.js';
 import { sigmoid } from '../../ops/activation.js';
 import { clamp, compare, where } from '../../ops/compare.js';
-import { record } from '../../ops/dispatch.js';
 import { abs, add, div, exp, log, log1p, maximum, mul, neg, sub } from '../../ops/elementwise.js';
 import { mean, sum, sumTo } from '../../ops/reduce.js';
 import { broadcastShapes, sameShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { checkOptions, checkTensor, withOp } from '../../tensor/validate.js';
+import { checkOptions, checkTensor } from '../../tensor/validate.js';
 
 /** How a loss combines its elements: their mean (default), their sum, or none (the elementwise losses). */
 export type Reduction = 'mean' | 'sum' | 'none';
