@@ -13,6 +13,7 @@ import { sameShape } from '../tensor/shape.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
 import { anomalyState, runRuleChecked } from './anomaly.js';
 import { noGrad } from './grad-mode.js';
+import { releaseNode, runRule } from './node.js';
 
 /** Options of `backward()`. */
 export interface BackwardOptions {
@@ -169,10 +170,9 @@ export function backward(root: Tensor, grad?: Tensor, options?: BackwardOptions)
             `backward: the graph through '${node.op}' was already freed by an earlier backward(); pass { retainGraph: true } to the first call`,
           );
         }
-        const rule = node.rule;
         const gradOut = g;
         const inputGrads = withRuleFrame(node.op, () =>
-          anomalyState.on ? runRuleChecked(node, gradOut, t.shape) : rule(gradOut),
+          anomalyState.on ? runRuleChecked(node, gradOut, t.shape) : runRule(node, gradOut),
         );
         node.inputs.forEach((input, k) => {
           const gi = inputGrads[k];
@@ -180,11 +180,7 @@ export function backward(root: Tensor, grad?: Tensor, options?: BackwardOptions)
           const prev = grads.get(input);
           grads.set(input, prev ? prev.add(gi) : gi);
         });
-        if (!retain) {
-          node.rule = null;
-          node.inputs = [];
-          node.saved = [];
-        }
+        if (!retain) releaseNode(node);
       }
     }),
   );

@@ -2,7 +2,7 @@
  * What every op does around its kernel, in one place: name the op (`withOp`, for errors and the profiler),
  * pick the backend that holds the inputs, allocate the output, run the kernel (`runKernel`, or `runFused`
  * for an optional fused kernel after `hasFused`), and record the autograd node when an input needs a
- * gradient. No other file of core calls a backend kernel.
+ * gradient (`recorder`, bound to a file's table of rules). No other file of core calls a backend kernel.
  *
  * A kernel that throws is reported as a `CpError` naming the op and the input shapes: a backend's own
  * `CpError` keeps its class (an `OutOfMemoryError` stays one) and gains that context; anything else (a
@@ -12,7 +12,7 @@
 
 import { anomalyState, checkForward } from '../autograd/anomaly.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
-import type { GradRule } from '../autograd/node.js';
+import type { GradRule, GradRules, RuleSpec } from '../autograd/node.js';
 import type { Backend } from '../backend/backend.js';
 import { type DType, isDType } from '../backend/dtype.js';
 import type { FusedKernelArgs, FusedKernelName } from '../backend/fused-kernels.js';
@@ -195,25 +195,50 @@ export function disposeTemps(temps: readonly Tensor[], args: readonly unknown[])
 // ---- the graph --------------------------------------------------------------------------------------
 
 /** True when recording `inputs` would need a graph node. */
-export function needsGrad(...inputs: Tensor[]): boolean {
+function needsGrad(inputs: readonly Tensor[]): boolean {
   if (!isGradEnabled()) return false;
   for (const t of inputs) if (t.requiresGrad) return true;
   return false;
 }
 
+/** What an op tells `record` about its node; `saved` and `ctx` are typed by the rule table's declaration. */
+export interface NodeSpec<S extends RuleSpec> {
+  /** The op's tensor inputs, in the order its rule returns their gradients. */
+  inputs: Tensor[];
+  /** The tensors the rule reads; the node holds them until the graph is released. */
+  saved: S['saved'];
+  /** The non-tensor parameters the rule reads (dims, shapes, scalars, the kernel op). */
+  ctx: S['ctx'];
+  /** The name messages show, when it is not the rule's (an identity rule recorded by `permute`, say). */
+  name?: string;
+}
+
+/** Records `out`'s node; see `recorder`. */
+export type RecordFn<Ops extends { [P in keyof Ops]: RuleSpec }> = <P extends keyof Ops & string>(
+  out: Tensor,
+  op: P,
+  spec: NodeSpec<Ops[P]>,
+) => Tensor;
+
 /**
- * Attaches a graph node to `out` when an input needs a gradient. `rule` maps the output gradient to one
- * gradient per input (null where not needed); `saved` lists tensors the rule reads besides `inputs`.
+ * The `record` of one table of rules: `record(out, op, { inputs, saved, ctx })` attaches a graph node that
+ * runs `rules[op]` when an input needs a gradient, and returns `out`. Only an op of the table can be
+ * recorded, and only with what its declaration says it saves.
  */
-export function record(out: Tensor, op: string, inputs: Tensor[], rule: GradRule, saved: Tensor[] = []): Tensor {
-  if (anomalyState.on) checkForward(op, inputs, out);
-  if (needsGrad(...inputs)) {
-    out.requiresGrad = true;
-    out._node = { op, inputs, saved, rule };
-    if (!out._stepTensor) {
-      out._stepTensor = true;
-      track(out, false);
+export function recorder<Ops extends { [P in keyof Ops]: RuleSpec }>(rules: GradRules<Ops>): RecordFn<Ops> {
+  return (out, op, spec) => {
+    const name = spec.name ?? op;
+    if (anomalyState.on) checkForward(name, spec.inputs, out);
+    if (needsGrad(spec.inputs)) {
+      out.requiresGrad = true;
+      // NOTE: the one widening of a rule's parameter types: the node holds what this spec declared for it.
+      const rule = rules[op] as unknown as GradRule;
+      out._node = { op: name, inputs: spec.inputs, saved: spec.saved as Tensor[], ctx: spec.ctx, rule };
+      if (!out._stepTensor) {
+        out._stepTensor = true;
+        track(out, false);
+      }
     }
-  }
-  return out;
+    return out;
+  };
 }

@@ -1,6 +1,7 @@
 /**
- * Activations. relu, sigmoid and tanh are kernels (fast and exact at the edges); leakyRelu, gelu and
- * softplus are composites whose gradients come from their parts.
+ * Activations. relu, sigmoid and tanh are kernels (fast and exact at the edges; their gradient rules are
+ * in elementwise.ts's table of unary rules); leakyRelu, gelu and softplus are composites whose gradients
+ * come from their parts.
  */
 import { withOp } from '../engine/dispatch.js';
 import { tidy } from '../engine/scope.js';
@@ -8,16 +9,16 @@ import { ArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkNumber, checkTensor, describe } from '../tensor/validate.js';
 import { compare, where } from './compare.js';
-import { abs, add, div, erf, exp, log1p, maximum, mul, neg, sub, unary } from './elementwise.js';
+import { abs, add, div, erf, exp, log1p, maximum, mul, neg, unary } from './elementwise.js';
 
 /** `max(x, 0)`; gradient 0 at 0 (like PyTorch). */
-export const relu = (x: Tensor): Tensor => unary('relu', x, (g, xx) => where(compare('gt', xx, 0), g, 0));
+export const relu = (x: Tensor): Tensor => unary('relu', x);
 
 /** `1 / (1 + e^-x)`. */
-export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x, (g, _x, out) => mul(g, mul(out, sub(1, out))));
+export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x);
 
 /** Hyperbolic tangent. */
-export const tanh = (x: Tensor): Tensor => unary('tanh', x, (g, _x, out) => mul(g, sub(1, mul(out, out))));
+export const tanh = (x: Tensor): Tensor => unary('tanh', x);
 
 /** `x` for x > 0, else `slope * x`. */
 export function leakyRelu(x: Tensor, slope = 0.01): Tensor {

@@ -5,11 +5,22 @@
  */
 import type { Backend } from '../backend/backend.js';
 import type { DType } from '../backend/dtype.js';
-import { backendOf, empty, record, runKernel, withOp } from '../engine/dispatch.js';
+import { backendOf, empty, recorder, runKernel, withOp } from '../engine/dispatch.js';
 import { ArgumentError, DTypeError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDType, checkTensor, describe } from '../tensor/validate.js';
 import { alias } from './movement.js';
+
+/** What the copies keep for their gradients: nothing but, for a move, the backend the gradient goes back to. */
+interface CopyOps {
+  clone: { saved: []; ctx: null };
+  to: { saved: []; ctx: Backend };
+}
+
+const record = recorder<CopyOps>({
+  clone: (g) => [g],
+  to: (g, _, from) => [copyTo(g, from)],
+});
 
 /** `x` converted to `dtype` (a new tensor; `x` itself when the dtype already matches). */
 export function cast(x: Tensor, dtype: DType): Tensor {
@@ -75,7 +86,7 @@ export function clone(x: Tensor): Tensor {
       shape: [x.size],
     };
     runKernel(backend, 'copyStrided', args, 'clone', [x]);
-    return record(out, 'clone', [x], (g) => [g]);
+    return record(out, 'clone', { inputs: [x], saved: [], ctx: null });
   });
 }
 
@@ -84,5 +95,5 @@ export function copyTo(x: Tensor, backend: Backend): Tensor {
   if (x.backend === backend) return x;
   const out = empty(backend, x.shape, x.dtype, [x]);
   backend.write(out.storage.handle, x.dataSync());
-  return record(out, 'to', [x], (g) => [copyTo(g, x.backend)]);
+  return record(out, 'to', { inputs: [x], saved: [], ctx: x.backend });
 }

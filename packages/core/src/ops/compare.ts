@@ -1,8 +1,8 @@
 /** Comparisons (bool results), `where`, and `clamp`. Comparisons have no gradient; `where` routes it. */
 import type { CompareOp } from '../backend/kernels.js';
-import { backendOf, disposeTemps, empty, record, runKernel, withOp } from '../engine/dispatch.js';
+import { backendOf, disposeTemps, empty, recorder, runKernel, withOp } from '../engine/dispatch.js';
 import { ArgumentError, DTypeError } from '../errors.js';
-import { broadcastLayout } from '../tensor/shape.js';
+import { broadcastLayout, type Shape } from '../tensor/shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { checkTensor, checkTensorLike } from '../tensor/validate.js';
 import { cast } from './cast.js';
@@ -54,6 +54,18 @@ export function compare(op: CompareOp, a: TensorLike, b: TensorLike): Tensor {
   });
 }
 
+/** What `where` saves: the condition, and the shapes of both branches. */
+interface WhereOps {
+  where: { saved: [condition: Tensor]; ctx: [aShape: Shape, bShape: Shape] };
+}
+
+const record = recorder<WhereOps>({
+  where: (g, [condition], [aShape, bShape], needs) => [
+    needs[0] ? unbroadcast(where(condition, g, 0), aShape) : null,
+    needs[1] ? unbroadcast(where(condition, 0, g), bShape) : null,
+  ],
+});
+
 /** `condition ? a : b` elementwise with broadcasting; the gradient goes to the branch that was taken. */
 export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   return withOp('where', () => {
@@ -83,16 +95,7 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
     runKernel(backend, 'where', args, 'where', [condition, ca, cb]);
     // NOTE: converted or scalar operands never need a gradient, so only the caller's tensors are kept.
     disposeTemps([ta, tb, ca, cb], [a, b]);
-    return record(
-      out,
-      'where',
-      [ca, cb],
-      (g) => [
-        ca.requiresGrad ? unbroadcast(where(condition, g, 0), ca.shape) : null,
-        cb.requiresGrad ? unbroadcast(where(condition, 0, g), cb.shape) : null,
-      ],
-      [condition],
-    );
+    return record(out, 'where', { inputs: [ca, cb], saved: [condition], ctx: [ca.shape, cb.shape] });
   });
 }
 

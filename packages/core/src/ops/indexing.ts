@@ -4,7 +4,7 @@
  * op and the value instead of reading out of bounds.
  */
 
-import { backendOf, empty, record, runKernel, withOp } from '../engine/dispatch.js';
+import { backendOf, empty, recorder, runKernel, withOp } from '../engine/dispatch.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { normalizeDim, type Shape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -56,6 +56,17 @@ function runScatterAdd(op: string, g: Tensor, index: Tensor, plan: GatherPlan, s
   return out;
 }
 
+/** What the selections save for their adjoint (`scatterAdd`): the index, the plan and the input's shape. */
+interface IndexingOps {
+  indexSelect: { saved: [index: Tensor]; ctx: { plan: GatherPlan; shape: Shape } };
+  gather: { saved: [index: Tensor]; ctx: { plan: GatherPlan; shape: Shape } };
+}
+
+const record = recorder<IndexingOps>({
+  indexSelect: (g, [index], { plan, shape }) => [runScatterAdd('indexSelect', g, index, plan, shape)],
+  gather: (g, [index], { plan, shape }) => [runScatterAdd('gather', g, index, plan, shape)],
+});
+
 /** Entries of `x` along `dim` picked by a 1-D int32 `index`. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   return withOp('indexSelect', () => {
@@ -79,7 +90,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
     };
     const outShape = x.shape.map((v, i) => (i === d ? index.size : v));
     const out = runGather('indexSelect', x, index, plan, outShape);
-    return record(out, 'indexSelect', [x], (g) => [runScatterAdd('indexSelect', g, index, plan, x.shape)], [index]);
+    return record(out, 'indexSelect', { inputs: [x], saved: [index], ctx: { plan, shape: x.shape } });
   });
 }
 
@@ -108,6 +119,6 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
       indexStrides: [count * inner, inner, 1],
     };
     const out = runGather('gather', x, index, plan, index.shape);
-    return record(out, 'gather', [x], (g) => [runScatterAdd('gather', g, index, plan, x.shape)], [index]);
+    return record(out, 'gather', { inputs: [x], saved: [index], ctx: { plan, shape: x.shape } });
   });
 }

@@ -4,7 +4,7 @@
  * (A^T·G and G·B^T) never copies a transposed operand.
  */
 
-import { backendOf, disposeTemps, empty, record, runKernel, withOp } from '../engine/dispatch.js';
+import { backendOf, disposeTemps, empty, recorder, runKernel, withOp } from '../engine/dispatch.js';
 import { DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { broadcastShapes, sameShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -42,12 +42,21 @@ export function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Ten
     bBatchStride: bb === 1 ? 0 : k * n,
   };
   runKernel(backend, 'matmul', args, 'matmul', [a, b]);
-  // NOTE: each gradient is computed only when its input needs it (x of a Linear layer never does).
-  return record(out, 'matmul', [a, b], (g) => [
-    a.requiresGrad ? sumTo(transA ? bmm(b, g, transB, true) : bmm(g, b, false, !transB), a.shape) : null,
-    b.requiresGrad ? sumTo(transB ? bmm(g, a, true, transA) : bmm(a, g, !transA, false), b.shape) : null,
-  ]);
+  return record(out, 'matmul', { inputs: [a, b], saved: [a, b], ctx: { transA, transB } });
 }
+
+/** What `bmm` saves: both operands and the transpose flags. */
+interface LinalgOps {
+  matmul: { saved: [a: Tensor, b: Tensor]; ctx: { transA: boolean; transB: boolean } };
+}
+
+const record = recorder<LinalgOps>({
+  // NOTE: each gradient is computed only when its input needs it (x of a Linear layer never does).
+  matmul: (g, [a, b], { transA, transB }, needs) => [
+    needs[0] ? sumTo(transA ? bmm(b, g, transB, true) : bmm(g, b, false, !transB), a.shape) : null,
+    needs[1] ? sumTo(transB ? bmm(g, a, true, transA) : bmm(a, g, !transA, false), b.shape) : null,
+  ],
+});
 
 /** Matrix product of `a` and `b` (float32) with PyTorch's `matmul` semantics. */
 export function matmul(a: Tensor, b: Tensor): Tensor {

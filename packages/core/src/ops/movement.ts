@@ -6,12 +6,32 @@
  * sharing the storage, so disposing the result never frees the input.
  */
 
-import { backendOf, empty, record, runKernel, withOp } from '../engine/dispatch.js';
+import { backendOf, empty, recorder, runKernel, withOp } from '../engine/dispatch.js';
 import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
 import { contiguousStrides, normalizeDim, type Shape, sameShape, sizeOf } from '../tensor/shape.js';
 import { fromStorage, type Tensor } from '../tensor/tensor.js';
 import { checkInt, checkTensor, describe } from '../tensor/validate.js';
 import { sumTo } from './reduce.js';
+
+/** What the shape ops keep for their adjoints: never a tensor, only shapes, dims and offsets. */
+interface MovementOps {
+  /** An op that changes nothing (same-shape reshape, identity permute, full slice...). */
+  identity: { saved: []; ctx: null };
+  reshape: { saved: []; ctx: Shape };
+  permute: { saved: []; ctx: number[] };
+  expand: { saved: []; ctx: Shape };
+  slice: { saved: []; ctx: { shape: Shape; offset: number; strides: number[] } };
+  cat: { saved: []; ctx: { sizes: number[]; dim: number } };
+}
+
+const record = recorder<MovementOps>({
+  identity: (g) => [g],
+  reshape: (g, _, shape) => [reshape(g, shape)],
+  permute: (g, _, inverse) => [permute(g, inverse)],
+  expand: (g, _, shape) => [sumTo(g, shape)],
+  slice: (g, _, { shape, offset, strides }) => [scatterRegion(g, shape, offset, strides)],
+  cat: (g, _, { sizes, dim }) => split(g, sizes, dim),
+});
 
 /** A new tensor object over the same storage with another shape (sizes must match). */
 function shareStorage(x: Tensor, shape: Shape): Tensor {
@@ -25,7 +45,9 @@ function shareStorage(x: Tensor, shape: Shape): Tensor {
  * changes nothing returns.
  */
 export function alias(x: Tensor, op: string): Tensor {
-  return withOp(op, () => record(shareStorage(x, x.shape), op, [x], (g) => [g]));
+  return withOp(op, () =>
+    record(shareStorage(x, x.shape), 'identity', { name: op, inputs: [x], saved: [], ctx: null }),
+  );
 }
 
 function fmtArg(shape: readonly unknown[]): string {
@@ -58,7 +80,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
       throw new ShapeError(`reshape: cannot reshape ${fmtShape(x.shape)} (${x.size} elements) into ${fmtShape(shape)}`);
     }
     const out = shareStorage(x, resolved);
-    return record(out, 'reshape', [x], (g) => [reshape(g, x.shape)]);
+    return record(out, 'reshape', { inputs: [x], saved: [], ctx: x.shape });
   });
 }
 
@@ -165,7 +187,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
     norm.forEach((d, i) => {
       inverse[d] = i;
     });
-    return record(out, 'permute', [x], (g) => [permute(g, inverse)]);
+    return record(out, 'permute', { inputs: [x], saved: [], ctx: inverse });
   });
 }
 
@@ -220,7 +242,7 @@ function expandAs(op: string, x: Tensor, shape: readonly number[]): Tensor {
     });
     if (sameShape(target, x.shape)) return alias(x, op);
     const out = gatherView(op, x, target, strides, 0);
-    return record(out, 'expand', [x], (g) => [sumTo(g, x.shape)]);
+    return record(out, 'expand', { inputs: [x], saved: [], ctx: x.shape });
   });
 }
 
@@ -272,7 +294,7 @@ export function slice(x: Tensor, dim: number, start: number | null = 0, end?: nu
     const viewStrides = strides.map((v, i) => (i === d ? v * step : v));
     const offset = s * strides[d];
     const out = gatherView('slice', x, shape, viewStrides, offset);
-    return record(out, 'slice', [x], (g) => [scatterRegion(g, x.shape, offset, viewStrides)]);
+    return record(out, 'slice', { inputs: [x], saved: [], ctx: { shape: x.shape, offset, strides: viewStrides } });
   });
 }
 
@@ -385,13 +407,11 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
       }
       offset += t.shape[d];
     }
-    return record(out, 'cat', [...tensors], (g) =>
-      split(
-        g,
-        tensors.map((t) => t.shape[d]),
-        d,
-      ),
-    );
+    return record(out, 'cat', {
+      inputs: [...tensors],
+      saved: [],
+      ctx: { sizes: tensors.map((t) => t.shape[d]), dim: d },
+    });
   });
 }
 

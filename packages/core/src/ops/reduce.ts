@@ -5,8 +5,9 @@
  */
 
 import { noGrad } from '../autograd/grad-mode.js';
+import type { Grads, RuleSpec } from '../autograd/node.js';
 import type { ArgReduceOp, ReduceOp } from '../backend/kernels.js';
-import { backendOf, disposeTemps, empty, record, runKernel, withOp } from '../engine/dispatch.js';
+import { backendOf, disposeTemps, empty, recorder, runKernel, withOp } from '../engine/dispatch.js';
 import { tidy } from '../engine/scope.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { normalizeDim, normalizeDims, type Shape, sameShape, sizeOf } from '../tensor/shape.js';
@@ -72,6 +73,41 @@ function finishShape(out: Tensor, x: Tensor, dims: number[], keepdim: boolean): 
   return keepdim ? out : viewOfTemporary(out, reducedShape(x.shape, dims, false));
 }
 
+/**
+ * What the reductions save: the input and the (keepdim) output, and the reduced dims as `ctx`. Every kernel
+ * `ReduceOp` is a key (through `Record<ReduceOp, ...>`), so a new one fails to compile until it has a rule.
+ */
+interface ReduceOps extends Record<ReduceOp, RuleSpec> {
+  sum: { saved: []; ctx: Shape };
+  prod: { saved: [x: Tensor, out: Tensor]; ctx: number[] };
+  max: { saved: [x: Tensor, out: Tensor]; ctx: number[] };
+  min: { saved: [x: Tensor, out: Tensor]; ctx: number[] };
+  norm: { saved: [x: Tensor, out: Tensor]; ctx: null };
+}
+
+// NOTE: ties share the gradient evenly, like torch.amax/amin.
+const extremeGrad = (g: Tensor, [x, out]: [Tensor, Tensor], dims: number[]): Grads => {
+  const mask = cast(compare('eq', x, out), 'float32');
+  return [div(mul(expand(g, x.shape), mask), sum(mask, dims, true))];
+};
+
+const record = recorder<ReduceOps>({
+  sum: (g, _, shape) => [expand(g, shape)],
+  // NOTE: d prod / d x_i = product of the others. With one zero in the slice only that entry gets a
+  // gradient; with two or more, none does. Dividing out/x would give NaN there.
+  prod: (g, [x, out], dims) => {
+    const isZero = compare('eq', x, 0);
+    const zeros = sum(cast(isZero, 'int32'), dims, true);
+    const prodNonZero = prod(where(isZero, 1, x), dims, true);
+    const others = where(isZero, where(compare('eq', zeros, 1), prodNonZero, 0), div(out, x));
+    return [mul(expand(g, x.shape), others)];
+  },
+  max: extremeGrad,
+  min: extremeGrad,
+  // NOTE: the 2-norm's gradient x / norm is taken as 0 at the zero vector (PyTorch's subgradient).
+  norm: (g, [x, out]) => [mul(expand(g, x.shape), div(x, where(compare('eq', out, 0), 1, out)))],
+});
+
 /** Sum over `dim` (all when undefined). Bool and int32 sum to int32. */
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   return withOp('sum', () => {
@@ -79,7 +115,7 @@ export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false
     checkBool('sum', 'keepdim', keepdim);
     const dims = normalizeDims('sum', dim, x.ndim);
     const kept = reduceRaw('sum', x, dims);
-    const res = record(kept, 'sum', [x], (g) => [expand(g, x.shape)]);
+    const res = record(kept, 'sum', { inputs: [x], saved: [], ctx: x.shape });
     return finishShape(res, x, dims, keepdim);
   });
 }
@@ -113,15 +149,7 @@ export function prod(x: Tensor, dim?: number | readonly number[], keepdim = fals
     checkBool('prod', 'keepdim', keepdim);
     const dims = normalizeDims('prod', dim, x.ndim);
     const kept = reduceRaw('prod', x, dims);
-    const res = record(kept, 'prod', [x], (g) => {
-      // NOTE: d prod / d x_i = product of the others. With one zero in the slice only that entry gets a
-      // gradient; with two or more, none does. Dividing out/x would give NaN there.
-      const isZero = compare('eq', x, 0);
-      const zeros = sum(cast(isZero, 'int32'), dims, true);
-      const prodNonZero = prod(where(isZero, 1, x), dims, true);
-      const others = where(isZero, where(compare('eq', zeros, 1), prodNonZero, 0), div(kept, x));
-      return [mul(expand(g, x.shape), others)];
-    });
+    const res = record(kept, 'prod', { inputs: [x], saved: [x, kept], ctx: dims });
     return finishShape(res, x, dims, keepdim);
   });
 }
@@ -132,11 +160,7 @@ function extreme(op: 'max' | 'min', x: Tensor, dim: number | readonly number[] |
     checkBool(op, 'keepdim', keepdim);
     const dims = normalizeDims(op, dim, x.ndim);
     const kept = reduceRaw(op, x, dims);
-    const res = record(kept, op, [x], (g) => {
-      // NOTE: ties share the gradient evenly, like torch.amax/amin.
-      const mask = cast(compare('eq', x, kept), 'float32');
-      return [div(mul(expand(g, x.shape), mask), sum(mask, dims, true))];
-    });
+    const res = record(kept, op, { inputs: [x], saved: [x, kept], ctx: dims });
     return finishShape(res, x, dims, keepdim);
   });
 }
@@ -262,9 +286,7 @@ export function norm(x: Tensor, p = 2, dim?: number | readonly number[], keepdim
         return mul(sqrt(reduceRaw('sum', mul(scaled, scaled), dims)), safe);
       }),
     );
-    const res = record(kept, 'norm', [x], (g) => [
-      mul(expand(g, x.shape), div(x, where(compare('eq', kept, 0), 1, kept))),
-    ]);
+    const res = record(kept, 'norm', { inputs: [x], saved: [x, kept], ctx: null });
     return finishShape(res, x, dims, keepdim);
   });
 }

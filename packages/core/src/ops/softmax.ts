@@ -5,7 +5,7 @@
  */
 
 import { noGrad } from '../autograd/grad-mode.js';
-import { backendOf, empty, hasFused, record, runFused, withOp } from '../engine/dispatch.js';
+import { backendOf, empty, hasFused, recorder, runFused, withOp } from '../engine/dispatch.js';
 import { tidy } from '../engine/scope.js';
 import { normalizeDim } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -24,6 +24,19 @@ function fusedLastDim(name: 'softmax' | 'logSoftmax', x: Tensor, d: number): Ten
   return out;
 }
 
+/** What softmax and logSoftmax save: their output, and the dim as `ctx`. */
+interface SoftmaxOps {
+  softmax: { saved: [out: Tensor]; ctx: number };
+  logSoftmax: { saved: [out: Tensor]; ctx: number };
+}
+
+const record = recorder<SoftmaxOps>({
+  // d softmax: out * (g - sum(g * out))
+  softmax: (g, [out], d) => [mul(out, sub(g, sum(mul(g, out), d, true)))],
+  // d logSoftmax: g - softmax * sum(g)
+  logSoftmax: (g, [out], d) => [sub(g, mul(exp(out), sum(g, d, true)))],
+});
+
 /** Softmax along `dim`. */
 export function softmax(x: Tensor, dim = -1): Tensor {
   return withOp('softmax', () => {
@@ -39,8 +52,7 @@ export function softmax(x: Tensor, dim = -1): Tensor {
           })(),
       ),
     );
-    // d softmax: out * (g - sum(g * out))
-    return record(out, 'softmax', [x], (g) => [mul(out, sub(g, sum(mul(g, out), d, true)))], [out]);
+    return record(out, 'softmax', { inputs: [x], saved: [out], ctx: d });
   });
 }
 
@@ -50,7 +62,6 @@ export function logSoftmax(x: Tensor, dim = -1): Tensor {
     requireFloat('logSoftmax', x);
     const d = normalizeDim('logSoftmax', dim, x.ndim);
     const out = tidy(() => noGrad(() => fusedLastDim('logSoftmax', x, d) ?? sub(x, logsumexp(x, d, true))));
-    // d logSoftmax: g - softmax * sum(g)
-    return record(out, 'logSoftmax', [x], (g) => [sub(g, mul(exp(out), sum(g, d, true)))], [out]);
+    return record(out, 'logSoftmax', { inputs: [x], saved: [out], ctx: d });
   });
 }
