@@ -15,9 +15,10 @@ export default {
   cycles: {
     /**
      * The documented cycle (STYLE.md: "Tensor methods <-> ops"; README.md beside this file): Tensor's
-     * methods call the ops and the ops build Tensors. Any cycle among these files is allowed.
+     * methods call the ops and the ops build Tensors, through the dispatch (engine/dispatch.ts, the part of
+     * every op that runs its kernel and names it). Any cycle among these files is allowed.
      */
-    documented: [`${core}/tensor/tensor.ts`, `${core}/ops/**`],
+    documented: [`${core}/tensor/tensor.ts`, `${core}/ops/**`, `${core}/engine/dispatch.ts`],
     /**
      * The other runtime import edges that the tree had on a cycle when this check was added, each
      * allowed by name. An edge not listed here that closes a cycle fails; an edge listed here that no
@@ -39,18 +40,17 @@ export default {
       [`${core}/ops/linalg.ts`, `${core}/tensor/validate.ts`],
       [`${core}/ops/movement.ts`, `${core}/tensor/validate.ts`],
       [`${core}/ops/reduce.ts`, `${core}/tensor/validate.ts`],
-      [`${core}/ops/softmax.ts`, `${core}/tensor/validate.ts`],
       // tensor/nested.ts turns nested arrays into data (it reads stored values through validate.ts).
       [`${core}/tensor/tensor.ts`, `${core}/tensor/nested.ts`],
       [`${core}/tensor/creation.ts`, `${core}/tensor/nested.ts`],
-      // tensor/creation.ts allocates through the ops' `empty`, and ops build zeros and fill values with it.
-      [`${core}/tensor/creation.ts`, `${core}/ops/dispatch.ts`],
+      // tensor/creation.ts allocates through the dispatch's `empty`, and ops build zeros and fill values with it.
+      [`${core}/tensor/creation.ts`, `${core}/engine/dispatch.ts`],
       [`${core}/ops/assign.ts`, `${core}/tensor/creation.ts`],
       [`${core}/ops/elementwise.ts`, `${core}/tensor/creation.ts`],
       // Tensor.backward() runs autograd/backward.ts, which walks Tensors and allocates gradients.
       [`${core}/tensor/tensor.ts`, `${core}/autograd/backward.ts`],
       [`${core}/autograd/backward.ts`, `${core}/tensor/tensor.ts`],
-      [`${core}/autograd/backward.ts`, `${core}/ops/dispatch.ts`],
+      [`${core}/autograd/backward.ts`, `${core}/engine/dispatch.ts`],
     ],
   },
 

@@ -25,6 +25,7 @@ export * as constraints from './constraints/index.js';
 export { applyConstraints } from './constraints/registry.js';
 export { keep, tidy } from './engine/lifetime.js';
 export { type MemoryInfo, memory } from './engine/memory.js';
+export { type ProfileResult, type ProfileRow, profile } from './engine/profiler.js';
 export * from './errors.js';
 export * from './io/index.js';
 export * as F from './nn/functional/index.js';

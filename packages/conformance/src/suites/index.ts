@@ -6,10 +6,12 @@ import type { Suite } from '../context.js';
 import { CONSTRAINT_SUITES } from './constraints/index.js';
 import { autogradSuite } from './core/autograd.js';
 import { creationSuite } from './core/creation.js';
+import { dispatchSuite } from './core/dispatch.js';
 import { errorsSuite } from './core/errors.js';
 import { lifetimeLoopsSuite } from './core/lifetime-loops.js';
 import { memorySuite } from './core/memory.js';
 import { opsSuite } from './core/ops.js';
+import { profileSuite } from './core/profile.js';
 import { TENSOR_RULES_SUITES } from './core/tensor-rules.js';
 import { FUZZ_SUITES } from './fuzz/index.js';
 import { IO_SUITES } from './io/index.js';
@@ -25,6 +27,8 @@ export const SUITES: readonly Suite[] = [
   creationSuite,
   opsSuite,
   errorsSuite,
+  dispatchSuite,
+  profileSuite,
   autogradSuite,
   memorySuite,
   lifetimeLoopsSuite,

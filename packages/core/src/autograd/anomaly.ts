@@ -7,7 +7,7 @@
  */
 import { CpError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { GradNode } from './node.js';
+import { type GradNode, type Grads, runRule } from './node.js';
 
 /** A NaN or ±Infinity found by anomaly mode: the first op that produced one, forward or backward. */
 export class AnomalyError extends CpError {
@@ -83,13 +83,12 @@ export function checkForward(op: string, inputs: readonly Tensor[], out: Tensor)
  * @internal Runs `node`'s backward rule on `gradOut` and checks every gradient it returns; called by the
  * backward loop while anomaly mode is on. `outShape` is the shape of the node's output.
  */
-export function runRuleChecked(node: GradNode, gradOut: Tensor, outShape: readonly number[]): (Tensor | null)[] {
-  const rule = node.rule;
-  if (!rule) return [];
+export function runRuleChecked(node: GradNode, gradOut: Tensor, outShape: readonly number[]): Grads {
+  if (!node.rule) return [];
   anomalyState.rules++;
-  let grads: (Tensor | null)[];
+  let grads: Grads;
   try {
-    grads = rule(gradOut);
+    grads = runRule(node, gradOut);
   } finally {
     anomalyState.rules--;
   }

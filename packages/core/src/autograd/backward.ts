@@ -5,13 +5,14 @@
  * (same backend, float32, same shape): a given gradient, a hook's result and a `.grad` assigned by hand are
  * all checked, the last before anything accumulates, so a misfit raises with every `.grad` unchanged.
  */
+import { empty, runKernel, withRuleFrame } from '../engine/dispatch.js';
 import { adoptLike, inScope, keep, noteBackward, tidy } from '../engine/lifetime.js';
 import { ArgumentError, AutogradError, BackendError, DTypeError, fmtShape, ShapeError } from '../errors.js';
-import { empty } from '../ops/dispatch.js';
 import { sameShape } from '../tensor/shape.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
 import { anomalyState, runRuleChecked } from './anomaly.js';
 import { noGrad } from './grad-mode.js';
+import { releaseNode, runRule } from './node.js';
 
 /** Options of `backward()`. */
 export interface BackwardOptions {
@@ -93,7 +94,7 @@ function accumulate(t: Tensor, g: Tensor): Tensor | null {
   const prev = t.grad;
   const backend = prev.backend;
   if (backend.capabilities.inPlace && g.backend === backend) {
-    backend.kernels.binary({
+    const args = {
       op: 'add',
       dtype: 'float32',
       a: prev.storage.handle,
@@ -102,7 +103,8 @@ function accumulate(t: Tensor, g: Tensor): Tensor | null {
       shape: [prev.size],
       aStrides: [1],
       bStrides: [1],
-    });
+    } as const;
+    runKernel(backend, 'binary', args, 'backward', [prev, g]);
     return null;
   }
   const sum = prev.add(g);
@@ -122,7 +124,13 @@ function store(t: Tensor, grad: Tensor): Tensor | null {
 
 function onesFor(root: Tensor): Tensor {
   const one = empty(root.backend, root.shape, 'float32');
-  root.backend.kernels.fill({ dtype: 'float32', out: one.storage.handle, offset: 0, n: one.size, value: 1 });
+  runKernel(
+    root.backend,
+    'fill',
+    { dtype: 'float32', out: one.storage.handle, offset: 0, n: one.size, value: 1 },
+    'backward',
+    [root],
+  );
   return one;
 }
 
@@ -179,18 +187,17 @@ export function backward(root: Tensor, grad?: Tensor, options?: BackwardOptions)
             `backward: the graph through '${node.op}' was already freed by an earlier backward(); pass { retainGraph: true } to the first call`,
           );
         }
-        const inputGrads = anomalyState.on ? runRuleChecked(node, g, t.shape) : node.rule(g);
+        const gradOut = g;
+        const inputGrads = withRuleFrame(node.op, () =>
+          anomalyState.on ? runRuleChecked(node, gradOut, t.shape) : runRule(node, gradOut),
+        );
         node.inputs.forEach((input, k) => {
           const gi = inputGrads[k];
           if (!gi || !input.requiresGrad) return;
           const prev = grads.get(input);
           grads.set(input, prev ? prev.add(gi) : gi);
         });
-        if (!retain) {
-          node.rule = null;
-          node.inputs = [];
-          node.saved = [];
-        }
+        if (!retain) releaseNode(node);
       }
       return retainedGrads;
     }),

@@ -1,11 +1,13 @@
 /**
- * Elementwise arithmetic and math functions with PyTorch's broadcasting and type promotion, each with its
- * gradient rule beside the forward. Broadcast inputs get their gradient summed back to their shape
+ * Elementwise arithmetic and math functions with PyTorch's broadcasting and type promotion. Gradient rules
+ * are tables typed over the kernel op sets (`{ [P in BinaryOp]: ... }`, `{ [P in UnaryOp]: ... }`), so a new
+ * op fails to compile until it has one. Broadcast inputs get their gradient summed back to their shape
  * (`unbroadcast`), in one place.
  */
 import type { DType } from '../backend/dtype.js';
 import type { BinaryOp, UnaryOp } from '../backend/kernels.js';
 import { INT32_BINARY_OPS, INT32_UNARY_OPS } from '../backend/ops.generated.js';
+import { backendOf, disposeTemps, empty, recorder, runKernel, withOp } from '../engine/dispatch.js';
 import { ArgumentError } from '../errors.js';
 import { zerosLike } from '../tensor/creation.js';
 import { broadcastLayout, type Shape, sameShape } from '../tensor/shape.js';
@@ -13,7 +15,6 @@ import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { checkTensor, checkTensorLike } from '../tensor/validate.js';
 import { cast } from './cast.js';
 import { compare, where } from './compare.js';
-import { backendOf, disposeTemps, empty, record } from './dispatch.js';
 import { sumTo } from './reduce.js';
 
 /** The result dtype of a binary op on two tensors (float32 > int32 > bool; bool arithmetic gives int32). */
@@ -34,12 +35,19 @@ const UNARY_NAMES: Partial<Record<UnaryOp, string>> = { recip: 'reciprocal' };
 
 /** Runs a unary kernel (float32 math; int32 for neg/abs/sign) without recording a gradient. */
 export function unaryRaw(op: UnaryOp, x: Tensor): Tensor {
-  checkTensor(UNARY_NAMES[op] ?? op, x);
+  const name = UNARY_NAMES[op] ?? op;
+  checkTensor(name, x);
   const intOk = INT32_UNARY_OPS.has(op);
   const input = x.dtype === 'float32' || (intOk && x.dtype === 'int32') ? x : cast(x, intOk ? 'int32' : 'float32');
   const backend = backendOf(op, input);
   const out = empty(backend, input.shape, input.dtype, [x]);
-  backend.kernels.unary({ op, dtype: input.dtype, x: input.storage.handle, out: out.storage.handle, n: input.size });
+  runKernel(
+    backend,
+    'unary',
+    { op, dtype: input.dtype, x: input.storage.handle, out: out.storage.handle, n: input.size },
+    name,
+    [x],
+  );
   disposeTemps([input], [x]);
   return out;
 }
@@ -54,16 +62,22 @@ export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const { shape, kernelShape, strides } = broadcastLayout(op, ca.shape, cb.shape);
   const out = empty(backend, shape, dtype, [a, b]);
   const [aStrides, bStrides] = strides;
-  backend.kernels.binary({
-    op,
-    dtype,
-    a: ca.storage.handle,
-    b: cb.storage.handle,
-    out: out.storage.handle,
-    shape: kernelShape,
-    aStrides,
-    bStrides,
-  });
+  runKernel(
+    backend,
+    'binary',
+    {
+      op,
+      dtype,
+      a: ca.storage.handle,
+      b: cb.storage.handle,
+      out: out.storage.handle,
+      shape: kernelShape,
+      aStrides,
+      bStrides,
+    },
+    BINARY_NAMES[op] ?? op,
+    [a, b],
+  );
   disposeTemps([ca, cb], [a, b]);
   return out;
 }
@@ -75,15 +89,13 @@ export function scalarRaw(op: BinaryOp, x: Tensor, s: number, reverse = false): 
   const cx = cast(x, dtype);
   const backend = backendOf(op, cx);
   const out = empty(backend, cx.shape, dtype, [x]);
-  backend.kernels.binaryScalar({
-    op,
-    dtype,
-    x: cx.storage.handle,
-    scalar: s,
-    reverse,
-    out: out.storage.handle,
-    n: cx.size,
-  });
+  runKernel(
+    backend,
+    'binaryScalar',
+    { op, dtype, x: cx.storage.handle, scalar: s, reverse, out: out.storage.handle, n: cx.size },
+    BINARY_NAMES[op] ?? op,
+    [x],
+  );
   disposeTemps([cx], [x]);
   return out;
 }
@@ -167,33 +179,54 @@ const reverseScalarRules: { [P in BinaryOp]: RuleScalar } = {
   logaddexp: scalarRules.logaddexp,
 };
 
+/** What the elementwise ops save for their rules: operands and output, and the kernel op as `ctx`. */
+interface ElementwiseOps {
+  unary: { saved: [x: Tensor, out: Tensor]; ctx: UnaryOp };
+  binary: { saved: [a: Tensor, b: Tensor, out: Tensor]; ctx: BinaryOp };
+  /** `x op scalar`, or `scalar op x` when `reverse`. */
+  binaryScalar: { saved: [x: Tensor, out: Tensor]; ctx: { op: BinaryOp; scalar: number; reverse: boolean } };
+}
+
+const record = recorder<ElementwiseOps>({
+  unary: (g, [x, out], op) => [unaryRules[op](g, x, out)],
+  binary: (g, [a, b, out], op, needs) => [
+    needs[0] ? unbroadcast(rules[op](g, a, b, out, 0), a.shape) : null,
+    needs[1] ? unbroadcast(rules[op](g, a, b, out, 1), b.shape) : null,
+  ],
+  binaryScalar: (g, [x, out], { op, scalar, reverse }) => [
+    (reverse ? reverseScalarRules : scalarRules)[op](g, x, scalar, out),
+  ],
+});
+
 /** Applies a binary op to tensors and/or numbers, recording its gradient. */
 export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   const name = BINARY_NAMES[op] ?? op;
-  checkTensorLike(name, a);
-  checkTensorLike(name, b);
-  if (typeof a === 'number' && typeof b === 'number')
-    throw new ArgumentError(`${name}: at least one operand must be a tensor, got ${a} and ${b}`);
-  if (typeof b === 'number') {
-    const x = a as Tensor;
-    const out = scalarRaw(op, x, b);
-    return record(out, op, [x], (g) => [scalarRules[op](g, x, b, out)], [out]);
-  }
-  if (typeof a === 'number') {
-    const out = scalarRaw(op, b, a, true);
-    return record(out, op, [b], (g) => [reverseScalarRules[op](g, b, a, out)], [out]);
-  }
-  const out = binaryRaw(op, a, b);
-  return record(
-    out,
-    op,
-    [a, b],
-    (g) => [
-      a.requiresGrad ? unbroadcast(rules[op](g, a, b, out, 0), a.shape) : null,
-      b.requiresGrad ? unbroadcast(rules[op](g, a, b, out, 1), b.shape) : null,
-    ],
-    [out],
-  );
+  return withOp(name, () => {
+    checkTensorLike(name, a);
+    checkTensorLike(name, b);
+    if (typeof a === 'number' && typeof b === 'number')
+      throw new ArgumentError(`${name}: at least one operand must be a tensor, got ${a} and ${b}`);
+    if (typeof b === 'number') {
+      const out = scalarRaw(op, a as Tensor, b);
+      return record(out, 'binaryScalar', {
+        name: op,
+        inputs: [a as Tensor],
+        saved: [a as Tensor, out],
+        ctx: { op, scalar: b, reverse: false },
+      });
+    }
+    if (typeof a === 'number') {
+      const out = scalarRaw(op, b, a, true);
+      return record(out, 'binaryScalar', {
+        name: op,
+        inputs: [b],
+        saved: [b, out],
+        ctx: { op, scalar: a, reverse: true },
+      });
+    }
+    const out = binaryRaw(op, a, b);
+    return record(out, 'binary', { name: op, inputs: [a, b], saved: [a, b, out], ctx: op });
+  });
 }
 
 /** `a + b`. */
@@ -219,57 +252,86 @@ export const remainder = (a: TensorLike, b: TensorLike): Tensor => binary('remai
 /** `log(e^a + e^b)`, without overflow or underflow (`torch.logaddexp`). */
 export const logaddexp = (a: TensorLike, b: TensorLike): Tensor => binary('logaddexp', a, b);
 
-/** Applies a unary op and records `rule(g, x, out)` as its gradient. */
-export function unary(op: UnaryOp, x: Tensor, rule: (g: Tensor, x: Tensor, out: Tensor) => Tensor | null): Tensor {
-  const out = unaryRaw(op, x);
-  return record(out, op, [x], (g) => [rule(g, x, out)], [out]);
+/** Applies a unary op, recording its gradient (`unaryRules`). */
+export function unary(op: UnaryOp, x: Tensor): Tensor {
+  return withOp(UNARY_NAMES[op] ?? op, () => {
+    const out = unaryRaw(op, x);
+    return record(out, 'unary', { name: op, inputs: [x], saved: [x, out], ctx: op });
+  });
 }
 
-const zeroGrad = (g: Tensor): Tensor => mul(g, 0);
-
 /** `-x`. */
-export const neg = (x: Tensor): Tensor => unary('neg', x, (g) => neg(g));
+export const neg = (x: Tensor): Tensor => unary('neg', x);
 /** `|x|` (gradient 0 at 0). */
-export const abs = (x: Tensor): Tensor => unary('abs', x, (g, xx) => mul(g, sign(xx)));
+export const abs = (x: Tensor): Tensor => unary('abs', x);
 /** Sign of x. */
-export const sign = (x: Tensor): Tensor => unary('sign', x, zeroGrad);
+export const sign = (x: Tensor): Tensor => unary('sign', x);
 /** `e^x`. */
-export const exp = (x: Tensor): Tensor => unary('exp', x, (g, _x, out) => mul(g, out));
+export const exp = (x: Tensor): Tensor => unary('exp', x);
 /** `e^x - 1`. */
-export const expm1 = (x: Tensor): Tensor => unary('expm1', x, (g, _x, out) => mul(g, add(out, 1)));
+export const expm1 = (x: Tensor): Tensor => unary('expm1', x);
 /** Natural log. */
-export const log = (x: Tensor): Tensor => unary('log', x, (g, xx) => div(g, xx));
+export const log = (x: Tensor): Tensor => unary('log', x);
 /** `log(1 + x)`. */
-export const log1p = (x: Tensor): Tensor => unary('log1p', x, (g, xx) => div(g, add(xx, 1)));
+export const log1p = (x: Tensor): Tensor => unary('log1p', x);
 /** Square root. */
-export const sqrt = (x: Tensor): Tensor => unary('sqrt', x, (g, _x, out) => div(mul(g, 0.5), out));
+export const sqrt = (x: Tensor): Tensor => unary('sqrt', x);
 /** `1 / sqrt(x)`. */
-export const rsqrt = (x: Tensor): Tensor =>
-  unary('rsqrt', x, (g, _x, out) => mul(mul(g, -0.5), mul(out, mul(out, out))));
+export const rsqrt = (x: Tensor): Tensor => unary('rsqrt', x);
 /** `1 / x`. */
-export const reciprocal = (x: Tensor): Tensor => unary('recip', x, (g, _x, out) => neg(mul(g, mul(out, out))));
+export const reciprocal = (x: Tensor): Tensor => unary('recip', x);
 /** Sine. */
-export const sin = (x: Tensor): Tensor => unary('sin', x, (g, xx) => mul(g, cos(xx)));
+export const sin = (x: Tensor): Tensor => unary('sin', x);
 /** Cosine. */
-export const cos = (x: Tensor): Tensor => unary('cos', x, (g, xx) => neg(mul(g, sin(xx))));
+export const cos = (x: Tensor): Tensor => unary('cos', x);
 /** Tangent; d/dx = 1 + tan(x)^2. */
-export const tan = (x: Tensor): Tensor => unary('tan', x, (g, _x, out) => mul(g, add(mul(out, out), 1)));
+export const tan = (x: Tensor): Tensor => unary('tan', x);
 /** Inverse tangent, in `(-pi/2, pi/2)`; d/dx = 1 / (1 + x^2). */
-export const atan = (x: Tensor): Tensor => unary('atan', x, (g, xx) => div(g, add(mul(xx, xx), 1)));
+export const atan = (x: Tensor): Tensor => unary('atan', x);
 /** Inverse sine, in `[-pi/2, pi/2]` (NaN outside `[-1, 1]`); d/dx = 1 / sqrt(1 - x^2). */
-export const asin = (x: Tensor): Tensor => unary('asin', x, (g, xx) => mul(g, rsqrt(sub(1, mul(xx, xx)))));
+export const asin = (x: Tensor): Tensor => unary('asin', x);
 /** Inverse cosine, in `[0, pi]` (NaN outside `[-1, 1]`); d/dx = -1 / sqrt(1 - x^2). */
-export const acos = (x: Tensor): Tensor => unary('acos', x, (g, xx) => neg(mul(g, rsqrt(sub(1, mul(xx, xx))))));
+export const acos = (x: Tensor): Tensor => unary('acos', x);
 /** Error function; d/dx = 2/sqrt(pi) e^(-x^2). */
-export const erf = (x: Tensor): Tensor =>
-  unary('erf', x, (g, xx) => mul(g, mul(exp(neg(mul(xx, xx))), 2 / Math.sqrt(Math.PI))));
+export const erf = (x: Tensor): Tensor => unary('erf', x);
 /** Rounds down (gradient 0). */
-export const floor = (x: Tensor): Tensor => unary('floor', x, zeroGrad);
+export const floor = (x: Tensor): Tensor => unary('floor', x);
+
+/** The gradient of a unary op from `g`, its input `x` and its output `out`. */
+type UnaryRule = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
+
+const zeroGrad: UnaryRule = (g) => mul(g, 0);
+
+// NOTE: relu, sigmoid and tanh are exported from activation.ts; their rules are here so that this one
+// table covers every UnaryOp (a new op in the op table fails to compile until it has a rule).
+const unaryRules: { [P in UnaryOp]: UnaryRule } = {
+  neg: (g) => neg(g),
+  abs: (g, x) => mul(g, sign(x)),
+  sign: zeroGrad,
+  exp: (g, _x, out) => mul(g, out),
+  expm1: (g, _x, out) => mul(g, add(out, 1)),
+  log: (g, x) => div(g, x),
+  log1p: (g, x) => div(g, add(x, 1)),
+  sqrt: (g, _x, out) => div(mul(g, 0.5), out),
+  rsqrt: (g, _x, out) => mul(mul(g, -0.5), mul(out, mul(out, out))),
+  recip: (g, _x, out) => neg(mul(g, mul(out, out))),
+  sin: (g, x) => mul(g, cos(x)),
+  cos: (g, x) => neg(mul(g, sin(x))),
+  tan: (g, _x, out) => mul(g, add(mul(out, out), 1)),
+  atan: (g, x) => div(g, add(mul(x, x), 1)),
+  asin: (g, x) => mul(g, rsqrt(sub(1, mul(x, x)))),
+  acos: (g, x) => neg(mul(g, rsqrt(sub(1, mul(x, x))))),
+  erf: (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))),
+  floor: zeroGrad,
+  relu: (g, x) => where(compare('gt', x, 0), g, 0),
+  sigmoid: (g, _x, out) => mul(g, mul(out, sub(1, out))),
+  tanh: (g, _x, out) => mul(g, sub(1, mul(out, out))),
+};
 
 /** Converts a `TensorLike` to a tensor on the backend and dtype of `like`. Used by ternary ops. */
 export function scalarTensor(v: number, like: Tensor, dtype: DType = like.dtype): Tensor {
   const backend = backendOf('scalar', like);
   const out = empty(backend, [], dtype);
-  backend.kernels.fill({ dtype, out: out.storage.handle, offset: 0, n: 1, value: v });
+  runKernel(backend, 'fill', { dtype, out: out.storage.handle, offset: 0, n: 1, value: v }, 'scalar', [like]);
   return out;
 }

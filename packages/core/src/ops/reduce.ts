@@ -5,15 +5,16 @@
  */
 
 import { noGrad } from '../autograd/grad-mode.js';
+import type { Grads, RuleSpec } from '../autograd/node.js';
 import type { ArgReduceOp, ReduceOp } from '../backend/kernels.js';
+import { backendOf, disposeTemps, empty, recorder, runKernel, withOp } from '../engine/dispatch.js';
 import { tidy } from '../engine/lifetime.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { normalizeDim, normalizeDims, type Shape, sameShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkBool, checkNumber, checkOptions, checkTensor, describe, withOp } from '../tensor/validate.js';
+import { checkBool, checkNumber, checkOptions, checkTensor, describe } from '../tensor/validate.js';
 import { cast } from './cast.js';
 import { compare, where } from './compare.js';
-import { backendOf, disposeTemps, empty, record } from './dispatch.js';
 import { abs, add, div, exp, log, mul, pow, sqrt, sub } from './elementwise.js';
 import { expand, reshape, viewOfTemporary } from './movement.js';
 
@@ -35,7 +36,13 @@ function reduceBlock(op: ReduceOp, x: Tensor, first: number, last: number): Tens
   const shape = x.shape.map((d, i) => (i >= first && i <= last ? 1 : d));
   const backend = backendOf(op, x);
   const out = empty(backend, shape, x.dtype, [x]);
-  backend.kernels.reduce({ op, dtype: x.dtype, x: x.storage.handle, out: out.storage.handle, outer, size, inner });
+  runKernel(
+    backend,
+    'reduce',
+    { op, dtype: x.dtype, x: x.storage.handle, out: out.storage.handle, outer, size, inner },
+    op,
+    [x],
+  );
   return out;
 }
 
@@ -66,14 +73,51 @@ function finishShape(out: Tensor, x: Tensor, dims: number[], keepdim: boolean): 
   return keepdim ? out : viewOfTemporary(out, reducedShape(x.shape, dims, false));
 }
 
+/**
+ * What the reductions save: the input and the (keepdim) output, and the reduced dims as `ctx`. Every kernel
+ * `ReduceOp` is a key (through `Record<ReduceOp, ...>`), so a new one fails to compile until it has a rule.
+ */
+interface ReduceOps extends Record<ReduceOp, RuleSpec> {
+  sum: { saved: []; ctx: Shape };
+  prod: { saved: [x: Tensor, out: Tensor]; ctx: number[] };
+  max: { saved: [x: Tensor, out: Tensor]; ctx: number[] };
+  min: { saved: [x: Tensor, out: Tensor]; ctx: number[] };
+  norm: { saved: [x: Tensor, out: Tensor]; ctx: null };
+}
+
+// NOTE: ties share the gradient evenly, like torch.amax/amin.
+const extremeGrad = (g: Tensor, [x, out]: [Tensor, Tensor], dims: number[]): Grads => {
+  const mask = cast(compare('eq', x, out), 'float32');
+  return [div(mul(expand(g, x.shape), mask), sum(mask, dims, true))];
+};
+
+const record = recorder<ReduceOps>({
+  sum: (g, _, shape) => [expand(g, shape)],
+  // NOTE: d prod / d x_i = product of the others. With one zero in the slice only that entry gets a
+  // gradient; with two or more, none does. Dividing out/x would give NaN there.
+  prod: (g, [x, out], dims) => {
+    const isZero = compare('eq', x, 0);
+    const zeros = sum(cast(isZero, 'int32'), dims, true);
+    const prodNonZero = prod(where(isZero, 1, x), dims, true);
+    const others = where(isZero, where(compare('eq', zeros, 1), prodNonZero, 0), div(out, x));
+    return [mul(expand(g, x.shape), others)];
+  },
+  max: extremeGrad,
+  min: extremeGrad,
+  // NOTE: the 2-norm's gradient x / norm is taken as 0 at the zero vector (PyTorch's subgradient).
+  norm: (g, [x, out]) => [mul(expand(g, x.shape), div(x, where(compare('eq', out, 0), 1, out)))],
+});
+
 /** Sum over `dim` (all when undefined). Bool and int32 sum to int32. */
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
-  checkTensor('sum', x);
-  checkBool('sum', 'keepdim', keepdim);
-  const dims = normalizeDims('sum', dim, x.ndim);
-  const kept = reduceRaw('sum', x, dims);
-  const res = record(kept, 'sum', [x], (g) => [expand(g, x.shape)]);
-  return finishShape(res, x, dims, keepdim);
+  return withOp('sum', () => {
+    checkTensor('sum', x);
+    checkBool('sum', 'keepdim', keepdim);
+    const dims = normalizeDims('sum', dim, x.ndim);
+    const kept = reduceRaw('sum', x, dims);
+    const res = record(kept, 'sum', { inputs: [x], saved: [], ctx: x.shape });
+    return finishShape(res, x, dims, keepdim);
+  });
 }
 
 /** Sums `g` down to `shape` (the adjoint of broadcasting `shape` up to `g.shape`). */
@@ -87,44 +131,38 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
 
 /** Mean over `dim`. */
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
-  checkTensor('mean', x);
-  checkBool('mean', 'keepdim', keepdim);
-  if (x.dtype !== 'float32')
-    throw new DTypeError(`mean: expected a float32 tensor, got ${x.dtype}; convert with .float()`);
-  const dims = normalizeDims('mean', dim, x.ndim);
-  const count = dims.reduce((n, d) => n * x.shape[d], 1);
-  return tidy(() => div(sum(x, dims, keepdim), count));
+  return withOp('mean', () => {
+    checkTensor('mean', x);
+    checkBool('mean', 'keepdim', keepdim);
+    if (x.dtype !== 'float32')
+      throw new DTypeError(`mean: expected a float32 tensor, got ${x.dtype}; convert with .float()`);
+    const dims = normalizeDims('mean', dim, x.ndim);
+    const count = dims.reduce((n, d) => n * x.shape[d], 1);
+    return tidy(() => div(sum(x, dims, keepdim), count));
+  });
 }
 
 /** Product over `dim`. The gradient is exact with zeros in the slice. */
 export function prod(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
-  checkTensor('prod', x);
-  checkBool('prod', 'keepdim', keepdim);
-  const dims = normalizeDims('prod', dim, x.ndim);
-  const kept = reduceRaw('prod', x, dims);
-  const res = record(kept, 'prod', [x], (g) => {
-    // NOTE: d prod / d x_i = product of the others. With one zero in the slice only that entry gets a
-    // gradient; with two or more, none does. Dividing out/x would give NaN there.
-    const isZero = compare('eq', x, 0);
-    const zeros = sum(cast(isZero, 'int32'), dims, true);
-    const prodNonZero = prod(where(isZero, 1, x), dims, true);
-    const others = where(isZero, where(compare('eq', zeros, 1), prodNonZero, 0), div(kept, x));
-    return [mul(expand(g, x.shape), others)];
+  return withOp('prod', () => {
+    checkTensor('prod', x);
+    checkBool('prod', 'keepdim', keepdim);
+    const dims = normalizeDims('prod', dim, x.ndim);
+    const kept = reduceRaw('prod', x, dims);
+    const res = record(kept, 'prod', { inputs: [x], saved: [x, kept], ctx: dims });
+    return finishShape(res, x, dims, keepdim);
   });
-  return finishShape(res, x, dims, keepdim);
 }
 
 function extreme(op: 'max' | 'min', x: Tensor, dim: number | readonly number[] | undefined, keepdim: boolean): Tensor {
-  checkTensor(op, x);
-  checkBool(op, 'keepdim', keepdim);
-  const dims = normalizeDims(op, dim, x.ndim);
-  const kept = reduceRaw(op, x, dims);
-  const res = record(kept, op, [x], (g) => {
-    // NOTE: ties share the gradient evenly, like torch.amax/amin.
-    const mask = cast(compare('eq', x, kept), 'float32');
-    return [div(mul(expand(g, x.shape), mask), sum(mask, dims, true))];
+  return withOp(op, () => {
+    checkTensor(op, x);
+    checkBool(op, 'keepdim', keepdim);
+    const dims = normalizeDims(op, dim, x.ndim);
+    const kept = reduceRaw(op, x, dims);
+    const res = record(kept, op, { inputs: [x], saved: [x, kept], ctx: dims });
+    return finishShape(res, x, dims, keepdim);
   });
-  return finishShape(res, x, dims, keepdim);
 }
 
 /** Maximum over `dim` (values). NaN propagates; a size-0 dim is an error. */
@@ -138,33 +176,36 @@ export function min(x: Tensor, dim?: number | readonly number[], keepdim = false
 }
 
 function argReduce(op: ArgReduceOp, x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
-  checkTensor(op, x);
-  checkBool(op, 'keepdim', keepdim);
-  if (dim === undefined) {
-    const flat = reshape(x, [x.size]);
-    const out = argReduce(op, flat, 0, false);
-    flat.dispose();
+  return withOp(op, () => {
+    checkTensor(op, x);
+    checkBool(op, 'keepdim', keepdim);
+    if (dim === undefined) {
+      const flat = reshape(x, [x.size]);
+      const out = argReduce(op, flat, 0, false);
+      flat.dispose();
+      return out;
+    }
+    const d = normalizeDim(op, dim, x.ndim);
+    const input = x.ndim === 0 ? reshape(x, [1]) : x;
+    if (input.shape[d] === 0)
+      throw new ShapeError(`${op}: cannot reduce over a dim of size 0 (shape ${fmtShape(x.shape)})`);
+    const src = input.dtype === 'bool' ? cast(input, 'int32') : input;
+    const backend = backendOf(op, src);
+    const outShape = reducedShape(input.shape, [d], keepdim && x.ndim > 0);
+    const out = empty(backend, outShape, 'int32', [x]);
+    const args = {
+      op,
+      dtype: src.dtype,
+      x: src.storage.handle,
+      out: out.storage.handle,
+      outer: sizeOf(input.shape.slice(0, d)),
+      size: input.shape[d],
+      inner: sizeOf(input.shape.slice(d + 1)),
+    };
+    runKernel(backend, 'argReduce', args, op, [x]);
+    disposeTemps([src, input], [x]);
     return out;
-  }
-  const d = normalizeDim(op, dim, x.ndim);
-  const input = x.ndim === 0 ? reshape(x, [1]) : x;
-  if (input.shape[d] === 0)
-    throw new ShapeError(`${op}: cannot reduce over a dim of size 0 (shape ${fmtShape(x.shape)})`);
-  const src = input.dtype === 'bool' ? cast(input, 'int32') : input;
-  const backend = backendOf(op, src);
-  const outShape = reducedShape(input.shape, [d], keepdim && x.ndim > 0);
-  const out = empty(backend, outShape, 'int32', [x]);
-  backend.kernels.argReduce({
-    op,
-    dtype: src.dtype,
-    x: src.storage.handle,
-    out: out.storage.handle,
-    outer: sizeOf(input.shape.slice(0, d)),
-    size: input.shape[d],
-    inner: sizeOf(input.shape.slice(d + 1)),
   });
-  disposeTemps([src, input], [x]);
-  return out;
 }
 
 /** Index (int32) of the maximum along `dim`, or of the flattened tensor. */
@@ -186,29 +227,29 @@ export interface VarOptions {
 
 /** Variance over `dim`. */
 export function variance(x: Tensor, dim?: number | readonly number[], options?: VarOptions): Tensor {
-  // NOTE: composites run in tidy so their temporaries never outlive the call (the graph keeps what it needs).
-  return tidy(() => {
-    checkTensor('var', x);
-    const dims = normalizeDims('var', dim, x.ndim);
-    const count = dims.reduce((n, d) => n * x.shape[d], 1);
-    checkOptions('var', options, ['correction', 'keepdim']);
-    const correction = checkNumber('var', 'correction', options?.correction ?? 1, true);
-    const centered = sub(x, mean(x, dims, true));
-    return div(sum(mul(centered, centered), dims, options?.keepdim ?? false), Math.max(0, count - correction));
+  return withOp('var', () => {
+    // NOTE: composites run in tidy so their temporaries never outlive the call (the graph keeps what it needs).
+    return tidy(() => {
+      checkTensor('var', x);
+      const dims = normalizeDims('var', dim, x.ndim);
+      const count = dims.reduce((n, d) => n * x.shape[d], 1);
+      checkOptions('var', options, ['correction', 'keepdim']);
+      const correction = checkNumber('var', 'correction', options?.correction ?? 1, true);
+      const centered = sub(x, mean(x, dims, true));
+      return div(sum(mul(centered, centered), dims, options?.keepdim ?? false), Math.max(0, count - correction));
+    });
   });
 }
 
 /** Standard deviation over `dim`. */
 export function std(x: Tensor, dim?: number | readonly number[], options?: VarOptions): Tensor {
-  return withOp('std', () => {
-    return tidy(() => sqrt(variance(x, dim, options)));
-  });
+  return withOp('std', () => tidy(() => sqrt(variance(x, dim, options))));
 }
 
 /** `log(sum(exp(x)))` over `dim`, shifted by the (detached) max so it neither overflows nor underflows. */
 export function logsumexp(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
-  return withOp('logsumexp', () => {
-    return tidy(() => {
+  return withOp('logsumexp', () =>
+    tidy(() => {
       checkTensor('logsumexp', x);
       checkBool('logsumexp', 'keepdim', keepdim);
       const dims = normalizeDims('logsumexp', dim, x.ndim);
@@ -217,8 +258,8 @@ export function logsumexp(x: Tensor, dim?: number | readonly number[], keepdim =
       const shift = where(compare('eq', abs(m), Infinity), 0, m);
       const res = add(log(sum(exp(sub(x, shift)), dims, true)), shift);
       return finishShape(res, x, dims, keepdim);
-    });
-  });
+    }),
+  );
 }
 
 /**
@@ -245,9 +286,7 @@ export function norm(x: Tensor, p = 2, dim?: number | readonly number[], keepdim
         return mul(sqrt(reduceRaw('sum', mul(scaled, scaled), dims)), safe);
       }),
     );
-    const res = record(kept, 'norm', [x], (g) => [
-      mul(expand(g, x.shape), div(x, where(compare('eq', kept, 0), 1, kept))),
-    ]);
+    const res = record(kept, 'norm', { inputs: [x], saved: [x, kept], ctx: null });
     return finishShape(res, x, dims, keepdim);
   });
 }

@@ -5,27 +5,37 @@
  */
 
 import { noGrad } from '../autograd/grad-mode.js';
-import type { FusedKernelName } from '../backend/fused-kernels.js';
+import { backendOf, empty, hasFused, recorder, runFused, withOp } from '../engine/dispatch.js';
 import { tidy } from '../engine/lifetime.js';
 import { normalizeDim } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { withOp } from '../tensor/validate.js';
 import { requireFloat } from './cast.js';
-import { backendOf, empty, record } from './dispatch.js';
 import { div, exp, mul, sub } from './elementwise.js';
 import { logsumexp, max, sum } from './reduce.js';
 
-function fusedLastDim(name: FusedKernelName & ('softmax' | 'logSoftmax'), x: Tensor, d: number): Tensor | null {
+function fusedLastDim(name: 'softmax' | 'logSoftmax', x: Tensor, d: number): Tensor | null {
   const backend = backendOf(name, x);
   // NOTE: with no elements there is nothing to normalize (and no max to shift by): the result is empty too.
   if (x.size === 0) return empty(backend, x.shape, 'float32', [x]);
-  const kernel = backend.fused[name];
-  if (!kernel || d !== x.ndim - 1 || x.ndim === 0) return null;
+  if (!hasFused(backend, name) || d !== x.ndim - 1 || x.ndim === 0) return null;
   const cols = x.shape[d];
   const out = empty(backend, x.shape, 'float32', [x]);
-  if (out.size > 0) kernel({ x: x.storage.handle, out: out.storage.handle, rows: x.size / cols, cols });
+  runFused(backend, name, { x: x.storage.handle, out: out.storage.handle, rows: x.size / cols, cols }, name, [x]);
   return out;
 }
+
+/** What softmax and logSoftmax save: their output, and the dim as `ctx`. */
+interface SoftmaxOps {
+  softmax: { saved: [out: Tensor]; ctx: number };
+  logSoftmax: { saved: [out: Tensor]; ctx: number };
+}
+
+const record = recorder<SoftmaxOps>({
+  // d softmax: out * (g - sum(g * out))
+  softmax: (g, [out], d) => [mul(out, sub(g, sum(mul(g, out), d, true)))],
+  // d logSoftmax: g - softmax * sum(g)
+  logSoftmax: (g, [out], d) => [sub(g, mul(exp(out), sum(g, d, true)))],
+});
 
 /** Softmax along `dim`. */
 export function softmax(x: Tensor, dim = -1): Tensor {
@@ -42,8 +52,7 @@ export function softmax(x: Tensor, dim = -1): Tensor {
           })(),
       ),
     );
-    // d softmax: out * (g - sum(g * out))
-    return record(out, 'softmax', [x], (g) => [mul(out, sub(g, sum(mul(g, out), d, true)))], [out]);
+    return record(out, 'softmax', { inputs: [x], saved: [out], ctx: d });
   });
 }
 
@@ -53,7 +62,6 @@ export function logSoftmax(x: Tensor, dim = -1): Tensor {
     requireFloat('logSoftmax', x);
     const d = normalizeDim('logSoftmax', dim, x.ndim);
     const out = tidy(() => noGrad(() => fusedLastDim('logSoftmax', x, d) ?? sub(x, logsumexp(x, d, true))));
-    // d logSoftmax: g - softmax * sum(g)
-    return record(out, 'logSoftmax', [x], (g) => [sub(g, mul(exp(out), sum(g, d, true)))], [out]);
+    return record(out, 'logSoftmax', { inputs: [x], saved: [out], ctx: d });
   });
 }

@@ -7,8 +7,8 @@
 import type { Backend } from '../backend/backend.js';
 import { type DType, type TypedArray, typedArrayFor } from '../backend/dtype.js';
 import { getBackend } from '../backend/registry.js';
+import { empty, runKernel, withOp } from '../engine/dispatch.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
-import { empty } from '../ops/dispatch.js';
 import { flattenNested, type NestedArray, shapeOfNested } from './nested.js';
 import { type Shape, sizeOf } from './shape.js';
 import type { Tensor } from './tensor.js';
@@ -23,7 +23,6 @@ import {
   storedValue,
   toBoolByte,
   toInt32Exact,
-  withOp,
 } from './validate.js';
 
 /** Options of the creation functions. */
@@ -105,20 +104,22 @@ export function generate(
   fill: (chunk: TypedArray, start: number) => void,
   chunkSize = CHUNK,
 ): Tensor {
-  const t = allocFor(r, shape);
-  try {
-    const n = t.size;
-    const buf = typedArrayFor(r.dtype, Math.min(n, chunkSize));
-    for (let start = 0; start < n; start += buf.length) {
-      const chunk = n - start < buf.length ? buf.subarray(0, n - start) : buf;
-      fill(chunk, start);
-      r.backend.write(t.storage.handle, chunk, start);
+  return withOp(r.op, () => {
+    const t = allocFor(r, shape);
+    try {
+      const n = t.size;
+      const buf = typedArrayFor(r.dtype, Math.min(n, chunkSize));
+      for (let start = 0; start < n; start += buf.length) {
+        const chunk = n - start < buf.length ? buf.subarray(0, n - start) : buf;
+        fill(chunk, start);
+        r.backend.write(t.storage.handle, chunk, start);
+      }
+    } catch (e) {
+      t.dispose();
+      throw e;
     }
-  } catch (e) {
-    t.dispose();
-    throw e;
-  }
-  return finish(t, r);
+    return finish(t, r);
+  });
 }
 
 /**
@@ -126,27 +127,29 @@ export function generate(
  * default to float32 (JavaScript cannot tell 1 from 1.0); booleans to bool.
  */
 export function tensor(data: NestedArray | TypedArrayData, options?: CreationOptions & { shape?: Shape }): Tensor {
-  if (ArrayBuffer.isView(data)) {
-    const natural = naturalDType(data);
-    const r = resolveOptions('tensor', options, natural, ['shape']);
-    const shape = options?.shape === undefined ? [data.length] : checkShape('tensor', options.shape);
-    checkDataSize(shape, data.length);
-    const flat = convertArray(data, r.dtype);
+  return withOp('tensor', () => {
+    if (ArrayBuffer.isView(data)) {
+      const natural = naturalDType(data);
+      const r = resolveOptions('tensor', options, natural, ['shape']);
+      const shape = options?.shape === undefined ? [data.length] : checkShape('tensor', options.shape);
+      checkDataSize(shape, data.length);
+      const flat = convertArray(data, r.dtype);
+      const t = allocFor(r, shape);
+      r.backend.write(t.storage.handle, flat);
+      return finish(t, r);
+    }
+    const inferred = shapeOfNested(data);
+    const r = resolveOptions('tensor', options, firstLeaf(data) === 'boolean' ? 'bool' : 'float32', ['shape']);
+    let shape = inferred;
+    if (options?.shape !== undefined) {
+      shape = checkShape('tensor', options.shape);
+      checkDataSize(shape, sizeOf(inferred));
+    }
+    const flat = flattenNested('tensor', data, sizeOf(shape), r.dtype);
     const t = allocFor(r, shape);
     r.backend.write(t.storage.handle, flat);
     return finish(t, r);
-  }
-  const inferred = shapeOfNested(data);
-  const r = resolveOptions('tensor', options, firstLeaf(data) === 'boolean' ? 'bool' : 'float32', ['shape']);
-  let shape = inferred;
-  if (options?.shape !== undefined) {
-    shape = checkShape('tensor', options.shape);
-    checkDataSize(shape, sizeOf(inferred));
-  }
-  const flat = flattenNested('tensor', data, sizeOf(shape), r.dtype);
-  const t = allocFor(r, shape);
-  r.backend.write(t.storage.handle, flat);
-  return finish(t, r);
+  });
 }
 
 function checkDataSize(shape: Shape, n: number): void {
@@ -209,12 +212,14 @@ export function fillValue(op: string, value: unknown, dtype: DType): number {
 }
 
 function fullOf(op: string, shape: Shape, value: number | boolean, options: CreationOptions | undefined): Tensor {
-  const s = checkShape(op, shape);
-  const r = resolveOptions(op, options, typeof value === 'boolean' ? 'bool' : 'float32');
-  const v = fillValue(op, value, r.dtype);
-  const t = allocFor(r, s);
-  r.backend.kernels.fill({ dtype: r.dtype, out: t.storage.handle, offset: 0, n: t.size, value: v });
-  return finish(t, r);
+  return withOp(op, () => {
+    const s = checkShape(op, shape);
+    const r = resolveOptions(op, options, typeof value === 'boolean' ? 'bool' : 'float32');
+    const v = fillValue(op, value, r.dtype);
+    const t = allocFor(r, s);
+    runKernel(r.backend, 'fill', { dtype: r.dtype, out: t.storage.handle, offset: 0, n: t.size, value: v }, op, []);
+    return finish(t, r);
+  });
 }
 
 /**

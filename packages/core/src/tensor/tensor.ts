@@ -8,6 +8,7 @@ import { type BackwardOptions, backward } from '../autograd/backward.js';
 import type { GradNode } from '../autograd/node.js';
 import type { Backend } from '../backend/backend.js';
 import type { DType, TypedArray } from '../backend/dtype.js';
+import { withFrame } from '../engine/dispatch.js';
 import { adopt, collector, type Iteration, noteRead, releasedMessage, setTensorCheck } from '../engine/lifetime.js';
 import type { Storage } from '../engine/storage.js';
 import { ArgumentError, AutogradError, DisposedError, DTypeError, fmtShape } from '../errors.js';
@@ -161,7 +162,7 @@ export class Tensor {
 
   /** Backpropagates from this tensor: fills `.grad` of the leaves that require it (accumulating). */
   backward(grad?: Tensor, options?: BackwardOptions): void {
-    backward(this, grad, options);
+    withFrame('backward', () => backward(this, grad, options));
   }
 
   /** Sets `requiresGrad` in place (leaves only) and returns this tensor. */

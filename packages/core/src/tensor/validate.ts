@@ -6,8 +6,7 @@
  */
 
 import { DTYPES, type DType, isDType } from '../backend/dtype.js';
-import { noteFailure } from '../engine/lifetime.js';
-import { ArgumentError, CpError, DTypeError } from '../errors.js';
+import { ArgumentError, DTypeError } from '../errors.js';
 import { Tensor, type TensorLike } from './tensor.js';
 
 /** The smallest int32. */
@@ -138,20 +137,6 @@ export function storedValue(op: string, v: number, dtype: DType, where = ''): nu
   if (dtype === 'int32') return toInt32Exact(op, v, where);
   if (dtype === 'bool') return toBoolByte(v);
   return v;
-}
-
-/**
- * Runs a composite op's body so that a `CpError` raised by an op it is built from names the public op the
- * user called first (`crossEntropy: reshape: ...`), not only the inner one.
- */
-export function withOp<T>(op: string, body: () => T): T {
-  try {
-    return body();
-  } catch (e) {
-    if (e instanceof CpError && !e.message.startsWith(`${op}:`)) e.message = `${op}: ${e.message}`;
-    noteFailure();
-    throw e;
-  }
 }
 
 /** `v` as a boolean, or an ArgumentError naming the op and the argument. */

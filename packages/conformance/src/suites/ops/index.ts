@@ -1,5 +1,6 @@
 /** The op suites: gradients of every differentiable op, by finite differences and against the reference backend. */
 import type { Suite } from '../../context.js';
+import { gradCoverageSuite } from './grad-coverage.js';
 import { elementwiseGradientSuite } from './gradients-elementwise.js';
 import { reduceGradientSuite } from './gradients-reduce.js';
 import { shapeGradientSuite } from './gradients-shape.js';
@@ -11,4 +12,5 @@ export const OP_SUITES: readonly Suite[] = [
   reduceGradientSuite,
   shapeGradientSuite,
   mathOpsSuite,
+  gradCoverageSuite,
 ];

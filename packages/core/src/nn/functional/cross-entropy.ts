@@ -4,11 +4,11 @@
  * `[rows, C]` first. Plain cross entropy uses the backend's fused `softmaxCrossEntropy` kernel when it has one.
  */
 import { noGrad } from '../../autograd/grad-mode.js';
+import { backendOf, empty, hasFused, recorder, runFused, withOp } from '../../engine/dispatch.js';
 import { tidy } from '../../engine/lifetime.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../../errors.js';
 import { cast } from '../../ops/cast.js';
 import { compare } from '../../ops/compare.js';
-import { backendOf, empty, record } from '../../ops/dispatch.js';
 import { add, div, mul, neg, sub } from '../../ops/elementwise.js';
 import { gather, indexSelect } from '../../ops/indexing.js';
 import { expand, permute, reshape } from '../../ops/movement.js';
@@ -16,8 +16,8 @@ import { sum } from '../../ops/reduce.js';
 import { logSoftmax, softmax } from '../../ops/softmax.js';
 import { arange, tensor } from '../../tensor/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { checkOptions, checkTensor, withOp } from '../../tensor/validate.js';
-import { type LossOptions, reduceLoss } from './loss.js';
+import { checkOptions, checkTensor } from '../../tensor/validate.js';
+import { type LossOptions, type Reduction, reduceLoss } from './loss.js';
 
 /** Options of `nllLoss`. */
 export interface NllLossOptions extends LossOptions {
@@ -134,42 +134,47 @@ export function nllLoss(input: Tensor, target: Tensor, options?: NllLossOptions)
   });
 }
 
-/** One graph node around the fused kernel: gradient `(softmax(x) - onehot)·g` per row. */
+/** What the fused cross entropy saves: the `[rows, C]` logits and the labels, and the reduction. */
+interface FusedCrossEntropyOps {
+  crossEntropy: { saved: [x: Tensor, labels: Tensor]; ctx: { rows: number; classes: number; reduction: Reduction } };
+}
+
+const record = recorder<FusedCrossEntropyOps>({
+  // The gradient of each row is `(softmax(x) - onehot)·g`.
+  crossEntropy: (g, [x, labels], { rows, classes, reduction }) => {
+    const gRows =
+      reduction === 'none' ? reshape(g, [rows]) : expand(reshape(reduction === 'sum' ? g : div(g, rows), [1]), [rows]);
+    const onehot = cast(
+      compare('eq', arange(0, classes, 1, { dtype: 'int32', backend: x.backend }), reshape(labels, [rows, 1])),
+      'float32',
+    );
+    return [mul(sub(softmax(x, 1), onehot), reshape(gRows, [rows, 1]))];
+  },
+});
+
+/** One graph node around the fused kernel. */
 function fusedCrossEntropy(r: Rows, reduction: LossOptions['reduction']): Tensor | null {
   const backend = backendOf('crossEntropy', r.x, r.safe);
-  const kernel = backend.fused.softmaxCrossEntropy;
-  if (!kernel || r.keep) return null;
+  if (!hasFused(backend, 'softmaxCrossEntropy') || r.keep) return null;
   const rows = r.labels.length;
   const perRow = empty(backend, [rows], 'float32', [r.x, r.safe]);
-  if (rows > 0)
-    kernel({
+  if (rows > 0) {
+    const args = {
       logits: r.x.storage.handle,
       labels: r.safe.storage.handle,
       out: perRow.storage.handle,
       rows,
       cols: r.classes,
-    });
+    };
+    runFused(backend, 'softmaxCrossEntropy', args, 'crossEntropy', [r.x, r.safe]);
+  }
   const out = tidy(() => noGrad(() => reduceRows('crossEntropy', perRow, null, r, { reduction })));
   if (out !== perRow) perRow.dispose();
-  const x = r.x;
-  const labels = r.safe;
-  return record(
-    out,
-    'crossEntropy',
-    [x],
-    (g) => {
-      const gRows =
-        reduction === 'none'
-          ? reshape(g, [rows])
-          : expand(reshape(reduction === 'sum' ? g : div(g, rows), [1]), [rows]);
-      const onehot = cast(
-        compare('eq', arange(0, r.classes, 1, { dtype: 'int32', backend: x.backend }), reshape(labels, [rows, 1])),
-        'float32',
-      );
-      return [mul(sub(softmax(x, 1), onehot), reshape(gRows, [rows, 1]))];
-    },
-    [labels],
-  );
+  return record(out, 'crossEntropy', {
+    inputs: [r.x],
+    saved: [r.x, r.safe],
+    ctx: { rows, classes: r.classes, reduction: reduction ?? 'mean' },
+  });
 }
 
 /**

@@ -2,12 +2,14 @@
  * `linear(x, weight, bias)`: `x·weightᵀ + bias`, with x of any rank `[..., in]`. The product goes straight
  * to the batched matmul with the transpose flag, so `weight.t()` is never materialized, forward or backward.
  */
+
+import { withOp } from '../../engine/dispatch.js';
 import { DTypeError, fmtShape, ShapeError } from '../../errors.js';
 import { add } from '../../ops/elementwise.js';
 import { bmm } from '../../ops/linalg.js';
 import { reshape } from '../../ops/movement.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { checkTensor, withOp } from '../../tensor/validate.js';
+import { checkTensor } from '../../tensor/validate.js';
 
 /** `x·weightᵀ + bias` for x `[..., in]`, weight `[out, in]`, bias `[out]`; the result is `[..., out]`. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {

@@ -4,16 +4,16 @@
  * the composite (log of a saturated sigmoid, |x| at 0) would not.
  */
 import { noGrad } from '../../autograd/grad-mode.js';
+import { recorder, withOp } from '../../engine/dispatch.js';
 import { tidy } from '../../engine/lifetime.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../../errors.js';
 import { sigmoid } from '../../ops/activation.js';
 import { clamp, compare, where } from '../../ops/compare.js';
-import { record } from '../../ops/dispatch.js';
 import { abs, add, div, exp, log, log1p, maximum, mul, neg, sub } from '../../ops/elementwise.js';
 import { mean, sum, sumTo } from '../../ops/reduce.js';
 import { broadcastShapes, sameShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { checkOptions, checkTensor, withOp } from '../../tensor/validate.js';
+import { checkOptions, checkTensor } from '../../tensor/validate.js';
 
 /** How a loss combines its elements: their mean (default), their sum, or none (the elementwise losses). */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -114,6 +114,36 @@ function weighted(loss: Tensor, weight: Tensor | null | undefined): Tensor {
   return weight ? mul(loss, weight) : loss;
 }
 
+/** What the binary cross entropies save: input and target, and the logs their gradients reuse. */
+interface BinaryLossOps {
+  binaryCrossEntropyWithLogits: {
+    saved:
+      | [input: Tensor, target: Tensor, softplusNeg: Tensor]
+      | [input: Tensor, target: Tensor, softplusNeg: Tensor, posWeight: Tensor, scale: Tensor];
+    ctx: null;
+  };
+  binaryCrossEntropy: { saved: [input: Tensor, target: Tensor, logP: Tensor, log1mP: Tensor]; ctx: null };
+}
+
+const record = recorder<BinaryLossOps>({
+  binaryCrossEntropyWithLogits: (g, [input, target, softplusNeg, pw, scale], _, needs) => {
+    // d/dx = (1 - y) - L·σ(-x); d/dy = -x + (pw - 1)·softplus(-x); d/dpw = y·softplus(-x).
+    const sigNeg = sigmoid(neg(input));
+    const dx = sub(sub(1, target), scale ? mul(scale, sigNeg) : sigNeg);
+    const dy = pw ? add(neg(input), mul(sub(pw, 1), softplusNeg)) : neg(input);
+    return [
+      needs[0] ? mul(g, dx) : null,
+      needs[1] ? mul(g, dy) : null,
+      pw && needs[2] ? sumTo(mul(g, mul(target, softplusNeg)), pw.shape) : null,
+    ];
+  },
+  binaryCrossEntropy: (g, [input, target, logP, log1mP], _, needs) => [
+    // NOTE: PyTorch's rule, (p - y) / max(p·(1 - p), 1e-12): finite at p = 0 and p = 1.
+    needs[0] ? div(mul(g, sub(input, target)), maximum(mul(input, sub(1, input)), 1e-12)) : null,
+    needs[1] ? mul(g, sub(log1mP, logP)) : null,
+  ],
+});
+
 /**
  * Binary cross entropy of logits: `(1 - y)·x + (1 + (posWeight - 1)·y)·softplus(-x)`, which is
  * `max(x, 0) - x·y + log1p(e^-|x|)` without `posWeight`; stable for any x.
@@ -137,23 +167,11 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
         return { loss: add(mul(sub(1, target), input), l ? mul(l, sp) : sp), softplusNeg: sp, scale: l };
       }),
     );
-    const out = record(
-      loss,
-      'binaryCrossEntropyWithLogits',
+    const out = record(loss, 'binaryCrossEntropyWithLogits', {
       inputs,
-      (g) => {
-        // d/dx = (1 - y) - L·σ(-x); d/dy = -x + (pw - 1)·softplus(-x); d/dpw = y·softplus(-x).
-        const sigNeg = sigmoid(neg(input));
-        const dx = sub(sub(1, target), scale ? mul(scale, sigNeg) : sigNeg);
-        const dy = pw ? add(neg(input), mul(sub(pw, 1), softplusNeg)) : neg(input);
-        return [
-          input.requiresGrad ? mul(g, dx) : null,
-          target.requiresGrad ? mul(g, dy) : null,
-          pw?.requiresGrad ? sumTo(mul(g, mul(target, softplusNeg)), pw.shape) : null,
-        ];
-      },
-      scale ? [softplusNeg, scale] : [softplusNeg],
-    );
+      saved: pw && scale ? [input, target, softplusNeg, pw, scale] : [input, target, softplusNeg],
+      ctx: null,
+    });
     return reduceLoss('binaryCrossEntropyWithLogits', weighted(out, options?.weight), options?.reduction);
   });
 }
@@ -178,17 +196,11 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: BceO
         return { loss: neg(add(mul(target, lp), mul(sub(1, target), l1p))), logP: lp, log1mP: l1p };
       }),
     );
-    const out = record(
-      loss,
-      'binaryCrossEntropy',
-      [input, target],
-      (g) => [
-        // NOTE: PyTorch's rule, (p - y) / max(p·(1 - p), 1e-12): finite at p = 0 and p = 1.
-        input.requiresGrad ? div(mul(g, sub(input, target)), maximum(mul(input, sub(1, input)), 1e-12)) : null,
-        target.requiresGrad ? mul(g, sub(log1mP, logP)) : null,
-      ],
-      [logP, log1mP],
-    );
+    const out = record(loss, 'binaryCrossEntropy', {
+      inputs: [input, target],
+      saved: [input, target, logP, log1mP],
+      ctx: null,
+    });
     return reduceLoss('binaryCrossEntropy', weighted(out, options?.weight), options?.reduction);
   });
 }

@@ -1,9 +1,11 @@
 /** `layerNorm`: normalization over the trailing dims, composed from core ops (so autograd differentiates it). */
+
+import { withOp } from '../../engine/dispatch.js';
 import { ArgumentError, fmtShape, ShapeError } from '../../errors.js';
 import { add, mul, rsqrt, sub } from '../../ops/elementwise.js';
 import { mean } from '../../ops/reduce.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { checkOptions, checkTensor, describe, withOp } from '../../tensor/validate.js';
+import { checkOptions, checkTensor, describe } from '../../tensor/validate.js';
 
 /** Options of `layerNorm`. */
 export interface LayerNormOptions {

@@ -1,8 +1,8 @@
 /** Helpers the layers share: making a zero-filled Parameter of a shape, and checking constructor sizes. */
+import { withOp } from '../../engine/dispatch.js';
 import { ArgumentError } from '../../errors.js';
 import { zeros } from '../../tensor/creation.js';
 import type { Shape } from '../../tensor/shape.js';
-import { withOp } from '../../tensor/validate.js';
 import { Parameter } from '../parameter.js';
 
 /** A new float32 Parameter of `shape` filled with zeros (an initializer fills it next); errors name `op`. */
