@@ -22,7 +22,7 @@ export {
   setBackendSync,
 } from './backend/registry.js';
 export * as constraints from './constraints/index.js';
-export { applyConstraints } from './constraints/registry.js';
+export { applyConstraints } from './constraints/registry/index.js';
 export { type MemoryInfo, memory } from './engine/memory.js';
 export { keep, tidy } from './engine/scope.js';
 export * from './errors.js';

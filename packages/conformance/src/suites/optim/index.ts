@@ -2,8 +2,8 @@
 import type { Suite } from '../../context.js';
 import { atomicStepSuite } from './atomic-step.js';
 import { optimizerDisposeSuite } from './dispose.js';
+import { exactProjectionsSuite } from './exact-projections.js';
 import { gradChecksSuite } from './grad-checks.js';
-import { inPlaceSuite } from './in-place.js';
 import { nonFiniteGradientsSuite } from './non-finite-gradients.js';
 import { optionsSuite } from './options.js';
 import { schedulersSuite } from './schedulers.js';
@@ -16,7 +16,7 @@ import { updateRulesSuite } from './update-rules.js';
 export const OPTIM_SUITES: readonly Suite[] = [
   updateRulesSuite,
   stepSuite,
-  inPlaceSuite,
+  exactProjectionsSuite,
   schedulersSuite,
   gradChecksSuite,
   optionsSuite,
