@@ -80,7 +80,8 @@ type Answer = { data: TypedArray } | { error: unknown };
 /** Runs the plan up to its next read (or its end) under noGrad, in a tidy of its own. */
 function advance<T>(plan: ReadPlan<T>, answer: Answer | null, asyncOp: string | null): IteratorResult<Tensor, T> {
   const outer = runningAsync;
-  runningAsync = asyncOp;
+  // NOTE: a sync plan run from inside an async one (a constraint calling clipGradNorm) keeps the outer name.
+  runningAsync = asyncOp ?? outer;
   try {
     return noGrad(() =>
       tidy(() =>

@@ -4,12 +4,11 @@
  * (serialize.ts). Modules outside constraints/ import it from here.
  */
 export type { ConstraintLike, ConstraintMode, ConstraintSpec } from '../constraint.js';
-export { applyConstraints, applyConstraintsAsync, transformedValue } from './enforce.js';
+export { applyConstraints, transformedValue } from './enforce.js';
 export {
   type ConstraintHandle,
   type RegisterConstraintOptions,
   registerConstraint,
-  registerConstraintAsync,
   registerGradConstraint,
 } from './register.js';
 export { type ConstraintReportEntry, constraintReport } from './report.js';

@@ -33,13 +33,13 @@ import { Journal } from './journal.js';
  * back (the constraint is not an exact projection, or the rule may make non-finite values from finite ones).
  * `reparametrization`: update the raw tensor with the transform's VJP, then `value = transform(raw)`, checked.
  */
-export type Treatment =
+type Treatment =
   | { kind: 'free' }
   | { kind: 'projection'; constraint: Constraint; checked: boolean }
   | { kind: 'reparametrization'; constraint: Constraint; raw: Tensor };
 
 /** The treatment of `it` (see `Treatment`). */
-export function treatment(it: Item): Treatment {
+function treatment(it: Item): Treatment {
   const e = enforcementOf(it.param);
   switch (e.mode) {
     case 'none':
