@@ -185,7 +185,7 @@ export function writeResult(c: Constraint, x: Tensor, y: unknown): void {
 export class FunctionConstraint extends Constraint {
   readonly name: string;
   constructor(
-    /** The user's function; it receives a scratch copy and may return a new tensor or modify it in place. */
+    /** The user's function: it may modify its argument in place (a detached value, undone if the step fails) or return a new tensor. */
     readonly fn: (value: Tensor) => Tensor,
   ) {
     super();
