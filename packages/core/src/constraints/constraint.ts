@@ -185,7 +185,10 @@ export function writeResult(c: Constraint, x: Tensor, y: unknown): void {
 export class FunctionConstraint extends Constraint {
   readonly name: string;
   constructor(
-    /** The user's function: it may modify its argument in place (a detached value, undone if the step fails) or return a new tensor. */
+    /**
+     * The user's function: it may modify its argument in place (a detached value, undone if the step fails) or
+     * return a new tensor.
+     */
     readonly fn: (value: Tensor) => Tensor,
   ) {
     super();
