@@ -22,7 +22,7 @@ export {
   setBackendSync,
 } from './backend/registry.js';
 export * as constraints from './constraints/index.js';
-export { applyConstraints } from './constraints/registry.js';
+export { applyConstraints } from './constraints/registry/index.js';
 export { keep, tidy } from './engine/lifetime.js';
 export { type MemoryInfo, memory } from './engine/memory.js';
 export { type ProfileResult, type ProfileRow, profile } from './engine/profiler.js';

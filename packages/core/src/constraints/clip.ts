@@ -1,10 +1,13 @@
 /**
  * Gradient clipping: `clipGradNorm` (global over all gradients as if concatenated, overflow-safe, like
  * `torch.nn.utils.clip_grad_norm_`) and `clipGradValue`. Parameters whose gradient is null are skipped.
- * Both modify `.grad` in place; the optimizer's `clipNorm`/`clipValue` options use the same arithmetic.
+ * Both modify `.grad` in place; the optimizer's `clipNorm`/`clipValue` options use the same arithmetic. The
+ * norms are read plans (engine/read.ts): `clipGradNormAsync` and `totalNormAsync` run the same code with awaited
+ * reads, for backends that cannot read synchronously.
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import { tidy } from '../engine/lifetime.js';
+import { type Held, type ReadPlan, readNumber, runAsync, runSync } from '../engine/read.js';
 import { ArgumentError, fmtShape } from '../errors.js';
 import { stack } from '../ops/movement.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
@@ -34,20 +37,16 @@ function tensorsOf(target: GradTargets): Tensor[] {
  * The p-norm of one tensor as a float64 number, overflow-safe: scaled by its largest magnitude before
  * powering, so float32 gradients near 3e38 still give a finite norm.
  */
-export function tensorNorm(t: Tensor, p: number): number {
+function* tensorNormPlan(t: Tensor, p: number, held: Held): ReadPlan<number> {
   if (t.size === 0) return 0;
-  return noGrad(() =>
-    tidy(() => {
-      const a = t.abs();
-      const m = a.max().item();
-      if (p === Infinity || m === 0 || !Number.isFinite(m)) return m;
-      // NOTE: the final multiply by m happens in float64: the norm of float32 values can exceed float32's max.
-      const scaled = a.div(m);
-      if (p === 1) return m * scaled.sum().item();
-      if (p === 2) return m * Math.sqrt(scaled.mul(scaled).sum().item());
-      return m * scaled.pow(p).sum().item() ** (1 / p);
-    }),
-  );
+  const a = held.hold(t.abs());
+  const m = yield* readNumber(a.max());
+  if (p === Infinity || m === 0 || !Number.isFinite(m)) return m;
+  // NOTE: the final multiply by m happens in float64: the norm of float32 values can exceed float32's max.
+  const scaled = a.div(m);
+  if (p === 1) return m * (yield* readNumber(scaled.sum()));
+  if (p === 2) return m * Math.sqrt(yield* readNumber(scaled.mul(scaled).sum()));
+  return m * (yield* readNumber(scaled.pow(p).sum())) ** (1 / p);
 }
 
 /** The p-norm of several norms combined in float64 (the norm of the concatenation), scaled against overflow. */
@@ -67,31 +66,66 @@ export function combineNorms(norms: readonly number[], p: number): number {
  * cannot be trusted: squares overflowing float32 (non-finite) or so small that tiny entries may have
  * underflowed (below 1e-20), or tensors on several backends; the caller then scales tensor by tensor.
  */
-function sumOfSquaresNorm(grads: readonly Tensor[]): number | null {
+function* sumOfSquaresNorm(grads: readonly Tensor[]): ReadPlan<number | null> {
   const nonEmpty = grads.filter((g) => g.size > 0);
   if (nonEmpty.length === 0) return 0;
   if (nonEmpty.some((g) => g.backend !== nonEmpty[0].backend)) return null;
-  const sums = noGrad(() => tidy(() => stack(nonEmpty.map((g) => g.mul(g).sum())).dataSync()));
+  const sums = yield stack(nonEmpty.map((g) => g.mul(g).sum()));
   let total = 0;
   for (const v of sums) total += v;
   return Number.isFinite(total) && total >= 1e-20 ? Math.sqrt(total) : null;
 }
 
+/** `totalNorm` as a plan (the optimizer's clipNorm runs it inside its step). */
+export function* totalNormPlan(grads: readonly Tensor[], p: number, held: Held): ReadPlan<number> {
+  if (!(p > 0)) throw new ArgumentError(`totalNorm: normType must be > 0 (or Infinity), got ${p}`);
+  const fast = p === 2 ? yield* sumOfSquaresNorm(grads) : null;
+  if (fast !== null) return fast;
+  const norms: number[] = [];
+  for (const g of grads) norms.push(yield* tensorNormPlan(g, p, held));
+  return combineNorms(norms, p);
+}
+
 /** The total p-norm of `grads` as if concatenated (no clipping). */
 export function totalNorm(grads: readonly Tensor[], p = 2): number {
-  if (!(p > 0)) throw new ArgumentError(`totalNorm: normType must be > 0 (or Infinity), got ${p}`);
-  return (
-    (p === 2 ? sumOfSquaresNorm(grads) : null) ??
-    combineNorms(
-      grads.map((g) => tensorNorm(g, p)),
-      p,
-    )
-  );
+  return runSync('totalNorm', (held) => totalNormPlan(grads, p, held), 'await totalNormAsync(grads, p)');
+}
+
+/** Async form of `totalNorm`, for backends that cannot read synchronously. */
+export function totalNormAsync(grads: readonly Tensor[], p = 2): Promise<number> {
+  return runAsync('totalNormAsync', (held) => totalNormPlan(grads, p, held));
 }
 
 /** PyTorch's clip coefficient: `min(1, maxNorm / (total + 1e-6))` (NaN when total is NaN). */
 export function clipCoefficient(total: number, maxNorm: number): number {
   return Math.min(1, maxNorm / (total + 1e-6));
+}
+
+/** `clipGradNorm` as a plan. */
+function* clipGradNormPlan(
+  params: GradTargets,
+  maxNorm: number,
+  options: ClipGradNormOptions | undefined,
+  held: Held,
+): ReadPlan<number> {
+  const p = options?.normType ?? 2;
+  if (!(maxNorm >= 0)) throw new ArgumentError(`clipGradNorm: maxNorm must be >= 0, got ${maxNorm}`);
+  const grads = tensorsOf(params)
+    .map((t) => t.grad)
+    .filter((g): g is Tensor => g !== null);
+  const total = yield* totalNormPlan(grads, p, held);
+  if (!Number.isFinite(total) && options?.errorIfNonfinite) {
+    const bad: string[] = [];
+    for (const g of grads) if (!Number.isFinite(yield* tensorNormPlan(g, p, held))) bad.push(fmtShape(g.shape));
+    throw new ConstraintError(
+      `clipGradNorm: the total norm of order ${p} of the gradients is ${total} (non-finite gradients of shape ${bad.join(', ')}); no gradient was changed. Pass errorIfNonfinite: false to clip anyway`,
+    );
+  }
+  const coef = clipCoefficient(total, maxNorm);
+  // NOTE: a coefficient of exactly 1 would leave every gradient unchanged, so skip the pass (as PyTorch's
+  // clamp to 1 does arithmetically); NaN falls through and turns the gradients NaN, as in PyTorch.
+  if (!(coef >= 1)) for (const g of grads) g.copy_(g.mul(coef));
+  return total;
 }
 
 /**
@@ -100,29 +134,20 @@ export function clipCoefficient(total: number, maxNorm: number): number {
  * gradient changes.
  */
 export function clipGradNorm(params: GradTargets, maxNorm: number, options?: ClipGradNormOptions): number {
-  const p = options?.normType ?? 2;
-  if (!(maxNorm >= 0)) throw new ArgumentError(`clipGradNorm: maxNorm must be >= 0, got ${maxNorm}`);
-  const grads = tensorsOf(params)
-    .map((t) => t.grad)
-    .filter((g): g is Tensor => g !== null);
-  const total = totalNorm(grads, p);
-  if (!Number.isFinite(total) && options?.errorIfNonfinite) {
-    const bad = grads.filter((g) => !Number.isFinite(tensorNorm(g, p))).map((g) => fmtShape(g.shape));
-    throw new ConstraintError(
-      `clipGradNorm: the total norm of order ${p} of the gradients is ${total} (non-finite gradients of shape ${bad.join(', ')}); no gradient was changed. Pass errorIfNonfinite: false to clip anyway`,
-    );
-  }
-  const coef = clipCoefficient(total, maxNorm);
-  // NOTE: a coefficient of exactly 1 would leave every gradient unchanged, so skip the pass (as PyTorch's
-  // clamp to 1 does arithmetically); NaN falls through and turns the gradients NaN, as in PyTorch.
-  if (!(coef >= 1)) {
-    noGrad(() =>
-      tidy(() => {
-        for (const g of grads) g.copy_(g.mul(coef));
-      }),
-    );
-  }
-  return total;
+  return runSync(
+    'clipGradNorm',
+    (held) => clipGradNormPlan(params, maxNorm, options, held),
+    'await clipGradNormAsync(params, maxNorm)',
+  );
+}
+
+/** Async form of `clipGradNorm`, for backends that cannot read synchronously. */
+export function clipGradNormAsync(
+  params: GradTargets,
+  maxNorm: number,
+  options?: ClipGradNormOptions,
+): Promise<number> {
+  return runAsync('clipGradNormAsync', (held) => clipGradNormPlan(params, maxNorm, options, held));
 }
 
 /** Clamps every gradient of `params` into `[-clipValue, clipValue]` in place (null gradients are skipped). */

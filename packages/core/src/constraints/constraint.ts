@@ -11,6 +11,17 @@ import { isTensor, type Tensor } from '../tensor/tensor.js';
 /** How a constraint is enforced: projection after each step, or a reparametrization `value = transform(raw)`. */
 export type ConstraintMode = 'project' | 'reparametrize';
 
+/** The dims a norm or sum is taken over, as constraints take them (all dims when undefined). */
+export type Dims = number | number[] | undefined;
+
+/** A set some built-ins are, by shape and parameters (see `Constraint.set`). */
+export type SetShape =
+  | { type: 'box'; lo: number; hi: number }
+  | { type: 'simplex'; total: number; dim: Dims }
+  | { type: 'l1Ball'; radius: number; dim: Dims }
+  | { type: 'l2Ball'; radius: number; dim: Dims }
+  | { type: 'intersection'; parts: readonly Constraint[] };
+
 /** A JSON value (constraint options must be one, so specs survive `JSON.stringify`). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -59,14 +70,23 @@ export abstract class Constraint {
   readonly defaultMode: ConstraintMode = 'project';
 
   /**
-   * True when `project_` needs no validation: from a finite input of the parameter's shape it cannot return NaN,
-   * ±Infinity or another shape, and it cannot throw once registration succeeded (short of float32 overflow, see
-   * docs/constraints.md). The optimizer then updates and projects the parameter in place, with no staged copies.
-   * Only cp's built-ins claim it, and only as their own class: a subclass (which may override `project_`) and
-   * custom constraints are validated, on staged copies.
+   * Declares that `project_` is an exact projection the optimizer's step need not check: from a finite input of
+   * the parameter's shape it returns finite values of that shape and cannot throw once registration succeeded
+   * (short of float32 overflow, see docs/constraints.md). The step then reads nothing back after projecting.
+   * Built-ins declare it; the default, false, has every result checked and a failing step undone. A subclass
+   * inherits its parent's declaration: override it (return false) when its `project_` can fail.
    */
   get safeProjection(): boolean {
     return false;
+  }
+
+  /**
+   * Declares which set this is, when it is one that intersections merge (boxes) or solve in closed form (a box
+   * with a simplex, an L1 ball or an L2 ball), or an intersection itself; null for any other set. A subclass
+   * inherits it: override it (return null) when it projects onto another set.
+   */
+  get set(): SetShape | null {
+    return null;
   }
 
   /** The nearest point of the set to `value`, as a new tensor (no autograd; `value` is not modified). */
@@ -146,14 +166,6 @@ export abstract class Constraint {
   }
 }
 
-/**
- * True when `c` is an instance of exactly `cls` (not a subclass) whose projection has not been replaced on the
- * instance, so the built-in's `safeProjection` claim applies to it.
- */
-export function isExactly(c: Constraint, cls: abstract new (...args: never[]) => Constraint): boolean {
-  return Object.getPrototypeOf(c) === cls.prototype && !Object.hasOwn(c, 'project_') && !Object.hasOwn(c, 'project');
-}
-
 /** Checks a projection result and writes it into `x` (shared by function constraints and `project` subclasses). */
 export function writeResult(c: Constraint, x: Tensor, y: unknown): void {
   if (!isTensor(y)) {
@@ -173,7 +185,10 @@ export function writeResult(c: Constraint, x: Tensor, y: unknown): void {
 export class FunctionConstraint extends Constraint {
   readonly name: string;
   constructor(
-    /** The user's function; it receives a scratch copy and may return a new tensor or modify it in place. */
+    /**
+     * The user's function: it may modify its argument in place (a detached value, undone if the step fails) or
+     * return a new tensor.
+     */
     readonly fn: (value: Tensor) => Tensor,
   ) {
     super();

@@ -29,7 +29,15 @@ export {
 export { newtonSchulzPolar, OrthogonalConstraint, orthogonal } from './builtins/orthogonal.js';
 export { L1BallConstraint, l1Ball, SimplexConstraint, type SimplexOptions, simplex } from './builtins/simplex.js';
 export { SymmetricConstraint, symmetric } from './builtins/symmetric.js';
-export { type ClipGradNormOptions, clipGradNorm, clipGradValue, type GradTargets, totalNorm } from './clip.js';
+export {
+  type ClipGradNormOptions,
+  clipGradNorm,
+  clipGradNormAsync,
+  clipGradValue,
+  type GradTargets,
+  totalNorm,
+  totalNormAsync,
+} from './clip.js';
 export {
   type CheckOptions,
   type CheckResult,
@@ -38,22 +46,21 @@ export {
   type ConstraintLike,
   type ConstraintMode,
   type ConstraintSpec,
+  type Dims,
   FunctionConstraint,
   type JsonValue,
+  type SetShape,
   toConstraint,
 } from './constraint.js';
 export { type ConstraintFactory, fromSpec, knownNames, register, unregister } from './names.js';
+export { applyConstraints, applyConstraintsAsync } from './registry/enforce.js';
 export {
-  applyConstraints,
   type ConstraintHandle,
-  type ConstraintReportEntry,
-  clearConstraints,
-  constraintReport,
-  constraintSpecs,
-  constraintsOf,
-  gradConstraintsOf,
-  loadConstraintSpecs,
   type RegisterConstraintOptions,
   registerConstraint,
+  registerConstraintAsync,
   registerGradConstraint,
-} from './registry.js';
+} from './registry/register.js';
+export { type ConstraintReportEntry, constraintReport } from './registry/report.js';
+export { constraintSpecs, loadConstraintSpecs } from './registry/serialize.js';
+export { clearConstraints, constraintsOf, gradConstraintsOf } from './registry/store.js';

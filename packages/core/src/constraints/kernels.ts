@@ -5,16 +5,24 @@
  * and own `x`.
  */
 import type { FusedKernelArgs, FusedKernelName } from '../backend/fused-kernels.js';
+import { hasFused, runFused } from '../engine/dispatch.js';
 import { permute } from '../ops/movement.js';
 import { sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { l1BallSlice, readHost, renormSlice, simplexSlice, writeHost } from './host.js';
 
-/** The backend's fused kernel `name` for `t`, when it exists and the backend can write in place. */
-export function fusedFor<K extends FusedKernelName>(t: Tensor, name: K): ((args: FusedKernelArgs[K]) => void) | null {
+/**
+ * The backend's fused kernel `name` for `t`, run through the dispatch as part of op `op`, when it exists and
+ * the backend can write in place; else null (the caller's fallback runs).
+ */
+export function fusedFor<K extends FusedKernelName>(
+  t: Tensor,
+  name: K,
+  op: string = name,
+): ((args: FusedKernelArgs[K]) => void) | null {
   const backend = t.backend;
-  const fn = backend.fused[name] as ((args: FusedKernelArgs[K]) => void) | undefined;
-  return fn && backend.capabilities.inPlace ? fn : null;
+  if (!hasFused(backend, name, true)) return null;
+  return (args) => runFused(backend, name, args, op, [t]);
 }
 
 /** Clamps `x` into `[lo, hi]` in place (either bound may be infinite; NaN stays NaN). */

@@ -8,7 +8,7 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import type { DType } from '../backend/dtype.js';
 import type { JsonValue } from '../constraints/constraint.js';
-import { rawOf } from '../constraints/registry.js';
+import { rawOf } from '../constraints/registry/index.js';
 import { tidy } from '../engine/lifetime.js';
 import { CpError, fmtShape } from '../errors.js';
 import type { AnyModule } from '../nn/module.js';

@@ -12,7 +12,7 @@ import {
   constraintReport,
   type RegisterConstraintOptions,
   registerConstraint,
-} from '../constraints/registry.js';
+} from '../constraints/registry/index.js';
 import { keep, runModuleCall } from '../engine/lifetime.js';
 import { ArgumentError } from '../errors.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';

@@ -8,7 +8,7 @@ import {
   type RegisterConstraintOptions,
   registerConstraint,
   registerGradConstraint,
-} from '../constraints/registry.js';
+} from '../constraints/registry/index.js';
 import { DTypeError } from '../errors.js';
 import { collectWhenUnreachable, Tensor } from '../tensor/tensor.js';
 

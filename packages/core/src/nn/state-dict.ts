@@ -19,7 +19,7 @@ import {
   registerConstraint,
   registerGradConstraint,
   transformedValue,
-} from '../constraints/registry.js';
+} from '../constraints/registry/index.js';
 import { tidy } from '../engine/lifetime.js';
 import { CpError, fmtShape } from '../errors.js';
 import { sameShape } from '../tensor/shape.js';

@@ -3,16 +3,15 @@ import type { Parameter } from '../nn/parameter.js';
 import { fullLike } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
-  allFinite,
   type ClipOptions,
-  declareSafeUpdate,
   Optimizer,
   type OptimizerOptions,
   type ParamGroup,
   type ParamState,
   type ParamsInput,
+  type UpdateTraits,
 } from './optimizer.js';
-import { checkNumber } from './options.js';
+import { allFinite, checkNumber } from './options.js';
 import type { StateSpec } from './state-dict.js';
 
 /** Options of `Adagrad`. */
@@ -24,16 +23,6 @@ export interface AdagradOptions extends OptimizerOptions {
 
 /** `clr = lr / (1 + (t-1)·lrDecay)`, `s += g²`, `p -= clr·g / (sqrt(s) + eps)`. */
 export class Adagrad extends Optimizer<AdagradOptions> {
-  static {
-    // NOTE: the denominator sqrt(s) + eps is positive when eps > 0 or the accumulator starts positive.
-    declareSafeUpdate(
-      Adagrad.prototype.update,
-      (g) =>
-        (g.eps > 0 || g.initialAccumulatorValue > 0) &&
-        allFinite(g.lr, g.lrDecay, g.weightDecay, g.initialAccumulatorValue, g.eps),
-    );
-  }
-
   constructor(
     params: ParamsInput<AdagradOptions> | Iterable<Parameter>,
     options?: Partial<AdagradOptions> & ClipOptions,
@@ -56,9 +45,16 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     return { sum: { required: true, nonNegative: true } };
   }
 
-  protected override writesStateInPlace(): boolean {
-    // NOTE: the rule replaces its accumulator (a new tensor assigned), never writes into it.
-    return false;
+  protected override updateTraits(g: ParamGroup<AdagradOptions>): UpdateTraits {
+    return {
+      // NOTE: the denominator sqrt(s) + eps is positive when eps > 0 or the accumulator starts positive.
+      finite:
+        (g.eps > 0 || g.initialAccumulatorValue > 0) &&
+        allFinite(g.lr, g.lrDecay, g.weightDecay, g.initialAccumulatorValue, g.eps),
+      // NOTE: the rule replaces its accumulator (a new tensor assigned), never writes into it.
+      writesStateInPlace: false,
+      singleWrite: true,
+    };
   }
 
   protected override update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<AdagradOptions>): void {

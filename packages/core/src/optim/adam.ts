@@ -8,16 +8,15 @@ import { maximum } from '../ops/elementwise.js';
 import { zerosLike } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
-  allFinite,
   type ClipOptions,
-  declareSafeUpdate,
   Optimizer,
   type OptimizerOptions,
   type ParamGroup,
   type ParamState,
   type ParamsInput,
+  type UpdateTraits,
 } from './optimizer.js';
-import { checkBetas, checkBoolean, checkNumber } from './options.js';
+import { allFinite, checkBetas, checkBoolean, checkNumber } from './options.js';
 import type { StateSpec } from './state-dict.js';
 
 /** Options of `Adam` and `AdamW`. */
@@ -29,14 +28,6 @@ export interface AdamOptions extends OptimizerOptions {
 
 /** Adam: `m = β1·m + (1-β1)·g`, `v = β2·v + (1-β2)·g²`, `p -= lr·m̂ / (sqrt(v̂) + eps)` (bias-corrected). */
 export class Adam extends Optimizer<AdamOptions> {
-  static {
-    // NOTE: the denominator sqrt(v̂) + eps is >= eps, so it needs eps > 0 (with eps = 0 a zero gradient gives 0/0).
-    declareSafeUpdate(
-      Adam.prototype.update,
-      (g) => g.eps > 0 && allFinite(g.lr, g.eps, g.weightDecay, g.betas[0], g.betas[1]),
-    );
-  }
-
   /** True for AdamW's decoupled weight decay. */
   protected readonly decoupled: boolean = false;
 
@@ -64,8 +55,14 @@ export class Adam extends Optimizer<AdamOptions> {
     };
   }
 
-  protected override writesStateInPlace(param: Tensor): boolean {
-    return this.fused(param, 'adamUpdate') !== null;
+  protected override updateTraits(g: ParamGroup<AdamOptions>, param: Tensor): UpdateTraits {
+    return {
+      // NOTE: the denominator sqrt(v̂) + eps is >= eps, so it needs eps > 0 (with eps = 0 a zero gradient gives 0/0).
+      finite: g.eps > 0 && allFinite(g.lr, g.eps, g.weightDecay, g.betas[0], g.betas[1]),
+      // NOTE: the fused kernel writes the moments in place; core ops replace them.
+      writesStateInPlace: this.fused(param, 'adamUpdate') !== null,
+      singleWrite: true,
+    };
   }
 
   protected override update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<AdamOptions>): void {

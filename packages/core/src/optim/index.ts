@@ -16,6 +16,7 @@ export {
   type ParamState,
   type ParamsInput,
   type StepHook,
+  type UpdateTraits,
 } from './optimizer.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
 export { SGD, type SGDOptions } from './sgd.js';

@@ -1,13 +1,14 @@
 /**
  * `Optimizer`: parameter groups and their checked options, per-parameter state, hooks, `zeroGrad`, state dicts,
- * and the ONE update path every optimizer takes (`step()`, see step.ts). Subclasses implement only `update()`
- * (the rule that writes a new value in place, with the weight decay of their algorithm), and declare their
- * options' checks (`validateGroup`) and their state (`stateSpec`).
+ * and the entry points of the ONE update path every optimizer takes (`step()` and `stepAsync()`, both running
+ * step/plan.ts). Subclasses implement only `update()` (the rule that writes a new value in place, with the weight
+ * decay of their algorithm), and declare their options' checks (`validateGroup`), their state (`stateSpec`) and
+ * what their rule guarantees (`updateTraits`).
  */
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import type { FusedKernelArgs, FusedKernelName } from '../backend/fused-kernels.js';
 import { fusedFor } from '../constraints/kernels.js';
-import { keep, tidy } from '../engine/lifetime.js';
+import { runAsync, runSync } from '../engine/read.js';
 import { ArgumentError } from '../errors.js';
 import type { Parameter } from '../nn/parameter.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
@@ -17,96 +18,41 @@ import {
   checkNumber,
   checkOptimizerWide,
   closestKey,
+  copyOption,
   OPTIMIZER_WIDE_KEYS,
   SCHEDULER_KEYS,
   withContext,
 } from './options.js';
-import { reportSkip, type SkipInfo } from './skip.js';
-import { type StateSpec, validateStateDict } from './state-dict.js';
-import { runStep } from './step.js';
+import { type NonFiniteGradient, reportSkip } from './skip.js';
+import { loadStateDict, type StateSpec, stateDictOf, validateStateDict } from './state-dict.js';
+import { stepPlan } from './step/plan.js';
+import type {
+  ClipOptions,
+  OptimizerOptions,
+  OptimizerStateDict,
+  ParamGroup,
+  ParamGroupInput,
+  ParamState,
+  ParamsInput,
+  StepHook,
+  UpdateTraits,
+} from './types.js';
 
-/** Options every optimizer has (per parameter group). */
-export interface OptimizerOptions {
-  /** Learning rate. */
-  lr: number;
-  /** L2 penalty (coupled, added to the gradient) or decoupled decay (AdamW). */
-  weightDecay: number;
-  /** Maximize the objective instead of minimizing it. */
-  maximize: boolean;
-}
+// NOTE: re-exported so that an optimizer and the types of its options come from one module.
+export type {
+  ClipOptions,
+  OptimizerOptions,
+  OptimizerStateDict,
+  ParamGroup,
+  ParamGroupInput,
+  ParamState,
+  ParamsInput,
+  StepHook,
+  UpdateTraits,
+} from './types.js';
 
-/**
- * Optimizer-wide options (not per group): gradient clipping, applied after parameters' gradient constraints and
- * before the update, and what to do with a step whose gradients are not all finite.
- */
-export interface ClipOptions {
-  /** Scale all gradients so their global L2 norm is at most this (like `clipGradNorm`). */
-  clipNorm?: number;
-  /** Clamp every gradient element into `[-clipValue, clipValue]`. */
-  clipValue?: number;
-  /**
-   * Skip a step whose gradients (after gradient constraints and clipping) are not all finite: parameters and
-   * state stay untouched, `skippedSteps` counts it, `lastStepSkipped` flags it, and `onSkip` (or, without it,
-   * one `console.warn` the first time) reports it. Default false: a constrained parameter's non-finite
-   * gradient raises a `ConstraintError`; an unconstrained one's propagates, as in PyTorch.
-   */
-  skipNonFinite?: boolean;
-  /** Called with the details of every skipped step (with `skipNonFinite`); replaces the one-time warning. */
-  onSkip?: (info: SkipInfo) => void;
-}
-
-/** Per-parameter optimizer state: tensors (moments, buffers) and numbers (`step`). */
-export type ParamState = Record<string, Tensor | number>;
-
-/** A parameter group: its parameters and its own options (schedulers add `initialLr` and others). */
-export type ParamGroup<O extends OptimizerOptions = OptimizerOptions> = O & {
-  params: Parameter[];
-  [key: string]: unknown;
-};
-
-/** A parameter group as passed in: parameters plus any options that differ from the defaults. */
-export type ParamGroupInput<O extends OptimizerOptions = OptimizerOptions> = Partial<O> & {
-  params: Iterable<Parameter>;
-};
-
-/** What optimizers accept: parameters (or a module's `parameters()`), or a list of parameter groups. */
-export type ParamsInput<O extends OptimizerOptions = OptimizerOptions> = Iterable<Parameter> | ParamGroupInput<O>[];
-
-/** A step hook; called with the optimizer before (pre) or after (post) each step. */
-export type StepHook = (optimizer: Optimizer) => void;
-
-/** A serialized optimizer: state by parameter index (in group order) and the groups' options (PyTorch layout). */
-export interface OptimizerStateDict {
-  state: Record<number, Record<string, Tensor | number>>;
-  paramGroups: (Record<string, unknown> & { params: number[] })[];
-}
-
-/**
- * Update rules (all built-in) that cannot turn finite inputs (gradient, value, state) into NaN or ±Infinity short of float32
- * overflow, each with the condition on the group's options under which that holds. Keyed by the function, so a
- * subclass that overrides `update()` is not covered. The step updates constrained parameters in place (no
- * staged copy) only when their rule is here and the condition holds; see step.ts. Every rule here also writes
- * the parameter, and any state tensor it changes in place, in one backend call made last (a fused kernel or the
- * final `copy_`); state it replaces is assigned, not written: the step relies on that to skip a snapshot.
- */
-const SAFE_UPDATES = new Map<unknown, (group: ParamGroup) => boolean>();
-
-/** @internal Declares a built-in's `update` method safe (see `SAFE_UPDATES`) for the groups where `when` holds. */
-export function declareSafeUpdate<O extends OptimizerOptions>(
-  update: (param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<O>) => void,
-  when: (group: ParamGroup<O>) => boolean,
-): void {
-  SAFE_UPDATES.set(update, when as unknown as (group: ParamGroup) => boolean);
-}
-
-/** True when every value is a finite number. */
-export function allFinite(...values: number[]): boolean {
-  return values.every(Number.isFinite);
-}
-
-function copyOption(v: unknown): unknown {
-  return Array.isArray(v) ? [...v] : v;
-}
+/** The traits of a rule that declares nothing: every result is read back and every written tensor snapshotted. */
+const UNDECLARED: UpdateTraits = { finite: false, writesStateInPlace: true, singleWrite: false };
 
 /** The base class of every optimizer. `step()` is final: override `update()` only. */
 export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
@@ -132,8 +78,8 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
    */
   constructor(params: ParamsInput<O>, defaults: O & ClipOptions, options?: Partial<O> & ClipOptions) {
     const name = this.constructor.name;
-    if (this.step !== Optimizer.prototype.step) {
-      throw new ArgumentError(`${name}: step() is final; implement update() instead`);
+    if (this.step !== Optimizer.prototype.step || this.stepAsync !== Optimizer.prototype.stepAsync) {
+      throw new ArgumentError(`${name}: step() and stepAsync() are final; implement update() instead`);
     }
     if (options !== undefined && (options === null || typeof options !== 'object')) {
       throw new ArgumentError(`${name}: options must be an object, got ${options === null ? 'null' : typeof options}`);
@@ -283,42 +229,69 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
    * anything fails later (a constraint, an out-of-memory, a kernel error) every parameter and all optimizer
    * state are restored bit for bit before the error propagates. With `skipNonFinite`, a step whose gradients
    * are not all finite is skipped instead (see `ClipOptions.skipNonFinite`). `closure` (re-evaluates the loss,
-   * with gradients on) is called first and its result returned.
+   * with gradients on) is called first and its result returned. On a backend that cannot read synchronously,
+   * use `stepAsync()`.
    */
   step<T = undefined>(closure?: () => T): T | undefined {
     const loss = closure ? enableGrad(closure) : undefined;
+    const groups = this.beginStep();
+    const self = this as unknown as Optimizer;
+    const name = `${this.constructor.name}.step`;
+    this.endStep(runSync(name, (held) => stepPlan(self, groups, held), 'await optimizer.stepAsync()'));
+    return loss;
+  }
+
+  /**
+   * `step()` with every host read awaited, so it trains on backends without synchronous reads
+   * (`capabilities.sync` false); the same code as `step()`, with the same results bit for bit. `closure` may be
+   * async (grad mode is on for its synchronous part). Do not start another step of this optimizer before it ends.
+   */
+  async stepAsync<T = undefined>(closure?: () => T | Promise<T>): Promise<T | undefined> {
+    const loss = closure ? await enableGrad(closure) : undefined;
+    const groups = this.beginStep();
+    const self = this as unknown as Optimizer;
+    this.endStep(await runAsync(`${this.constructor.name}.stepAsync`, (held) => stepPlan(self, groups, held)));
+    return loss;
+  }
+
+  /** The start of a step: pre-hooks, then every group's options checked. Returns the groups to update. */
+  private beginStep(): ParamGroup[] {
     for (const h of [...this.preHooks]) h(this as unknown as Optimizer);
     this.lastStepSkipped = false;
     const name = this.constructor.name;
     this.paramGroups.forEach((g, i) => {
       this._checkGroup(g, `${name}: group ${i}`);
     });
+    return this.paramGroups as unknown as ParamGroup[];
+  }
+
+  /** The end of a step: counts and reports a skipped one (`skipped`: its non-finite gradients), else post-hooks. */
+  private endStep(skipped: NonFiniteGradient[] | null): void {
     const self = this as unknown as Optimizer;
-    const skipped = noGrad(() => tidy(() => runStep(self, this.paramGroups as unknown as ParamGroup[])));
     if (skipped) {
       this.skippedSteps++;
       this.lastStepSkipped = true;
       reportSkip(self, skipped);
-      return loss;
+      return;
     }
     for (const h of [...this.postHooks]) h(self);
-    return loss;
   }
 
   /**
    * Writes the new value of `param` in place from `grad` (already constrained and clipped), updating `state`
-   * (whose `step` the base class has already incremented). `param` may be the parameter itself or a staged
-   * copy; write only into it and into `state`.
+   * (whose `step` the base class has already incremented). `param` is the parameter itself or, for a
+   * reparametrized parameter, its raw tensor; write only into it and into `state`.
    */
   protected abstract update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<O>): void;
 
   /**
-   * Whether `update()` may write into `param`'s existing state tensors in place (a fused kernel does), so a
-   * step must snapshot them to be able to undo. Only consulted for built-in update rules; the default, true,
-   * is always correct.
+   * What `update()` guarantees for `group` and `param` (see `UpdateTraits`), so the step can leave out reading
+   * back results and snapshotting state. The default declares nothing, which is always correct. Built-ins declare
+   * theirs; a subclass inherits its parent's, so one that overrides `update()` must override this too unless the
+   * new rule keeps every claim.
    */
-  protected writesStateInPlace(_param: Tensor): boolean {
-    return true;
+  protected updateTraits(_group: ParamGroup<O>, _param: Tensor): UpdateTraits {
+    return UNDECLARED;
   }
 
   /** @internal The step path calls this. */
@@ -326,31 +299,14 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     this.update(param, grad, state, group as unknown as ParamGroup<O>);
   }
 
-  /**
-   * @internal True when this optimizer's update rule is a built-in one that cannot turn finite inputs into
-   * NaN or ±Infinity (short of float32 overflow) with `group`'s current options.
-   */
-  _safeUpdate(group: ParamGroup): boolean {
-    const when = SAFE_UPDATES.get(this.update);
-    return when?.(group) ?? false;
-  }
-
-  /**
-   * @internal True when the update rule is a built-in one: it writes `param` (and any state tensor it changes
-   * in place) in a single backend call made last, so a failing update has written nothing.
-   */
-  _singleWriteUpdate(): boolean {
-    return SAFE_UPDATES.has(this.update);
-  }
-
-  /** @internal Whether a step must snapshot `param`'s state tensors before updating it (see `writesStateInPlace`). */
-  _mayWriteStateInPlace(param: Tensor): boolean {
-    return !SAFE_UPDATES.has(this.update) || this.writesStateInPlace(param);
+  /** @internal `updateTraits` for the step. */
+  _updateTraits(group: ParamGroup, param: Tensor): UpdateTraits {
+    return this.updateTraits(group as unknown as ParamGroup<O>, param);
   }
 
   /** The backend's fused kernel for `t`, when present and usable in place (else use core ops). */
   protected fused<K extends FusedKernelName>(t: Tensor, name: K): ((args: FusedKernelArgs[K]) => void) | null {
-    return fusedFor(t, name);
+    return fusedFor(t, name, `${this.constructor.name}.step`);
   }
 
   /** Registers a hook run before every step. */
@@ -365,21 +321,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
 
   /** A copy of the state (tensors are cloned) and the group options, with parameters as indices. */
   stateDict(): OptimizerStateDict {
-    const index = new Map<Parameter, number>();
-    let i = 0;
-    for (const p of this.parameters()) index.set(p, i++);
-    const state: OptimizerStateDict['state'] = {};
-    for (const [p, s] of this.state) {
-      const entry: Record<string, Tensor | number> = {};
-      for (const [k, v] of Object.entries(s)) entry[k] = isTensor(v) ? noGrad(() => v.clone()) : v;
-      state[index.get(p)!] = entry;
-    }
-    const paramGroups = this.paramGroups.map((g) => {
-      const out: Record<string, unknown> & { params: number[] } = { params: g.params.map((p) => index.get(p)!) };
-      for (const [k, v] of Object.entries(g)) if (k !== 'params') out[k] = copyOption(v);
-      return out;
-    });
-    return { state, paramGroups };
+    return stateDictOf(this as unknown as Optimizer);
   }
 
   /**
@@ -399,31 +341,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
    */
   loadStateDict(sd: OptimizerStateDict): void {
     this.validateStateDict(sd);
-    const byIndex = new Map<number, Parameter>();
-    sd.paramGroups.forEach((g, gi) => {
-      g.params.forEach((idx, j) => {
-        byIndex.set(idx, this.paramGroups[gi].params[j]);
-      });
-    });
-    const loaded = new Map<Parameter, ParamState>();
-    noGrad(() =>
-      tidy(() => {
-        for (const [key, entry] of Object.entries(sd.state)) {
-          const p = byIndex.get(Number(key))!;
-          const s: ParamState = {};
-          for (const [k, v] of Object.entries(entry)) s[k] = isTensor(v) ? v.to(p.backend).clone() : v;
-          loaded.set(p, s);
-        }
-        for (const s of loaded.values()) for (const v of Object.values(s)) if (isTensor(v)) keep(v);
-      }),
-    );
-    for (const s of this.state.values()) for (const v of Object.values(s)) if (isTensor(v)) v.dispose();
-    this.state.clear();
-    for (const [p, s] of loaded) this.state.set(p, s);
-    sd.paramGroups.forEach((g, i) => {
-      for (const [k, v] of Object.entries(g))
-        if (k !== 'params') (this.paramGroups[i] as Record<string, unknown>)[k] = copyOption(v);
-    });
+    loadStateDict(this as unknown as Optimizer, sd);
   }
 }
 

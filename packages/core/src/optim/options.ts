@@ -142,3 +142,13 @@ export function withContext<T>(where: string, fn: () => T): T {
     throw e;
   }
 }
+
+/** True when every value is a finite number (for `updateTraits`). */
+export function allFinite(...values: number[]): boolean {
+  return values.every(Number.isFinite);
+}
+
+/** A copy of an option value that owns its arrays (`betas`), so groups never share one. */
+export function copyOption(v: unknown): unknown {
+  return Array.isArray(v) ? [...v] : v;
+}

@@ -3,16 +3,15 @@ import type { Parameter } from '../nn/parameter.js';
 import { zerosLike } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
-  allFinite,
   type ClipOptions,
-  declareSafeUpdate,
   Optimizer,
   type OptimizerOptions,
   type ParamGroup,
   type ParamState,
   type ParamsInput,
+  type UpdateTraits,
 } from './optimizer.js';
-import { checkBoolean, checkNumber } from './options.js';
+import { allFinite, checkBoolean, checkNumber } from './options.js';
 import type { StateSpec } from './state-dict.js';
 
 /** Options of `RMSprop`. */
@@ -28,15 +27,6 @@ export interface RMSpropOptions extends OptimizerOptions {
  * with momentum `b = μ·b + g/d`, `p -= lr·b`, else `p -= lr·g/d`.
  */
 export class RMSprop extends Optimizer<RMSpropOptions> {
-  static {
-    // NOTE: centered takes sqrt(v - ḡ²), which rounding can make sqrt of a tiny negative (NaN) with finite
-    // inputs, and alpha > 1 can make v negative: those groups take the validated (staged) path.
-    declareSafeUpdate(
-      RMSprop.prototype.update,
-      (g) => !g.centered && g.eps > 0 && g.alpha <= 1 && allFinite(g.lr, g.alpha, g.eps, g.weightDecay, g.momentum),
-    );
-  }
-
   constructor(
     params: ParamsInput<RMSpropOptions> | Iterable<Parameter>,
     options?: Partial<RMSpropOptions> & ClipOptions,
@@ -65,9 +55,15 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     };
   }
 
-  protected override writesStateInPlace(): boolean {
-    // NOTE: the rule replaces its state tensors (new tensors assigned), never writes into them.
-    return false;
+  protected override updateTraits(g: ParamGroup<RMSpropOptions>): UpdateTraits {
+    return {
+      // NOTE: centered takes sqrt(v - ḡ²), which rounding can make sqrt of a tiny negative (NaN) with finite
+      // inputs, and alpha > 1 can make v negative: those groups have their results read back.
+      finite: !g.centered && g.eps > 0 && g.alpha <= 1 && allFinite(g.lr, g.alpha, g.eps, g.weightDecay, g.momentum),
+      // NOTE: the rule replaces its state tensors (new tensors assigned), never writes into them.
+      writesStateInPlace: false,
+      singleWrite: true,
+    };
   }
 
   protected override update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<RMSpropOptions>): void {

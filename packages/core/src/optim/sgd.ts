@@ -7,16 +7,15 @@ import type { Parameter } from '../nn/parameter.js';
 import { zerosLike } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
-  allFinite,
   type ClipOptions,
-  declareSafeUpdate,
   Optimizer,
   type OptimizerOptions,
   type ParamGroup,
   type ParamState,
   type ParamsInput,
+  type UpdateTraits,
 } from './optimizer.js';
-import { checkBoolean, checkNumber } from './options.js';
+import { allFinite, checkBoolean, checkNumber } from './options.js';
 import type { StateSpec } from './state-dict.js';
 
 /** Options of `SGD`. */
@@ -31,11 +30,6 @@ export interface SGDOptions extends OptimizerOptions {
  * `p -= lr·g` (torch.optim.SGD).
  */
 export class SGD extends Optimizer<SGDOptions> {
-  static {
-    // NOTE: only multiplications and additions of finite numbers: non-finite only by overflow.
-    declareSafeUpdate(SGD.prototype.update, (g) => allFinite(g.lr, g.momentum, g.dampening, g.weightDecay));
-  }
-
   constructor(params: ParamsInput<SGDOptions> | Iterable<Parameter>, options?: Partial<SGDOptions> & ClipOptions) {
     super(params, { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false }, options);
   }
@@ -56,8 +50,14 @@ export class SGD extends Optimizer<SGDOptions> {
     return { momentumBuffer: { required: false } };
   }
 
-  protected override writesStateInPlace(param: Tensor): boolean {
-    return this.fused(param, 'sgdUpdate') !== null;
+  protected override updateTraits(g: ParamGroup<SGDOptions>, param: Tensor): UpdateTraits {
+    return {
+      // NOTE: only multiplications and additions of finite numbers: non-finite only by overflow.
+      finite: allFinite(g.lr, g.momentum, g.dampening, g.weightDecay),
+      // NOTE: the fused kernel writes the momentum buffer in place; core ops replace it.
+      writesStateInPlace: this.fused(param, 'sgdUpdate') !== null,
+      singleWrite: true,
+    };
   }
 
   protected override update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<SGDOptions>): void {

@@ -1,24 +1,25 @@
 /**
- * The complete check of an optimizer state dict, run by `validateStateDict` before `loadStateDict` (and before
- * a checkpoint writes anything): the layout (groups, parameter indices), each group's options (known keys and
- * valid values, as the constructor checks them), and each parameter's state: known keys, a `step` that is an
- * integer >= 1 (a missing or renamed `step` would silently restart bias correction), float32 tensors of the
- * parameter's shape, accumulators that cannot be negative (a negative `expAvgSq` makes the next step write NaN),
- * amsgrad's maximum not below `expAvgSq`, and finite state for constrained parameters (whose steps never make
- * it non-finite, and whose in-place path relies on it).
+ * Optimizer state dicts: the copy `stateDict()` returns, the load, and the complete check `validateStateDict`
+ * runs before `loadStateDict` (and before a checkpoint writes anything): the layout (groups, parameter indices),
+ * each group's options (known keys and valid values, as the constructor checks them), and each parameter's
+ * state: known keys, a `step` that is an integer >= 1 (a missing or renamed `step` would silently restart bias
+ * correction), float32 tensors of the parameter's shape, accumulators that cannot be negative (a negative
+ * `expAvgSq` makes the next step write NaN), amsgrad's maximum not below `expAvgSq`, and finite state for
+ * constrained parameters (whose steps never make it non-finite, and whose exact projections are not read back).
  */
 
 import { noGrad } from '../autograd/grad-mode.js';
-import { enforcement } from '../constraints/registry.js';
-import { tidy } from '../engine/lifetime.js';
+import { enforcement } from '../constraints/registry/store.js';
+import { keep, tidy } from '../engine/lifetime.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import type { Parameter } from '../nn/parameter.js';
 import { compare } from '../ops/compare.js';
 import { stack } from '../ops/movement.js';
 import { sameShape } from '../tensor/shape.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
-import type { Optimizer, OptimizerStateDict, ParamGroup } from './optimizer.js';
-import { checkKeys, checkNumber, describeValue, withContext } from './options.js';
+import type { Optimizer } from './optimizer.js';
+import { checkKeys, checkNumber, copyOption, describeValue, withContext } from './options.js';
+import type { OptimizerStateDict, ParamGroup, ParamState } from './types.js';
 
 /** What an optimizer keeps in one state tensor (see `Optimizer.stateSpec`). */
 export interface StateEntrySpec {
@@ -167,4 +168,55 @@ function validateEntry(opt: Optimizer, where: string, entry: unknown, param: Par
       );
     }
   }
+}
+
+/** A copy of `opt`'s state (tensors are cloned) and group options, with parameters as indices. */
+export function stateDictOf(opt: Optimizer): OptimizerStateDict {
+  const index = new Map<Parameter, number>();
+  let i = 0;
+  for (const p of opt.parameters()) index.set(p, i++);
+  const state: OptimizerStateDict['state'] = {};
+  for (const [p, s] of opt.state) {
+    const entry: Record<string, Tensor | number> = {};
+    for (const [k, v] of Object.entries(s)) entry[k] = isTensor(v) ? noGrad(() => v.clone()) : v;
+    state[index.get(p)!] = entry;
+  }
+  const paramGroups = opt.paramGroups.map((g) => {
+    const out: Record<string, unknown> & { params: number[] } = { params: g.params.map((p) => index.get(p)!) };
+    for (const [k, v] of Object.entries(g)) if (k !== 'params') out[k] = copyOption(v);
+    return out;
+  });
+  return { state, paramGroups };
+}
+
+/**
+ * Loads a state dict that `validateStateDict` accepted into `opt`: every tensor is copied before anything is
+ * replaced, so a failure (out of memory) leaves `opt` as it was.
+ */
+export function loadStateDict(opt: Optimizer, sd: OptimizerStateDict): void {
+  const byIndex = new Map<number, Parameter>();
+  sd.paramGroups.forEach((g, gi) => {
+    g.params.forEach((idx, j) => {
+      byIndex.set(idx, opt.paramGroups[gi].params[j]);
+    });
+  });
+  const loaded = new Map<Parameter, ParamState>();
+  noGrad(() =>
+    tidy(() => {
+      for (const [key, entry] of Object.entries(sd.state)) {
+        const p = byIndex.get(Number(key))!;
+        const s: ParamState = {};
+        for (const [k, v] of Object.entries(entry)) s[k] = isTensor(v) ? v.to(p.backend).clone() : v;
+        loaded.set(p, s);
+      }
+      for (const s of loaded.values()) for (const v of Object.values(s)) if (isTensor(v)) keep(v);
+    }),
+  );
+  for (const s of opt.state.values()) for (const v of Object.values(s)) if (isTensor(v)) v.dispose();
+  opt.state.clear();
+  for (const [p, s] of loaded) opt.state.set(p, s);
+  sd.paramGroups.forEach((g, i) => {
+    for (const [k, v] of Object.entries(g))
+      if (k !== 'params') (opt.paramGroups[i] as Record<string, unknown>)[k] = copyOption(v);
+  });
 }

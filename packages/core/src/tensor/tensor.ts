@@ -10,6 +10,7 @@ import type { Backend } from '../backend/backend.js';
 import type { DType, TypedArray } from '../backend/dtype.js';
 import { withFrame } from '../engine/dispatch.js';
 import { adopt, collector, type Iteration, noteRead, releasedMessage, setTensorCheck } from '../engine/lifetime.js';
+import { readAsync, readSync } from '../engine/read.js';
 import type { Storage } from '../engine/storage.js';
 import { ArgumentError, AutogradError, DisposedError, DTypeError, fmtShape } from '../errors.js';
 import * as A from '../ops/activation.js';
@@ -127,21 +128,25 @@ export class Tensor {
 
   // ---- reading data -------------------------------------------------------------------------------
 
-  /** A copy of the data as a flat typed array. */
+  /**
+   * A copy of the data as a flat typed array. A backend that cannot read synchronously (`capabilities.sync`
+   * false) raises an `UnsupportedError`: use `await data()` there.
+   */
   dataSync(): TypedArray {
     noteRead(this);
-    return this.storage.backend.readSync(this.storage.handle);
+    return readSync(this, 'dataSync');
   }
 
-  /** Async form of `dataSync()`. */
+  /** Async form of `dataSync()` (works on every backend). */
   data(): Promise<TypedArray> {
     noteRead(this);
-    return this.storage.backend.read(this.storage.handle);
+    return readAsync(this);
   }
 
   /** The data as nested arrays (numbers; booleans for bool tensors); a number for a 0-dim tensor. */
   toArray(): NestedArray {
-    return toNested(this.dataSync(), this.shape, this.dtype);
+    noteRead(this);
+    return toNested(readSync(this, 'toArray'), this.shape, this.dtype);
   }
 
   /** The value of a one-element tensor. */
@@ -150,7 +155,8 @@ export class Tensor {
       throw new ArgumentError(
         `item: only one-element tensors can be read as a number; shape is ${fmtShape(this.shape)}`,
       );
-    return this.dataSync()[0];
+    noteRead(this);
+    return readSync(this, 'item', 'await t.data() and take element 0')[0];
   }
 
   /** A short description (no data is read). */

@@ -1,10 +1,11 @@
 /**
- * The constraint behaviour suites: projection laws, the registry, enforcement after steps, clipping, fallbacks,
- * intersect and fallback accuracy against float64, and argument validation.
+ * The constraint behaviour suites: projection laws, the registry, declarations, enforcement after steps,
+ * clipping, fallbacks, intersect and fallback accuracy against float64, and argument validation.
  */
 import type { Suite } from '../../context.js';
 import { argumentsSuite } from './arguments.js';
 import { clippingSuite } from './clipping.js';
+import { declarationsSuite } from './declarations.js';
 import { enforcementSuite } from './enforcement.js';
 import { fallbackAccuracySuite } from './fallback-accuracy.js';
 import { fallbacksSuite } from './fallbacks.js';
@@ -16,6 +17,7 @@ import { registrySuite } from './registry.js';
 export const CONSTRAINT_SUITES: readonly Suite[] = [
   projectionLawsSuite,
   registrySuite,
+  declarationsSuite,
   enforcementSuite,
   clippingSuite,
   fallbacksSuite,

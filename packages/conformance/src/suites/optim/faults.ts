@@ -1,7 +1,7 @@
 /**
  * Helpers for the optimizer fault suites: a view of a backend whose `alloc` or kernel calls (required and
  * fused) throw on the k-th call from the moment it is armed, a small mixed model covering every path of the
- * step (unconstrained, in place, staged, reparametrized), and every built-in optimizer in configurations that
+ * step (unconstrained, exact projection, checked projection, reparametrized), and every built-in optimizer in configurations that
  * exercise their state.
  */
 import * as cp from '@cp/core';
@@ -78,7 +78,7 @@ export function faulty(backend: cp.Backend): FaultyBackend {
 
 /**
  * A model with a parameter on every path of the step: unconstrained (the largest and a small one), built-in
- * projections (in place), a function constraint (staged), a reparametrization (`positive()`).
+ * projections (exact, not read back), a function constraint (checked), a reparametrization (`positive()`).
  */
 export function mixedModel(): P[] {
   const free = param([

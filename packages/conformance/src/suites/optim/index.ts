@@ -1,9 +1,11 @@
-/** The optimizer behaviour suites: update rules, the step's order and transactions, state dicts, schedulers. */
+/** The optimizer behaviour suites: update rules, the step's order and transactions, state dicts, schedulers, the async forms. */
 import type { Suite } from '../../context.js';
+import { asyncStepSuite } from './async-step.js';
 import { atomicStepSuite } from './atomic-step.js';
 import { optimizerDisposeSuite } from './dispose.js';
+import { exactProjectionsSuite } from './exact-projections.js';
 import { gradChecksSuite } from './grad-checks.js';
-import { inPlaceSuite } from './in-place.js';
+import { noSyncReadsSuite } from './no-sync-reads.js';
 import { nonFiniteGradientsSuite } from './non-finite-gradients.js';
 import { optionsSuite } from './options.js';
 import { schedulersSuite } from './schedulers.js';
@@ -16,7 +18,7 @@ import { updateRulesSuite } from './update-rules.js';
 export const OPTIM_SUITES: readonly Suite[] = [
   updateRulesSuite,
   stepSuite,
-  inPlaceSuite,
+  exactProjectionsSuite,
   schedulersSuite,
   gradChecksSuite,
   optionsSuite,
@@ -25,4 +27,6 @@ export const OPTIM_SUITES: readonly Suite[] = [
   stateDictValidationSuite,
   skipNonFiniteSuite,
   optimizerDisposeSuite,
+  asyncStepSuite,
+  noSyncReadsSuite,
 ];

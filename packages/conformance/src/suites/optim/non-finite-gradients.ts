@@ -1,8 +1,8 @@
 /**
  * A non-finite gradient (after gradient constraints and clipping) on a constrained parameter raises the same
  * documented `ConstraintError` ("the gradient (after gradient constraints and clipping) has n NaN and m
- * infinite values ... nothing was changed") before any write, whichever path the parameter takes: in place,
- * staged behind a function constraint, or reparametrized (`positive()`), whose transform used to map the
+ * infinite values ... nothing was changed") before any write, however the parameter is constrained: exactly projected,
+ * checked behind a function constraint, or reparametrized (`positive()`), whose transform used to map the
  * result back to a finite value and leave a momentum buffer at Infinity or the raw tensor at -Infinity.
  * Unconstrained parameters keep PyTorch's behaviour (no check, no host read), unless `skipNonFinite` is on.
  */
@@ -18,9 +18,9 @@ const C = cp.constraints;
 export function nonFiniteGradientsSuite(_ctx: SuiteContext): void {
   describe('optim: non-finite gradients on every path of a constrained parameter', () => {
     for (const [name, make] of ALL_OPTIMIZERS) {
-      test(`a NaN, Infinity or -Infinity gradient on an in-place, staged or reparametrized parameter raises before any write; training continues unchanged (${name})`, () => {
+      test(`a NaN, Infinity or -Infinity gradient on an exactly projected, checked or reparametrized parameter raises before any write; training continues unchanged (${name})`, () => {
         const expected = train(make, 3);
-        // mixedModel(): 2 maxNorm and 3 clamp (in place), 4 function constraint (staged), 5 positive() (reparametrized).
+        // mixedModel(): 2 maxNorm and 3 clamp (exact), 4 function constraint (checked), 5 positive() (reparametrized).
         for (const index of [2, 3, 4, 5]) {
           for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
             // NOTE: clipValue clamps ±Infinity to its bound, so after clipping only NaN is non-finite there.
@@ -54,7 +54,7 @@ export function nonFiniteGradientsSuite(_ctx: SuiteContext): void {
       });
     }
 
-    test('the message names the parameter index, its shape and its constraint, on the staged path too', () =>
+    test('the message names the parameter index, its shape and its constraint, for a checked constraint too', () =>
       cp.tidy(() => {
         const a = param([1, 2]);
         const b = param([0.5, 1.5, 2]);

@@ -7,7 +7,7 @@ import { ArgumentError } from '../../errors.js';
 import { relu, sigmoid, softplus } from '../../ops/activation.js';
 import { compare, where } from '../../ops/compare.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { Constraint, type ConstraintMode, isExactly, type JsonValue } from '../constraint.js';
+import { Constraint, type ConstraintMode, type JsonValue, type SetShape } from '../constraint.js';
 import { clampInPlace } from '../kernels.js';
 import { checkNumber, checkOptions, describeValue } from './args.js';
 
@@ -52,7 +52,12 @@ export class BoxConstraint extends Constraint {
 
   /** A clip: finite in, finite out (bounds are float32 or infinite). */
   override get safeProjection(): boolean {
-    return isExactly(this, BoxConstraint);
+    return true;
+  }
+
+  /** The box `[lo, hi]`. */
+  override get set(): SetShape {
+    return { type: 'box', lo: this.lo, hi: this.hi };
   }
 
   override project_(x: Tensor): void {

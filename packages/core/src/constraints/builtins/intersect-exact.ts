@@ -8,12 +8,9 @@
  * so it is decided exactly, before any iteration.
  */
 import type { Tensor } from '../../tensor/tensor.js';
-import { type Constraint, ConstraintError, isExactly, reductionDims } from '../constraint.js';
+import { type Constraint, ConstraintError, type Dims, reductionDims } from '../constraint.js';
 import { readHost, writeHost } from '../host.js';
 import { withRows } from '../kernels.js';
-import type { BoxConstraint } from './bounds.js';
-import { NormBoundConstraint } from './norms.js';
-import { L1BallConstraint, SimplexConstraint } from './simplex.js';
 
 /** One evaluation of the set's measure at a parameter value: its value, its piece, and that piece's root. */
 interface PieceEval {
@@ -212,25 +209,34 @@ function l2Solver(what: string, lo: number, hi: number, r: number): RowSolver {
 }
 
 /**
- * The exact projection onto `box ∩ other` when `other` is exactly a built-in simplex, L1 ball or L2 ball (maxNorm
- * or l2Ball, rate 1), else null. `what` names the intersection in errors.
+ * The exact projection onto `box ∩ other` when `other` declares (`set`) a simplex, an L1 ball or an L2 ball
+ * (maxNorm or l2Ball, rate 1), else null. `what` names the intersection in errors.
  */
-export function exactIntersection(what: string, box: BoxConstraint, other: Constraint): ExactIntersection | null {
+export function exactIntersection(
+  what: string,
+  box: { lo: number; hi: number },
+  other: Constraint,
+): ExactIntersection | null {
   const { lo, hi } = box;
-  if (isExactly(other, SimplexConstraint)) {
-    const c = other as SimplexConstraint;
-    return { dims: (nd) => reductionDims(c.name, c.dim, nd), solve: simplexSolver(what, lo, hi, c.total) };
+  const set = other.set;
+  if (set === null) return null;
+  const dims = (dim: Dims) => (nd: number) => reductionDims(other.name, dim, nd);
+  switch (set.type) {
+    case 'simplex':
+      return { dims: dims(set.dim), solve: simplexSolver(what, lo, hi, set.total) };
+    case 'l1Ball':
+      return { dims: dims(set.dim), solve: l1Solver(what, lo, hi, set.radius) };
+    case 'l2Ball':
+      return { dims: dims(set.dim), solve: l2Solver(what, lo, hi, set.radius) };
+    case 'box':
+    case 'intersection':
+      // NOTE: boxes are merged and intersections flattened before a closed form is looked for.
+      return null;
+    default: {
+      const unknown: never = set;
+      throw new ConstraintError(`${what}: unknown set ${JSON.stringify(unknown)}`);
+    }
   }
-  if (isExactly(other, L1BallConstraint)) {
-    const c = other as L1BallConstraint;
-    return { dims: (nd) => reductionDims(c.name, c.dim, nd), solve: l1Solver(what, lo, hi, c.radius) };
-  }
-  if (isExactly(other, NormBoundConstraint)) {
-    const c = other as NormBoundConstraint;
-    if (c.lo !== 0 || c.rate !== 1) return null;
-    return { dims: (nd) => reductionDims(c.name, c.dim, nd), solve: l2Solver(what, lo, hi, c.hi) };
-  }
-  return null;
 }
 
 /** Runs an exact plan on `x` in place (one read, one write). */

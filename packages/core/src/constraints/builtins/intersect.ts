@@ -9,12 +9,24 @@ import { keep, tidy } from '../../engine/lifetime.js';
 import { ArgumentError, fmtShape } from '../../errors.js';
 import { zerosLike } from '../../tensor/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { Constraint, ConstraintError, isExactly, type JsonValue } from '../constraint.js';
+import { Constraint, ConstraintError, type JsonValue, type SetShape } from '../constraint.js';
 import { BoxConstraint } from './bounds.js';
 import { type ExactIntersection, exactIntersection, projectExact } from './intersect-exact.js';
 
+/** A leaf of an intersection with the box it declares, if it is one. */
+type Leaf = { c: Constraint; box: { lo: number; hi: number } | null };
+
+/** The leaves of `parts`: every part, with the parts of declared intersections flattened in. */
+function leavesOf(parts: readonly Constraint[]): Leaf[] {
+  return parts.flatMap((c) => {
+    const set = c.set;
+    if (set?.type === 'intersection') return leavesOf(set.parts);
+    return [{ c, box: set?.type === 'box' ? { lo: set.lo, hi: set.hi } : null }];
+  });
+}
+
 /** The one box equal to the intersection of `boxes`; raises when it is empty. */
-function mergeBoxes(owner: Constraint, boxes: readonly BoxConstraint[]): BoxConstraint {
+function mergeBoxes(owner: Constraint, boxes: readonly { lo: number; hi: number }[]): BoxConstraint {
   const lo = Math.max(...boxes.map((b) => b.lo));
   const hi = Math.min(...boxes.map((b) => b.hi));
   if (lo > hi) throw new ConstraintError(`${owner}: the boxes do not intersect ([${lo}, ${hi}] is empty)`);
@@ -74,34 +86,34 @@ export class IntersectConstraint extends Constraint {
 
   /**
    * Safe when the projection is one safe projection: boxes merged into one (an empty merge already failed at
-   * registration), or a single safe part. Closed forms and Dykstra's iterations run on staged copies.
+   * registration), or a single safe part. Closed forms and Dykstra's iterations are checked.
    */
   override get safeProjection(): boolean {
-    if (!isExactly(this, IntersectConstraint)) return false;
     const plan = this.plan();
     if (plan.kind === 'one') return plan.part.safeProjection;
-    return plan.kind === 'box' && this.leaves().every((c) => c.safeProjection);
+    return plan.kind === 'box' && leavesOf(this.parts).every((l) => l.c.safeProjection);
   }
 
-  /** The parts, with nested intersections flattened. */
-  private leaves(): Constraint[] {
-    return this.parts.flatMap((c) =>
-      c instanceof IntersectConstraint && isExactly(c, IntersectConstraint) ? c.leaves() : [c],
-    );
+  /** The intersection of its parts. */
+  override get set(): SetShape {
+    return { type: 'intersection', parts: this.parts };
   }
 
   /** The box all parts amount to, when every part is a box. */
   mergedBox(): BoxConstraint | null {
-    const leaves = this.leaves();
-    if (!leaves.every((c) => c instanceof BoxConstraint)) return null;
-    return mergeBoxes(this, leaves as BoxConstraint[]);
+    const leaves = leavesOf(this.parts);
+    if (!leaves.every((l) => l.box)) return null;
+    return mergeBoxes(
+      this,
+      leaves.map((l) => l.box!),
+    );
   }
 
   private plan(): Plan {
     if (this.planned) return this.planned;
-    const leaves = this.leaves();
-    const boxes = leaves.filter((c) => c instanceof BoxConstraint);
-    const others = leaves.filter((c) => !(c instanceof BoxConstraint));
+    const leaves = leavesOf(this.parts);
+    const boxes = leaves.flatMap((l) => (l.box ? [l.box] : []));
+    const others = leaves.filter((l) => !l.box).map((l) => l.c);
     const box = boxes.length > 0 ? mergeBoxes(this, boxes) : null;
     let plan: Plan;
     if (others.length === 0) plan = { kind: 'box', box: box! };
@@ -120,9 +132,7 @@ export class IntersectConstraint extends Constraint {
   // NOTE: Dykstra converges only asymptotically; parts with tolerance 0 (boxes) come last in the cycle, so they
   // hold exactly, and the others must hold within their own documented tolerances.
   private feasible(x: Tensor): boolean {
-    return this.parts.every(
-      (c) => c.violation(x) <= Math.max(c.tolerance(x), c instanceof BoxConstraint ? 0 : this.tol),
-    );
+    return this.parts.every((c) => c.violation(x) <= Math.max(c.tolerance(x), c.set?.type === 'box' ? 0 : this.tol));
   }
 
   override project_(x: Tensor): void {

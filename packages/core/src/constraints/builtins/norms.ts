@@ -8,7 +8,7 @@ import { relu } from '../../ops/activation.js';
 import { compare, where } from '../../ops/compare.js';
 import { sizeOf } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { Constraint, isExactly, type JsonValue, reductionDims } from '../constraint.js';
+import { Constraint, type JsonValue, reductionDims, type SetShape } from '../constraint.js';
 import { renormInPlace } from '../kernels.js';
 import { checkDim, checkNumber, checkOptions } from './args.js';
 
@@ -43,7 +43,12 @@ export class NormBoundConstraint extends Constraint {
 
   /** A per-slice scaling by a finite factor (the norm is overflow-safe; zero slices get a constant). */
   override get safeProjection(): boolean {
-    return isExactly(this, NormBoundConstraint);
+    return true;
+  }
+
+  /** The L2 ball of radius `max` per slice when the band starts at 0 and the projection goes all the way. */
+  override get set(): SetShape | null {
+    return this.lo === 0 && this.rate === 1 ? { type: 'l2Ball', radius: this.hi, dim: this.dim } : null;
   }
 
   override project_(x: Tensor): void {

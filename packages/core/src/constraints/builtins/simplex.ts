@@ -6,7 +6,7 @@
 import { relu } from '../../ops/activation.js';
 import { sizeOf } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { Constraint, isExactly, type JsonValue, reductionDims } from '../constraint.js';
+import { Constraint, type JsonValue, reductionDims, type SetShape } from '../constraint.js';
 import { l1BallRowsInPlace, simplexRowsInPlace, withRows } from '../kernels.js';
 import { checkDim, checkNumber, checkOptions } from './args.js';
 import type { DimOptions } from './norms.js';
@@ -40,7 +40,12 @@ export class SimplexConstraint extends Constraint {
 
   /** `max(x - θ, 0)`: finite for finite x (a sum past float32's range gives θ = Infinity and zeros, not NaN). */
   override get safeProjection(): boolean {
-    return isExactly(this, SimplexConstraint);
+    return true;
+  }
+
+  /** The simplex of sum `total` per slice over `dim`. */
+  override get set(): SetShape {
+    return { type: 'simplex', total: this.total, dim: this.dim };
   }
 
   override project_(x: Tensor): void {
@@ -109,7 +114,12 @@ export class L1BallConstraint extends Constraint {
 
   /** `sign(x)·simplex(|x|)` or x itself: finite for finite x. */
   override get safeProjection(): boolean {
-    return isExactly(this, L1BallConstraint);
+    return true;
+  }
+
+  /** The L1 ball of `radius` per slice over `dim`. */
+  override get set(): SetShape {
+    return { type: 'l1Ball', radius: this.radius, dim: this.dim };
   }
 
   override project_(x: Tensor): void {

@@ -2,7 +2,7 @@
  * `Linear`: `y = x·Wᵀ + b` with PyTorch's default initialization, W and b uniform in ±1/sqrt(inFeatures).
  * Constraints given to the constructor are registered on the parameters, so every optimizer step keeps them.
  */
-import { type ConstraintLike, registerConstraint } from '../../constraints/registry.js';
+import { type ConstraintLike, registerConstraint } from '../../constraints/registry/index.js';
 import { ArgumentError } from '../../errors.js';
 import type { Generator } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';

@@ -5,15 +5,16 @@
  * between steps); as it goes, it records each parameter's state entries as they were (state tensors the update
  * replaces stay alive until the commit). On a failure `rollback()` copies the snapshots back and restores the
  * entries, so parameters and state are exactly as before the step; `commit()` keeps the new
- * state tensors and frees the replaced ones. New tensors live in the step's `tidy` scope until kept.
+ * state tensors and frees the replaced ones. New tensors live in the step's `tidy` scope until kept, or, when
+ * the step reads data before committing, until `holdNewState()` keeps them for the commit (or the rollback).
  */
-import type { Backend } from '../backend/backend.js';
-import { keep } from '../engine/lifetime.js';
-import { BackendError } from '../errors.js';
-import type { Parameter } from '../nn/parameter.js';
-import { empty } from '../ops/dispatch.js';
-import { isTensor, type Tensor } from '../tensor/tensor.js';
-import type { ParamState } from './optimizer.js';
+import type { Backend } from '../../backend/backend.js';
+import { empty, runKernel } from '../../engine/dispatch.js';
+import { keep } from '../../engine/lifetime.js';
+import { BackendError } from '../../errors.js';
+import type { Parameter } from '../../nn/parameter.js';
+import { isTensor, type Tensor } from '../../tensor/tensor.js';
+import type { ParamState } from '../types.js';
 
 interface Slot {
   target: Tensor;
@@ -23,16 +24,22 @@ interface Slot {
 /** Copies every float32 element of `x` into `out` (same size, same backend). */
 function copy(backend: Backend, x: Tensor, out: Tensor): void {
   if (x.size === 0) return;
-  backend.kernels.copyStrided({
-    dtype: 'float32',
-    x: x.storage.handle,
-    xOffset: 0,
-    xStrides: [1],
-    out: out.storage.handle,
-    outOffset: 0,
-    outStrides: [1],
-    shape: [x.size],
-  });
+  runKernel(
+    backend,
+    'copyStrided',
+    {
+      dtype: 'float32',
+      x: x.storage.handle,
+      xOffset: 0,
+      xStrides: [1],
+      out: out.storage.handle,
+      outOffset: 0,
+      outStrides: [1],
+      shape: [x.size],
+    },
+    'step',
+    [x],
+  );
 }
 
 interface StateRecord {
@@ -46,6 +53,8 @@ interface StateRecord {
 export class Journal {
   private readonly slots: Slot[] = [];
   private readonly states: StateRecord[] = [];
+  /** New state tensors kept across a read (`holdNewState`), freed on rollback. */
+  private readonly held: Tensor[] = [];
 
   /**
    * Snapshots `targets` (float32 tensors the step will write in place), each into an undo buffer of its own
@@ -80,6 +89,18 @@ export class Journal {
     return state;
   }
 
+  /**
+   * Keeps the tensors the updates so far put into their states, so they outlive the step's next read (each
+   * stretch between reads runs in a `tidy` of its own); a rollback frees them, the commit keeps them.
+   */
+  holdNewState(): void {
+    for (const { state, before } of this.states) {
+      for (const [k, v] of Object.entries(state)) {
+        if (isTensor(v) && v !== before[k] && !v._persistent) this.held.push(keep(v));
+      }
+    }
+  }
+
   /** Undoes every recorded write (newest first); `map` is the optimizer's state map. */
   rollback(map: Map<Parameter, ParamState>, cause: unknown): void {
     try {
@@ -96,6 +117,7 @@ export class Journal {
       Object.assign(state, before);
       if (!existed) map.delete(param);
     }
+    for (const t of this.held) t.dispose();
     this.freeBuffers();
   }
 

@@ -1,9 +1,11 @@
 /**
- * The in-place path: a parameter whose value constraints are all built-in projections (`safeProjection`) and
- * whose update rule is a built-in one is updated and projected in place, checked with one host read per step
- * (its gradient's finiteness) instead of staged copies. It must equal the staged path bit for bit on the fused
- * kernels and on core's fallbacks, keep the transactional guarantee for non-finite gradients, and leave
- * everything it cannot vouch for on the staged path.
+ * Exact and checked projections. Every parameter takes the one update path (updated and projected in place,
+ * undone on failure); what differs is whether its result is read back. A parameter whose constraint declares an
+ * exact projection (`safeProjection`) and whose update rule declares that it keeps finite inputs finite
+ * (`updateTraits().finite`) is checked with one host read per step (its gradient's finiteness); everything else
+ * is read back after its update. Both must give the same values and state bit for bit on the fused kernels and on
+ * core's fallbacks, keep the transactional guarantee for non-finite gradients, and a rule or constraint that
+ * declares nothing is read back and undone.
  */
 import * as cp from '@cp/core';
 import fc from 'fast-check';
@@ -24,9 +26,9 @@ const C = cp.constraints;
 type P = cp.nn.Parameter;
 type Make = (ps: P[]) => cp.optim.Optimizer;
 
-/** `c`'s projection as a function constraint, which always takes the staged (validated) path. */
-function staged(c: cp.constraints.Constraint): (v: cp.Tensor) => cp.Tensor {
-  return function staged(v: cp.Tensor) {
+/** `c`'s projection as a function constraint, whose result is always read back (checked). */
+function checked(c: cp.constraints.Constraint): (v: cp.Tensor) => cp.Tensor {
+  return function checked(v: cp.Tensor) {
     c.project_(v);
     return v;
   };
@@ -37,7 +39,7 @@ function setGrad(p: cp.Tensor, g: cp.Tensor): void {
   p.grad = g;
 }
 
-/** Every built-in update rule, in configurations that take the in-place path. */
+/** Every built-in update rule, in configurations that declare `finite` (so exact projections are not read back). */
 const OPTIMIZERS: [string, Make][] = [
   ['SGD', (ps) => new cp.optim.SGD(ps, { lr: 0.3 })],
   [
@@ -53,10 +55,10 @@ const OPTIMIZERS: [string, Make][] = [
 
 /**
  * Trains two copies of the same parameters for `steps` steps with the same gradients: one with `make()`
- * registered (in-place path), one with it wrapped in a function (staged path). Returns whether params and
+ * registered (exact, not read back), one with it wrapped in a function (checked). Returns whether params and
  * optimizer state agree bit for bit after every step, and the first disagreement.
  */
-function fastEqualsStaged(
+function exactEqualsChecked(
   shape: number[],
   data: Float32Array,
   make: () => cp.constraints.Constraint,
@@ -70,7 +72,7 @@ function fastEqualsStaged(
     const free = param([0.5, -1]);
     const free2 = param([0.5, -1]);
     fast.registerConstraint(make(), { mode: 'project' });
-    slow.registerConstraint(staged(make()));
+    slow.registerConstraint(checked(make()));
     // NOTE: a gradient constraint too, so the order (gradient constraints, clipping, update, projection) is shared.
     fast.registerGradConstraint(C.clamp(-3, 3));
     slow.registerGradConstraint(C.clamp(-3, 3));
@@ -96,54 +98,16 @@ function fastEqualsStaged(
   });
 }
 
-/** In-place path behaviour on the backend under test. */
-export function inPlaceSuite(ctx: SuiteContext): void {
+/** Exact and checked projections on the backend under test. */
+export function exactProjectionsSuite(ctx: SuiteContext): void {
   const backends: [string, () => cp.Backend][] = [
     ['fused kernels', () => ctx.backend()],
     ['core fallbacks', () => withoutFused(ctx.backend())],
   ];
 
-  describe('optim: the in-place path for built-in constraints', () => {
-    test('built-ins (exactly their classes) are safeProjection; custom, subclassed, Dykstra and orthogonal are not', () => {
-      for (const c of [
-        C.clamp(-1, 1),
-        C.interval(0, 1),
-        C.nonNeg(),
-        C.greaterThan(1),
-        C.lessThan(1),
-        C.positive(),
-        C.linfBall(1),
-        C.maxNorm(2, { dim: 1 }),
-        C.minMaxNorm(1, 2, { rate: 0.5 }),
-        C.unitNorm(),
-        C.l2Ball(1),
-        C.l1Ball(1),
-        C.simplex(),
-        C.symmetric(),
-        C.intersect(C.nonNeg(), C.lessThan(1), C.linfBall(3)),
-        C.intersect(C.maxNorm(1)),
-      ]) {
-        expect(c.safeProjection, String(c)).toBe(true);
-      }
-      class Sub extends C.BoxConstraint {}
-      const patched = C.nonNeg();
-      patched.project_ = (x: cp.Tensor) => {
-        x.copy_(x.mul(Number.NaN));
-      };
-      for (const c of [
-        C.toConstraint((v: cp.Tensor) => v.clamp(0, 1)),
-        new Sub('sub', 0, 1, {}),
-        patched,
-        C.intersect(C.nonNeg(), C.l2Ball(1)),
-        C.intersect(C.nonNeg(), new Sub('sub', 0, 1, {})),
-        C.orthogonal(),
-      ]) {
-        expect(c.safeProjection, String(c)).toBe(false);
-      }
-    });
-
+  describe('optim: exact projections (not read back) and checked ones', () => {
     for (const [bname, backend] of backends) {
-      test(`property: the in-place path equals the staged path bit for bit, value and state, every optimizer (${bname})`, () => {
+      test(`property: an exact projection equals the same projection checked, bit for bit, value and state, every optimizer (${bname})`, () => {
         const arb = fc.record({
           v: constrainedArb,
           opt: fc.integer({ min: 0, max: OPTIMIZERS.length - 1 }),
@@ -153,14 +117,14 @@ export function inPlaceSuite(ctx: SuiteContext): void {
         fc.assert(
           fc.property(arb, ({ v, opt, steps, seed }) => {
             const [label, make] = OPTIMIZERS[opt];
-            const diff = onBackend(backend(), () => fastEqualsStaged(v.shape, v.data, v.c.make, make, steps, seed));
+            const diff = onBackend(backend(), () => exactEqualsChecked(v.shape, v.data, v.c.make, make, steps, seed));
             expect(diff, `${v.c.label} with ${label}`).toBeNull();
           }),
           { numRuns: Math.max(10, Math.floor(ctx.numRuns / 2)), seed: ctx.seed },
         );
       });
 
-      test(`the in-place path equals the staged path bit for bit for matrices: maxNorm(dim 1), minMaxNorm(rate), symmetric, merged boxes (${bname})`, () => {
+      test(`an exact projection equals the same projection checked, bit for bit, for matrices: maxNorm(dim 1), minMaxNorm(rate), symmetric, merged boxes (${bname})`, () => {
         const cases: [string, number[], () => cp.constraints.Constraint][] = [
           ['maxNorm(0.5, dim 1)', [6, 5], () => C.maxNorm(0.5, { dim: 1 })],
           ['maxNorm(0.5, dim 0)', [6, 5], () => C.maxNorm(0.5, { dim: 0 })],
@@ -175,7 +139,7 @@ export function inPlaceSuite(ctx: SuiteContext): void {
           for (const [olabel, opt] of OPTIMIZERS) {
             const n = shape.reduce((a, b) => a * b, 1);
             const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7) * 2);
-            const diff = onBackend(backend(), () => fastEqualsStaged(shape, data, make, opt, 3, n));
+            const diff = onBackend(backend(), () => exactEqualsChecked(shape, data, make, opt, 3, n));
             expect(diff, `${label} with ${olabel}`).toBeNull();
           }
         }
@@ -187,7 +151,7 @@ export function inPlaceSuite(ctx: SuiteContext): void {
         ['-Infinity', Number.NEGATIVE_INFINITY],
       ] as const) {
         for (const clipNorm of [undefined, 1]) {
-          test(`a ${label} gradient on an in-place parameter raises before anything is written: every parameter and the state bit-identical (${bname}${clipNorm ? ', clipNorm' : ''})`, () =>
+          test(`a ${label} gradient on an exactly projected parameter raises before anything is written: every parameter and the state bit-identical (${bname}${clipNorm ? ', clipNorm' : ''})`, () =>
             onBackend(backend(), () =>
               cp.tidy(() => {
                 const a = param([0.5, -1.5, 2]);
@@ -253,7 +217,7 @@ export function inPlaceSuite(ctx: SuiteContext): void {
         }
       }
 
-      test(`one host read per step for all in-place parameters, none for unconstrained ones, none extra with clipNorm (${bname})`, () => {
+      test(`one host read per step for all exactly projected parameters, none for unconstrained ones, none extra with clipNorm (${bname})`, () => {
         const counted = countingReads(backend());
         onBackend(counted.backend, () =>
           cp.tidy(() => {
@@ -302,11 +266,14 @@ export function inPlaceSuite(ctx: SuiteContext): void {
         );
       });
 
-      test(`what the in-place path cannot vouch for stays staged and transactional: subclassed constraints, custom update rules, Adam with eps = 0 (${bname})`, () =>
+      test(`what the step cannot vouch for is read back and undone: a subclass that revokes safeProjection, a rule that declares no traits, Adam with eps = 0 (${bname})`, () =>
         onBackend(backend(), () =>
           cp.tidy(() => {
             class Flaky extends C.BoxConstraint {
               fail = false;
+              override get safeProjection(): boolean {
+                return false;
+              }
               override project_(x: cp.Tensor): void {
                 super.project_(x);
                 if (this.fail) x.copy_(x.mul(Number.NaN));
@@ -322,6 +289,9 @@ export function inPlaceSuite(ctx: SuiteContext): void {
               ): void {
                 super.update(p, g, s, group);
                 if (poison) p.copy_(p.div(0).mul(0));
+              }
+              protected override updateTraits(): cp.optim.UpdateTraits {
+                return { finite: false, writesStateInPlace: true, singleWrite: false };
               }
             }
             const expectTransactional = (opt: cp.optim.Optimizer, ps: P[], arm: () => void) => {
@@ -350,21 +320,21 @@ export function inPlaceSuite(ctx: SuiteContext): void {
             expectTransactional(new PoisonSGD([p2], { lr: 0.1 }), [p2], () => {
               poison = true;
             });
-            // eps = 0 and a zero gradient: m̂ / sqrt(v̂) = 0/0 from finite inputs, so Adam(eps = 0) is staged.
+            // eps = 0 and a zero gradient: m̂ / sqrt(v̂) = 0/0 from finite inputs, so Adam(eps = 0) is read back.
             const p3 = param([0.5, -0.5]);
             p3.registerConstraint(C.clamp(-1, 1));
             expectTransactional(new cp.optim.Adam([p3], { lr: 0.1, eps: 0 }), [p3], () => {});
           }),
         ));
 
-      test(`documented limit: a finite gradient whose update overflows float32 is not undone on the in-place path; the staged path raises (${bname})`, () =>
+      test(`documented limit: a finite gradient whose update overflows float32 is not undone for an exact projection; a checked one raises (${bname})`, () =>
         onBackend(backend(), () =>
           cp.tidy(() => {
             const make = () => C.maxNorm(2, { dim: 1 });
             const fast = param([[1, 1]]);
             fast.registerConstraint(make());
             const slow = param([[1, 1]]);
-            slow.registerConstraint(staged(make()));
+            slow.registerConstraint(checked(make()));
             const before = bits(slow);
             // 1 - 1e38·10 is -Infinity in float32: every input is finite, the result is not.
             const o1 = new cp.optim.SGD([fast], { lr: 1e38 });
