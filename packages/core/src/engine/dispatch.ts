@@ -29,7 +29,7 @@ import {
 } from '../errors.js';
 import { type Shape, sizeOf } from '../tensor/shape.js';
 import { fromStorage, type Tensor } from '../tensor/tensor.js';
-import { adoptRecorded, noteFailure } from './lifetime.js';
+import { adoptRecorded, noteFailure, tidy } from './lifetime.js';
 import { outOfMemoryAdvice } from './memory.js';
 import { addKernelTime, closeFrame, openFrame, profiler, profilerNow } from './profiler.js';
 import { allocStorage } from './storage.js';
@@ -44,12 +44,14 @@ function named(op: string, e: unknown): unknown {
 
 /**
  * Runs the body of public op `op`: a `CpError` raised inside names `op` first (`crossEntropy: reshape: ...`),
- * and the profiler times it as one call of `op`. Every public op's entry runs in one.
+ * the profiler times it as one call of `op`, and the tensors it made and does not return (casts, scalar
+ * operands, intermediates no returned graph needs) are freed when it returns, as `tidy` frees them (the
+ * lifetime rule, engine/lifetime.ts). Every public op's entry runs in one.
  */
 export function withOp<T>(op: string, body: () => T): T {
-  if (profiler.on) return profiled(op, body, true);
+  if (profiler.on) return profiled(op, () => tidy(body), true);
   try {
-    return body();
+    return tidy(body);
   } catch (e) {
     noteFailure();
     throw named(op, e);
@@ -197,11 +199,6 @@ export function empty(backend: Backend, shape: Shape, dtype: DType, inputs?: rea
     });
   }
   return fromStorage(storage, shape, dtype, inputs);
-}
-
-/** Disposes op-internal temporaries (casts, scalar operands) that are not one of the op's `args`. */
-export function disposeTemps(temps: readonly Tensor[], args: readonly unknown[]): void {
-  for (const t of temps) if (!args.includes(t)) t.dispose();
 }
 
 // ---- the graph --------------------------------------------------------------------------------------

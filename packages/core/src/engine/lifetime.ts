@@ -5,7 +5,8 @@
  * of the current one was consumed (read with item()/toArray()/data(), run through backward(), or an op on
  * it failed); then the iteration before the previous one is freed, except tensors passed to `keep()` and
  * what a graph still waiting for backward() needs. Tensors made from plain data (no model, no recorded op)
- * are freed by the garbage collector; `tidy(fn)` frees what `fn` made as soon as it returns.
+ * are freed by the garbage collector; `tidy(fn)` frees what `fn` made as soon as it returns, and every op
+ * runs in such a scope (engine/dispatch.ts `withOp`), so an op's own temporaries never outlive it.
  *
  * So the loops people write (training, evaluation under noGrad, inference, a forward without backward,
  * two models trained in turn, failed steps, retainGrad) keep memory flat with no tidy or dispose, and a
@@ -190,6 +191,12 @@ export function tidy<T>(fn: () => T): T {
     throw e;
   }
   scopes.pop();
+  // NOTE: the common case of an op's scope (only its result was made, or nothing) skips the graph walk.
+  if (scope.length === 0) return result;
+  if (scope.length === 1 && scope[0] === (result as unknown)) {
+    if (scopes.length > 0) scopes[scopes.length - 1].push(scope[0]);
+    return result;
+  }
   const results = new Set<Tensor>();
   collectTensors(result, results, new Set());
   const inScopeSet = new Set(scope);
@@ -312,7 +319,7 @@ export function releasedMessage(t: Tensor): string {
 export interface LifetimeCensus {
   /** Live tensors waiting for their iteration to end, per owner ('MLP', 'backward()', ...). */
   iterations: Record<string, number>;
-  /** Live tensors in open tidy scopes. */
+  /** Live tensors in open tidy scopes (and ops in progress) that no iteration holds. */
   tidy: number;
 }
 
@@ -330,6 +337,7 @@ export function census(): LifetimeCensus {
       for (const t of it?.tensors ?? []) if (!t.isDisposed && !t._persistent) n++;
     if (n > 0) out.iterations[c.owner] = (out.iterations[c.owner] ?? 0) + n;
   }
-  for (const s of scopes) for (const t of s) if (!t.isDisposed) out.tidy++;
+  // NOTE: a tensor in both an iteration and a scope (an op in progress inside a model call) counts once.
+  for (const s of scopes) for (const t of s) if (!t.isDisposed && !t._iter) out.tidy++;
   return out;
 }

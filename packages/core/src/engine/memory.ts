@@ -42,7 +42,7 @@ export function outOfMemoryAdvice(): string {
     ([owner, n]) => `${n} held by ${owner}'s last two iterations`,
   );
   const held = Object.values(m.held.iterations).reduce((a, b) => a + b, 0) + m.held.tidy;
-  const parts = [...iterations, `${m.held.tidy} in open tidy() scopes`];
+  const parts = [...iterations, `${m.held.tidy} in open tidy() scopes and ops in progress`];
   return (
     `cp has ${m.storages} live storages (${(m.bytes / 2 ** 20).toFixed(1)} MiB) and ${held} tensors held: ${parts.join(', ')}; ` +
     'the rest are parameters, buffers, gradients, optimizer state, keep()-ed tensors, and tensors made from plain data, ' +

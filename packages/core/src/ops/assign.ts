@@ -4,7 +4,7 @@
  * allowed with gradient recording off, as in PyTorch.
  */
 import { isGradEnabled } from '../autograd/grad-mode.js';
-import { disposeTemps, runKernel, withOp } from '../engine/dispatch.js';
+import { runKernel, withOp } from '../engine/dispatch.js';
 import { AutogradError, fmtShape, ShapeError } from '../errors.js';
 import { fillValue } from '../tensor/creation.js';
 import { sameShape } from '../tensor/shape.js';
@@ -36,12 +36,7 @@ export function copyInto(target: Tensor, src: Tensor): Tensor {
     const onBackend = copyTo(src, target.backend);
     const moved = cast(onBackend, target.dtype);
     const backend = target.backend;
-    // NOTE: the expanded, moved and converted copies are this call's own temporaries.
-    const release = () => disposeTemps([moved, onBackend, src], [given, target]);
-    if (moved.storage === target.storage) {
-      release();
-      return target;
-    }
+    if (moved.storage === target.storage) return target;
     if (moved.size === 1 && target.size !== 1) {
       const v = moved.item();
       const args = { dtype: target.dtype, out: target.storage.handle, offset: 0, n: target.size, value: v };
@@ -59,7 +54,6 @@ export function copyInto(target: Tensor, src: Tensor): Tensor {
       };
       runKernel(backend, 'copyStrided', args, 'copy_', [target, given]);
     }
-    release();
     return target;
   });
 }

@@ -1,6 +1,6 @@
 /** Comparisons (bool results), `where`, and `clamp`. Comparisons have no gradient; `where` routes it. */
 import type { CompareOp } from '../backend/kernels.js';
-import { backendOf, disposeTemps, empty, recorder, runKernel, withOp } from '../engine/dispatch.js';
+import { backendOf, empty, recorder, runKernel, withOp } from '../engine/dispatch.js';
 import { ArgumentError, DTypeError } from '../errors.js';
 import { broadcastLayout, type Shape } from '../tensor/shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
@@ -17,7 +17,6 @@ function asTensor(v: TensorLike, like: Tensor): Tensor {
 /** `a op b` elementwise with broadcasting; a bool tensor. */
 export function compare(op: CompareOp, a: TensorLike, b: TensorLike): Tensor {
   return withOp(op, () => {
-    const args = [a, b];
     checkTensorLike(op, a);
     checkTensorLike(op, b);
     if (typeof a === 'number') {
@@ -49,7 +48,6 @@ export function compare(op: CompareOp, a: TensorLike, b: TensorLike): Tensor {
       op,
       [ca, cb],
     );
-    disposeTemps([a, tb, ca, cb], args);
     return out;
   });
 }
@@ -93,8 +91,6 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
       bStrides: strides[2],
     };
     runKernel(backend, 'where', args, 'where', [condition, ca, cb]);
-    // NOTE: converted or scalar operands never need a gradient, so only the caller's tensors are kept.
-    disposeTemps([ta, tb, ca, cb], [a, b]);
     return record(out, 'where', { inputs: [ca, cb], saved: [condition], ctx: [ca.shape, cb.shape] });
   });
 }

@@ -7,7 +7,7 @@
 import type { DType } from '../backend/dtype.js';
 import type { BinaryOp, UnaryOp } from '../backend/kernels.js';
 import { INT32_BINARY_OPS, INT32_UNARY_OPS } from '../backend/ops.generated.js';
-import { backendOf, disposeTemps, empty, recorder, runKernel, withOp } from '../engine/dispatch.js';
+import { backendOf, empty, recorder, runKernel, withOp } from '../engine/dispatch.js';
 import { ArgumentError } from '../errors.js';
 import { zerosLike } from '../tensor/creation.js';
 import { broadcastLayout, type Shape, sameShape } from '../tensor/shape.js';
@@ -48,7 +48,6 @@ export function unaryRaw(op: UnaryOp, x: Tensor): Tensor {
     name,
     [x],
   );
-  disposeTemps([input], [x]);
   return out;
 }
 
@@ -78,7 +77,6 @@ export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
     BINARY_NAMES[op] ?? op,
     [a, b],
   );
-  disposeTemps([ca, cb], [a, b]);
   return out;
 }
 
@@ -96,7 +94,6 @@ export function scalarRaw(op: BinaryOp, x: Tensor, s: number, reverse = false): 
     BINARY_NAMES[op] ?? op,
     [x],
   );
-  disposeTemps([cx], [x]);
   return out;
 }
 

@@ -4,12 +4,12 @@
  * (A^T·G and G·B^T) never copies a transposed operand.
  */
 
-import { backendOf, disposeTemps, empty, recorder, runKernel, withOp } from '../engine/dispatch.js';
+import { backendOf, empty, recorder, runKernel, withOp } from '../engine/dispatch.js';
 import { DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { broadcastShapes, sameShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkTensor } from '../tensor/validate.js';
-import { expand, reshape, viewOfTemporary } from './movement.js';
+import { expand, reshape } from './movement.js';
 import { sumTo } from './reduce.js';
 
 /** `op(a) · op(b)` on 3-D `[batch | 1, rows, cols]` tensors; `op` transposes the last two dims when flagged. */
@@ -97,9 +97,6 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const shape = [...batch, m, n];
     if (a.ndim === 1) shape.splice(shape.length - 2, 1);
     if (b.ndim === 1) shape.splice(shape.length - 1, 1);
-    const result = viewOfTemporary(out, shape);
-    // NOTE: without a graph the operand views are only referenced here; with one, bmm's rule reads them.
-    if (!result.requiresGrad) disposeTemps([a2, b2, a3, b3], [a, b]);
-    return result;
+    return reshape(out, shape);
   });
 }

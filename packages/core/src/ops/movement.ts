@@ -84,17 +84,6 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   });
 }
 
-/**
- * `reshape` of an op's own temporary: without a graph nothing else can reach `temp`, so its reference to the
- * storage is dropped at once and disposing the returned view frees the memory. With a graph, `temp` is a
- * temporary of the iteration and is freed with it (see engine/lifetime.ts).
- */
-export function viewOfTemporary(temp: Tensor, shape: readonly number[]): Tensor {
-  const view = reshape(temp, shape);
-  if (!view.requiresGrad) temp.dispose();
-  return view;
-}
-
 /** A tensor sharing `x`'s data with no graph and no gradient. */
 export function detach(x: Tensor): Tensor {
   return withOp('detach', () => {

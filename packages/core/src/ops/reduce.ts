@@ -7,7 +7,7 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import type { Grads, RuleSpec } from '../autograd/node.js';
 import type { ArgReduceOp, ReduceOp } from '../backend/kernels.js';
-import { backendOf, disposeTemps, empty, recorder, runKernel, withOp } from '../engine/dispatch.js';
+import { backendOf, empty, recorder, runKernel, withOp } from '../engine/dispatch.js';
 import { tidy } from '../engine/lifetime.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { normalizeDim, normalizeDims, type Shape, sameShape, sizeOf } from '../tensor/shape.js';
@@ -16,7 +16,7 @@ import { checkBool, checkNumber, checkOptions, checkTensor, describe } from '../
 import { cast } from './cast.js';
 import { compare, where } from './compare.js';
 import { abs, add, div, exp, log, mul, pow, sqrt, sub } from './elementwise.js';
-import { expand, reshape, viewOfTemporary } from './movement.js';
+import { expand, reshape } from './movement.js';
 
 /** Shape after reducing `dims` (kept as size 1 when `keepdim`). */
 export function reducedShape(shape: Shape, dims: readonly number[], keepdim: boolean): number[] {
@@ -59,18 +59,13 @@ function reduceRaw(op: ReduceOp, x: Tensor, dims: number[]): Tensor {
     out = reduceBlock(op, input, dims[0], dims[dims.length - 1]);
   else {
     out = input;
-    for (let i = dims.length - 1; i >= 0; i--) {
-      const next = reduceBlock(op, out, dims[i], dims[i]);
-      if (out !== input) out.dispose();
-      out = next;
-    }
+    for (let i = dims.length - 1; i >= 0; i--) out = reduceBlock(op, out, dims[i], dims[i]);
   }
-  disposeTemps([input], [x]);
   return out;
 }
 
 function finishShape(out: Tensor, x: Tensor, dims: number[], keepdim: boolean): Tensor {
-  return keepdim ? out : viewOfTemporary(out, reducedShape(x.shape, dims, false));
+  return keepdim ? out : reshape(out, reducedShape(x.shape, dims, false));
 }
 
 /**
@@ -180,10 +175,7 @@ function argReduce(op: ArgReduceOp, x: Tensor, dim: number | undefined, keepdim:
     checkTensor(op, x);
     checkBool(op, 'keepdim', keepdim);
     if (dim === undefined) {
-      const flat = reshape(x, [x.size]);
-      const out = argReduce(op, flat, 0, false);
-      flat.dispose();
-      return out;
+      return argReduce(op, reshape(x, [x.size]), 0, false);
     }
     const d = normalizeDim(op, dim, x.ndim);
     const input = x.ndim === 0 ? reshape(x, [1]) : x;
@@ -203,7 +195,6 @@ function argReduce(op: ArgReduceOp, x: Tensor, dim: number | undefined, keepdim:
       inner: sizeOf(input.shape.slice(d + 1)),
     };
     runKernel(backend, 'argReduce', args, op, [x]);
-    disposeTemps([src, input], [x]);
     return out;
   });
 }

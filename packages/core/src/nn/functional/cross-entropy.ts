@@ -169,7 +169,6 @@ function fusedCrossEntropy(r: Rows, reduction: LossOptions['reduction']): Tensor
     runFused(backend, 'softmaxCrossEntropy', args, 'crossEntropy', [r.x, r.safe]);
   }
   const out = tidy(() => noGrad(() => reduceRows('crossEntropy', perRow, null, r, { reduction })));
-  if (out !== perRow) perRow.dispose();
   return record(out, 'crossEntropy', {
     inputs: [r.x],
     saved: [r.x, r.safe],
