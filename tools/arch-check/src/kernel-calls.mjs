@@ -56,18 +56,13 @@ export function findKernelAccess(path, text) {
 
 /**
  * The kernel-call rule: files matching `inScope` other than the dispatch module(s) must not access the
- * tables, except the files on the baseline (`baseline`, a Set of paths). `access` maps each scanned file
- * to its findings. Returns `{ violations, baselined, stale }`: violations per file not on the baseline,
- * the baselined files that still access the tables, and baseline entries that no longer do (fixed or gone).
+ * tables. `access` maps each scanned file to its findings. Returns `{ violations }`: the findings of each
+ * file that breaks the rule, `{ file, found }`.
  */
-export function checkKernelCalls(access, { inScope, isDispatch, baseline }) {
+export function checkKernelCalls(access, { inScope, isDispatch }) {
   const violations = [];
-  const baselined = [];
   for (const [file, found] of access) {
-    if (found.length === 0 || !inScope(file) || isDispatch(file)) continue;
-    if (baseline.has(file)) baselined.push(file);
-    else violations.push({ file, found });
+    if (found.length > 0 && inScope(file) && !isDispatch(file)) violations.push({ file, found });
   }
-  const stale = [...baseline].filter((file) => !baselined.includes(file)).sort();
-  return { violations, baselined: baselined.sort(), stale };
+  return { violations };
 }

@@ -1,4 +1,4 @@
-/** What the lint prints: offending cycles shortest first and capped, and the stale-entry instructions. */
+/** What the lint prints: offending cycles shortest first and capped, stale-entry instructions, kernel calls. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatReport } from '../src/report.mjs';
@@ -10,7 +10,7 @@ function result({ cycles = {}, kernelCalls = {} }) {
     files: 3,
     cycles: { violations: [], stale: [], groups: [], ...cycles },
     importLines: new Map([['new -> old', 3]]),
-    kernelCalls: { violations: [], baselined: [], stale: [], ...kernelCalls },
+    kernelCalls: { violations: [], ...kernelCalls },
     longFiles: [],
     ms: 1,
   };
@@ -27,21 +27,23 @@ test('offending cycle edges are printed shortest cycle first, ten at most', () =
   assert.match(text, /\.\.\. and 2 more edges on these cycles\./);
 });
 
-test('stale allowlist and baseline entries fail with the entry to delete', () => {
-  const { text, ok } = formatReport(
-    result({ cycles: { stale: [['a.ts', 'b.ts']] }, kernelCalls: { stale: ['c.ts'] } }),
-    rules(),
-  );
+test('a stale allowlist entry fails with the entry to delete', () => {
+  const { text, ok } = formatReport(result({ cycles: { stale: [['a.ts', 'b.ts']] } }), rules());
   assert.equal(ok, false);
   assert.match(text, /cycles\.allowedEdges lists a\.ts -> b\.ts, which is no longer on a cycle: delete the entry\./);
-  assert.match(text, /baseline\.txt lists c\.ts, which no longer calls kernels \(or is gone\): delete the line\./);
 });
 
-test('a clean result passes and names the files still on the temporary baseline', () => {
-  const { text, ok } = formatReport(result({ kernelCalls: { baselined: ['d.ts'] } }), rules());
+test('a clean result passes and names the dispatch as the one place that calls kernels', () => {
+  const { text, ok } = formatReport(result({}), rules());
   assert.equal(ok, true);
-  assert.match(
-    text,
-    /kernel calls: ok \(none outside .*dispatch\.ts and the 1 file\(s\) on the temporary baseline\.txt\)/,
-  );
+  assert.match(text, /^kernel calls: ok \(none outside packages\/core\/src\/engine\/dispatch\.ts\)$/m);
+});
+
+test('a kernel call outside the dispatch fails with its file, line and the fix', () => {
+  const found = [{ line: 4, code: 'b.kernels.unary' }];
+  const { text, ok } = formatReport(result({ kernelCalls: { violations: [{ file: 'e.ts', found }] } }), rules());
+  assert.equal(ok, false);
+  assert.match(text, /^kernel calls: FAILED$/m);
+  assert.match(text, /^ {2}e\.ts:4 {2}b\.kernels\.unary$/m);
+  assert.match(text, /is called only from packages\/core\/src\/engine\/dispatch\.ts: call the dispatch instead\./);
 });

@@ -1,6 +1,6 @@
 /**
  * Test helpers: a throwaway workspace written from a `{ path: content }` object into a temporary folder,
- * the rules the tests check it against (the shape of config.mjs, with an empty allowlist and baseline),
+ * the rules the tests check it against (the shape of config.mjs, with an empty allowlist),
  * and the checks run on it.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,11 +31,7 @@ export function rules(allowedEdges = []) {
     sources: ['packages/*/src'],
     packages: ['packages/*'],
     cycles: { documented: ['packages/core/src/tensor/tensor.ts', 'packages/core/src/ops/**'], allowedEdges },
-    kernelCalls: {
-      scope: ['packages/core/src/**'],
-      dispatch: ['packages/core/src/engine/dispatch.ts'],
-      baseline: 'baseline.txt',
-    },
+    kernelCalls: { scope: ['packages/core/src/**'], dispatch: ['packages/core/src/engine/dispatch.ts'] },
     fileSize: { roots: ['packages/*/src'], extensions: ['ts', 'mjs', 'rs'], limit: 400 },
   };
 }
