@@ -1,7 +1,9 @@
 /**
  * Instantiates cp_kernels.wasm in Node (reads the file next to this module with node:fs, imported lazily)
  * and in browsers and bundlers (`instantiateStreaming(fetch(new URL(..., import.meta.url)))`). Picks the
- * relaxed-simd build when the engine validates a relaxed-simd instruction.
+ * relaxed-simd build when the engine validates a relaxed-simd instruction. With `shared`, loads the
+ * atomics build instead (cp_kernels_threads*.wasm), which imports a shared memory that this loader
+ * creates, and keeps the compiled module so that workers can instantiate it over the same memory.
  */
 import { BackendError, UnsupportedError } from '@cp/core';
 import type { KernelExports } from './abi.js';
@@ -18,6 +20,72 @@ export interface LoadOptions {
 export interface LoadedKernels {
   exports: KernelExports;
   variant: 'simd128' | 'relaxed-simd' | 'custom';
+  /** The instance's memory (exported by the single-thread builds, imported by the shared one). */
+  memory: WebAssembly.Memory;
+  /** The compiled module, when the memory is shared (workers instantiate it). */
+  module: WebAssembly.Module | null;
+}
+
+const PAGE = 65536;
+
+/** The minimum pages of the memory the module imports (its import section), or 0 when it imports none. */
+export function importedMemoryPages(bytes: Uint8Array): number {
+  let p = 8;
+  const leb = (): number => {
+    let r = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = bytes[p++];
+      r += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80);
+    return r;
+  };
+  const name = () => {
+    const n = leb();
+    p += n;
+  };
+  while (p < bytes.length) {
+    const id = bytes[p++];
+    const len = leb();
+    const end = p + len;
+    if (id === 2) {
+      for (let n = leb(); n > 0; n--) {
+        name();
+        name();
+        const kind = bytes[p++];
+        if (kind === 2) {
+          p++;
+          return leb();
+        }
+        // NOTE: skip the other import kinds: function (type index), table (ref type + limits), global.
+        if (kind === 0) leb();
+        else if (kind === 1) {
+          p++;
+          const flags = bytes[p++];
+          leb();
+          if (flags & 1) leb();
+        } else p += 2;
+      }
+    }
+    p = end;
+  }
+  return 0;
+}
+
+/** A shared memory of at least `initial` pages and at most `limit` bytes (less if the host refuses). */
+function sharedMemory(initial: number, limit: number): WebAssembly.Memory {
+  let max = Math.floor(limit / PAGE);
+  for (;;) {
+    try {
+      return new WebAssembly.Memory({ initial, maximum: max, shared: true } as WebAssembly.MemoryDescriptor);
+    } catch (e) {
+      // NOTE: a host may refuse to reserve 4 GiB of address space up front; retry with half down to 256 MiB.
+      if (max / 2 < Math.max(initial, 4096)) throw e;
+      max = Math.floor(max / 2);
+    }
+  }
 }
 
 /** A module with one function `() -> v128` of `consts` v128.const 0 operands and one SIMD instruction. */
@@ -63,18 +131,28 @@ async function readNodeFile(url: URL | string): Promise<Uint8Array<ArrayBuffer>>
   return new Uint8Array(await (await nodeFs()).readFile(url));
 }
 
-/** The shipped module: dist/ next to the compiled loader, or ../dist/ when running from src/ (tests). */
-async function defaultSource(relaxed: boolean): Promise<BufferSource | Response> {
-  const url = relaxed
+/** The URL of a shipped build (literal URLs, so that bundlers pick up exactly these four files). */
+function shippedUrl(relaxed: boolean, shared: boolean): URL {
+  if (shared) {
+    return relaxed
+      ? new URL('./cp_kernels_threads_relaxed.wasm', import.meta.url)
+      : new URL('./cp_kernels_threads.wasm', import.meta.url);
+  }
+  return relaxed
     ? new URL('./cp_kernels_relaxed.wasm', import.meta.url)
     : new URL('./cp_kernels.wasm', import.meta.url);
+}
+
+/** The shipped module: dist/ next to the compiled loader, or ../dist/ when running from src/ (tests). */
+async function defaultSource(relaxed: boolean, shared: boolean): Promise<BufferSource | Response> {
+  const url = shippedUrl(relaxed, shared);
   if (!isNode()) return fetch(url);
   try {
     return await readNodeFile(url);
   } catch {
-    const name = relaxed ? 'cp_kernels_relaxed.wasm' : 'cp_kernels.wasm';
+    const name = url.pathname.slice(url.pathname.lastIndexOf('/') + 1);
     try {
-      // NOTE: a computed path on purpose (and vite-ignored): bundlers must only pick up the two files above.
+      // NOTE: a computed path on purpose (and vite-ignored): bundlers must only pick up the files above.
       return await readNodeFile(new URL(/* @vite-ignore */ `../dist/${name}`, import.meta.url));
     } catch {
       throw new BackendError(
@@ -101,20 +179,43 @@ async function instantiate(src: BufferSource | Response): Promise<WebAssembly.In
   }
 }
 
-/** Loads and instantiates the kernel module. */
-export async function loadKernels(opts: LoadOptions = {}): Promise<LoadedKernels> {
+/** Compiles the shared-memory build and instantiates it over a new shared memory of at most `limit` bytes. */
+async function instantiateShared(src: BufferSource | Response, limit: number) {
+  if (src instanceof Response && !src.ok) {
+    throw new BackendError(`wasm backend: fetching ${src.url} failed with ${src.status}`);
+  }
+  const buf = src instanceof Response ? await src.arrayBuffer() : src;
+  const bytes = ArrayBuffer.isView(buf)
+    ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
+    : new Uint8Array(buf as ArrayBuffer);
+  const pages = importedMemoryPages(bytes);
+  if (pages === 0) throw new BackendError('wasm backend: the threaded build must import its memory; this one does not');
+  const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  const memory = sharedMemory(pages, limit);
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  return { instance, module, memory };
+}
+
+/**
+ * Loads and instantiates the kernel module; with `shared`, the atomics build over a shared memory of at
+ * most `limit` bytes.
+ */
+export async function loadKernels(opts: LoadOptions = {}, shared = false, limit = 2 ** 32): Promise<LoadedKernels> {
   if (!supportsSimd128()) throw new UnsupportedError('wasm backend: this engine does not support WebAssembly SIMD128');
   const mode = opts.relaxedSimd ?? 'auto';
   const relaxed = mode === 'auto' ? supportsRelaxedSimd() : mode;
   if (relaxed && !supportsRelaxedSimd())
     throw new UnsupportedError('wasm backend: relaxedSimd requested but unsupported here');
   let instance: WebAssembly.Instance;
+  let module: WebAssembly.Module | null = null;
+  let memory: WebAssembly.Memory | null = null;
   try {
     let src: BufferSource | Response;
-    if (opts.wasm === undefined) src = await defaultSource(relaxed);
+    if (opts.wasm === undefined) src = await defaultSource(relaxed, shared);
     else if (typeof opts.wasm === 'string' || opts.wasm instanceof URL) src = await sourceOf(opts.wasm);
     else src = opts.wasm;
-    instance = await instantiate(src);
+    if (shared) ({ instance, module, memory } = await instantiateShared(src, limit));
+    else instance = await instantiate(src);
   } catch (e) {
     if (e instanceof BackendError) throw e;
     // A missing file, a failed fetch or bytes that are not a valid module: one CpError that says which.
@@ -122,5 +223,6 @@ export async function loadKernels(opts: LoadOptions = {}): Promise<LoadedKernels
     throw new BackendError(`wasm backend: could not load the kernel module: ${why}`, { cause: e });
   }
   const variant = opts.wasm !== undefined ? 'custom' : relaxed ? 'relaxed-simd' : 'simd128';
-  return { exports: instance.exports as unknown as KernelExports, variant };
+  const exports = instance.exports as unknown as KernelExports;
+  return { exports, variant, memory: memory ?? exports.memory, module };
 }
