@@ -1,7 +1,8 @@
 /**
  * Instantiates cp_kernels.wasm in Node (reads the file next to this module with node:fs, imported lazily)
  * and in browsers and bundlers (`instantiateStreaming(fetch(new URL(..., import.meta.url)))`). Picks the
- * relaxed-simd build when the engine validates a relaxed-simd instruction. With `shared`, loads the
+ * relaxed-simd build when the engine validates a relaxed-simd instruction; on Node (20 ships relaxed SIMD
+ * behind a V8 flag) it first sets that flag, before any kernel module is compiled. With `shared`, loads the
  * atomics build instead (cp_kernels_threads*.wasm), which imports a shared memory that this loader
  * creates, and keeps the compiled module so that workers can instantiate it over the same memory.
  */
@@ -113,6 +114,25 @@ export function supportsRelaxedSimd(): boolean {
   return WebAssembly.validate(probeModule(3, [0xfd, 0x85, 0x02]));
 }
 
+/**
+ * On Node, turns on V8's `--experimental-wasm-relaxed-simd` (off in Node 20, on in 22) unless the engine
+ * already validates relaxed SIMD. NOTE: Node calls flag changes after start unsupported and refuses this
+ * one in NODE_OPTIONS; it does work for the whole process (workers included) when set before the module
+ * is compiled, and the probe that follows decides, so an engine that ignores it keeps the plain build.
+ */
+async function enableRelaxedSimdOnNode(): Promise<void> {
+  if (!isNode() || supportsRelaxedSimd()) return;
+  try {
+    const specifier = 'node:v8';
+    const v8 = (await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier)) as {
+      setFlagsFromString(flags: string): void;
+    };
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    // NOTE: no node:v8 (a Node-like runtime): the probe below sees no relaxed SIMD and picks the plain build.
+  }
+}
+
 /** The part of node:fs/promises the loader uses (typed here so the package needs no Node types). */
 interface NodeFs {
   readFile(path: URL | string): Promise<Uint8Array>;
@@ -203,6 +223,7 @@ async function instantiateShared(src: BufferSource | Response, limit: number) {
 export async function loadKernels(opts: LoadOptions = {}, shared = false, limit = 2 ** 32): Promise<LoadedKernels> {
   if (!supportsSimd128()) throw new UnsupportedError('wasm backend: this engine does not support WebAssembly SIMD128');
   const mode = opts.relaxedSimd ?? 'auto';
+  if (mode !== false) await enableRelaxedSimdOnNode();
   const relaxed = mode === 'auto' ? supportsRelaxedSimd() : mode;
   if (relaxed && !supportsRelaxedSimd())
     throw new UnsupportedError('wasm backend: relaxedSimd requested but unsupported here');
