@@ -2,16 +2,18 @@
  * The worker pool of the threaded wasm backend: `threads - 1` workers (node:worker_threads or Web Workers)
  * that instantiate the same shared-memory module and serve jobs split into tasks (see worker-source.ts for
  * the protocol). The main thread posts a job, runs tasks itself, and waits until all are done, so a worker
- * that has not started yet (or sits in the run queue) only makes a job slower, never stuck.
+ * that is not ready (or sits in the run queue) only makes a job slower, never stuck.
  *
- * Workers start on the first job, are reused for every later one, are unref'd in Node (they never keep a
- * process alive), and end with `dispose()`. A worker that exits marks the pool broken: the next op throws
- * a BackendError naming it. A job that makes no progress for STALL_MS (a worker died holding a task)
- * throws the same way instead of hanging.
+ * `start()` is awaited when the backend is created. NOTE: it cannot wait for the first op: neither Node nor
+ * browsers bring a new worker up while the creating thread runs synchronous code, so workers spawned by
+ * the first op of a synchronous training loop would stay idle until the loop ends. Workers are reused for
+ * every job, are unref'd in Node (they never keep a process alive), and end with `dispose()`. A worker
+ * that exits marks the pool broken: the next op throws a BackendError naming it. A job that makes no
+ * progress for STALL_MS (a worker died holding a task) throws the same way instead of hanging.
  */
 import { BackendError } from '@cp/core';
 import type { Allocator } from './allocator.js';
-import { ARGS_OFFSET, CTRL, CTRL_BYTES, MAX_ARGS, MAX_TASKS, workerSource } from './worker-source.js';
+import { ARGS_OFFSET, CTRL, CTRL_BYTES, MAX_ARGS, MAX_TASKS, SPIN, workerSource } from './worker-source.js';
 
 /** The task exports a job can run, in the order both sides index them. */
 export const TASK_FUNCTIONS = [
@@ -61,6 +63,8 @@ export interface PoolModule {
 const STACK_BYTES = 1 << 20;
 /** A job with no finished task for this long is declared stuck. */
 const STALL_MS = 20_000;
+/** How long `start()` waits for the workers to come up before the backend runs without the late ones. */
+const START_MS = 10_000;
 
 /** A pool of `threads - 1` workers plus the calling thread. */
 export class WorkerPool {
@@ -89,9 +93,9 @@ export class WorkerPool {
     return Atomics.load(this.ctrl, CTRL.READY);
   }
 
-  /** Workers started so far (0 until the first job). */
-  get started(): number {
-    return this.workers.length;
+  /** Tasks the workers have run so far. */
+  get workerTasks(): number {
+    return Atomics.load(this.ctrl, CTRL.WORKER_TASKS);
   }
 
   /** Throws if a worker has died; every op of a threaded backend calls it first. */
@@ -110,7 +114,6 @@ export class WorkerPool {
   run(op: string, fn: TaskFunction, args: readonly number[], tasks: number): void {
     this.check(op);
     if (tasks > MAX_TASKS || args.length >= MAX_ARGS) throw new BackendError(`wasm backend: ${op}: job too large`);
-    if (this.workers.length === 0) this.start();
     const c = this.ctrl;
     this.gen = (this.gen + 1) & 0xffff;
     const g = this.gen;
@@ -154,6 +157,7 @@ export class WorkerPool {
     const c = this.ctrl;
     let last = Atomics.load(c, CTRL.DONE);
     let since = performance.now();
+    for (let i = 0; i < SPIN && last < tasks; i++) last = Atomics.load(c, CTRL.DONE);
     while (last < tasks) {
       if (this.canWait) Atomics.wait(c, CTRL.DONE, last, 50);
       const now = Atomics.load(c, CTRL.DONE);
@@ -170,9 +174,18 @@ export class WorkerPool {
 
   /**
    * Allocates the control block and starts the workers, each with its own stack, TLS block and matmul
-   * packing block in shared memory.
+   * packing block in shared memory; resolves when all are ready (or START_MS passed, or one failed).
    */
-  private start(): void {
+  async start(): Promise<void> {
+    this.spawnAll();
+    const t0 = performance.now();
+    while (this.ready < this.workers.length && this.brokenBy === null && performance.now() - t0 < START_MS) {
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    this.check('createWasmBackend');
+  }
+
+  private spawnAll(): void {
     const { allocator, exports: k, module, memory } = this.m;
     const base = allocator.alloc(CTRL_BYTES, 'the worker pool control block');
     this.blocks.push(base);

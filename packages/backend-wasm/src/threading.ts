@@ -15,8 +15,10 @@ export interface ThreadingInfo {
   readonly requested: number | 'auto';
   /** Why this count, e.g. "auto: 2 cores" or "1: not cross-origin isolated (no SharedArrayBuffer)". */
   readonly reason: string;
-  /** Workers started so far (they start on the first op large enough to split). */
-  readonly started: number;
+  /** Workers up and serving jobs (threads - 1 once the backend has resolved, unless one failed). */
+  readonly ready: number;
+  /** Tasks the workers have run so far (0 on one thread): shows that they take part. */
+  readonly workerTasks: number;
 }
 
 /** The most threads 'auto' picks: beyond it memory bandwidth, not cores, bounds the kernels. */

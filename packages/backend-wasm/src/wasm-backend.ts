@@ -26,7 +26,7 @@ export interface WasmBackendOptions extends LoadOptions {
   /**
    * Threads that run kernels, this one included: a positive integer, or 'auto' (default) = the number of
    * cores, at most 8, where shared memory is available (Node; a cross-origin isolated page), else 1. More
-   * than 1 loads the shared-memory build and starts `threads - 1` workers on the first large op. Results
+   * than 1 loads the shared-memory build and starts `threads - 1` workers before the backend resolves. Results
    * are bit-identical for every count. See `backend.threading` for what was chosen and why.
    */
   threads?: number | 'auto';
@@ -93,6 +93,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
         )
       : null;
   const scratch = allocator.alloc(SCRATCH_BYTES, 'the kernel scratch block');
+  await pool?.start();
   const ctx = new Ctx(k, heap, storage, allocator, scratch, pool, opts.tinyChunks === true);
   let disposed = false;
   const live = (op: string) => {
@@ -115,7 +116,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     variant,
     memory,
     get threading(): ThreadingInfo {
-      return { threads, requested, reason, started: pool?.started ?? 0 };
+      return { threads, requested, reason, ready: pool?.ready ?? 0, workerTasks: pool?.workerTasks ?? 0 };
     },
     capabilities: { sync: true, inPlace: true },
     kernels,

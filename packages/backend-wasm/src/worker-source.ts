@@ -31,6 +31,8 @@ export const CTRL = {
   ERR: 7,
   /** Workers that have set themselves up and are waiting for jobs. */
   READY: 8,
+  /** Tasks run by workers since the start (diagnostics: shows that the workers take part). */
+  WORKER_TASKS: 9,
 } as const;
 
 /** Byte offset of the float64 arguments in the control block, and their maximum count. */
@@ -38,14 +40,19 @@ export const ARGS_OFFSET = 64;
 export const MAX_ARGS = 24;
 /** Bytes of the control block. */
 export const CTRL_BYTES = ARGS_OFFSET + 8 * MAX_ARGS;
+/** Polls of the control block before a waiting thread sleeps (some tens of microseconds). */
+export const SPIN = 20000;
 /** At most this many tasks per job (the index has 16 bits of CLAIM). */
 export const MAX_TASKS = 0xffff;
 
 /** The worker's program. It receives one init message, then serves jobs until STOP. */
 export const workerSource = `'use strict';
 const isNode = typeof process === 'object' && typeof process.versions === 'object' && !!process.versions.node;
-const port = isNode ? require('node:worker_threads').parentPort : self;
-const onFirst = (fn) => isNode ? port.once('message', fn) : (self.onmessage = (e) => { self.onmessage = null; fn(e.data); });
+// NOTE: import(), not require: Node evaluates this as CommonJS or as a module (a parent run with
+// --input-type=module passes that on), and import() works in both.
+const onFirst = (fn) => isNode
+  ? import('node:worker_threads').then((m) => m.parentPort.once('message', fn))
+  : (self.onmessage = (e) => { self.onmessage = null; fn(e.data); });
 onFirst((init) => {
   const inst = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
   const k = inst.exports;
@@ -59,6 +66,9 @@ onFirst((init) => {
   Atomics.add(ctrl, ${CTRL.READY}, 1);
   let seen = Atomics.load(ctrl, ${CTRL.GEN});
   for (;;) {
+    // NOTE: spin a little before sleeping: jobs come in bursts (one per op of a training step), and waking
+    // from Atomics.wait costs tens of microseconds on a busy machine, as long as a small job itself.
+    for (let i = 0; i < ${SPIN} && Atomics.load(ctrl, ${CTRL.GEN}) === seen; i++);
     Atomics.wait(ctrl, ${CTRL.GEN}, seen);
     if (Atomics.load(ctrl, ${CTRL.STOP}) !== 0) break;
     const gen = Atomics.load(ctrl, ${CTRL.GEN});
@@ -77,7 +87,9 @@ onFirst((init) => {
       try { fn.apply(null, a); } catch { Atomics.compareExchange(ctrl, ${CTRL.ERR}, 0, init.index + 1); }
       ran++;
     }
-    if (ran > 0 && Atomics.add(ctrl, ${CTRL.DONE}, ran) + ran === n) Atomics.notify(ctrl, ${CTRL.DONE});
+    if (ran === 0) continue;
+    Atomics.add(ctrl, ${CTRL.WORKER_TASKS}, ran);
+    if (Atomics.add(ctrl, ${CTRL.DONE}, ran) + ran === n) Atomics.notify(ctrl, ${CTRL.DONE});
   }
 });
 `;

@@ -48,7 +48,7 @@ describe('choosing the thread count', () => {
     const h = await detectHost();
     const be = await createWasmBackend();
     const want = Math.min(h.cores, AUTO_THREAD_CAP);
-    expect(be.threading).toMatchObject({ threads: want, requested: 'auto', started: 0 });
+    expect(be.threading).toMatchObject({ threads: want, requested: 'auto', ready: want - 1 });
     expect(be.threading.reason).toMatch(/auto/);
     be.dispose();
   });
@@ -59,7 +59,7 @@ async function on(threads: number, fn: (be: WasmBackend) => TypedArray[]): Promi
   const be = await createWasmBackend({ threads });
   try {
     const out = fn(be);
-    if (threads > 1) expect(be.threading.started).toBe(threads - 1);
+    if (threads > 1) expect(be.threading.workerTasks).toBeGreaterThan(0);
     return out;
   } finally {
     be.dispose();
@@ -228,15 +228,16 @@ describe('the same bits at 1, 2 and 4 threads', () => {
 });
 
 describe('workers', () => {
-  it('start on the first op large enough to split, not before', async () => {
-    const be = await createWasmBackend({ threads: 2 });
+  it('are all up when createWasmBackend resolves, and take tasks of a large op but not of a small one', async () => {
+    const be = await createWasmBackend({ threads: 3 });
+    expect(be.threading).toMatchObject({ threads: 3, ready: 2, workerTasks: 0 });
     const small = put(be, f32(100, 1));
     be.kernels.unary({ op: 'exp', dtype: 'float32', x: small, out: small, n: 100 });
-    expect(be.threading.started).toBe(0);
-    const n = 1 << 18;
+    expect(be.threading.workerTasks).toBe(0);
+    const n = 1 << 20;
     const big = put(be, f32(n, 2));
-    be.kernels.unary({ op: 'exp', dtype: 'float32', x: big, out: big, n });
-    expect(be.threading.started).toBe(1);
+    for (let i = 0; i < 5; i++) be.kernels.unary({ op: 'exp', dtype: 'float32', x: big, out: big, n });
+    expect(be.threading.workerTasks).toBeGreaterThan(0);
     be.dispose();
   });
 
@@ -247,12 +248,12 @@ describe('workers', () => {
       const be = await createWasmBackend({ threads: 2 });
       const n = 1 << 18, x = be.alloc('float32', n);
       be.kernels.unary({ op: 'exp', dtype: 'float32', x, out: x, n });
-      console.log('started ' + be.threading.started);
+      console.log('ready ' + be.threading.ready);
     `;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', child], { encoding: 'utf8', timeout: 20_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout.trim()).toBe('started 1');
+    expect(r.stdout.trim()).toBe('ready 1');
   });
 });
 
@@ -275,6 +276,7 @@ async function barePool(threads: number) {
   };
   const k = exports as unknown as Record<string, unknown>;
   const pool = new WorkerPool({ module: module!, memory, exports: k, allocator }, threads, spawn);
+  await pool.start();
   const n = 1 << 16;
   const x = allocator.alloc(4 * n);
   /** Runs exp over x in 16 tasks with unary op `op` (an unknown code traps in every task). */
