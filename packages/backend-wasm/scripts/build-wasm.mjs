@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Builds the Rust kernels (crate/) into dist/cp_kernels.wasm (SIMD128) and dist/cp_kernels_relaxed.wasm
-// (SIMD128 + relaxed-simd FMA in the matmul micro-kernel), offline, with Debian's rustc/cargo and std built
-// from source. `--verify` builds the plain variant a second time in a fresh target dir and checks that the
+// Builds the Rust kernels (crate/) into dist/cp_kernels.wasm (SIMD128), dist/cp_kernels_relaxed.wasm
+// (SIMD128 + relaxed-simd FMA in the matmul micro-kernel) and their shared-memory twins for the worker pool,
+// dist/cp_kernels_threads.wasm and dist/cp_kernels_threads_relaxed.wasm (+atomics: the memory is imported
+// and shared, each worker sets its own stack pointer and thread-local block), offline, with Debian's
+// rustc/cargo and std built from source. `--verify` builds the plain variant a second time in a fresh target dir and checks that the
 // sha256 is identical (reproducible build). Usage: node scripts/build-wasm.mjs [--verify] [--plain-only]
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -16,9 +18,28 @@ const crate = join(pkg, 'crate');
 const dist = join(pkg, 'dist');
 const TARGET = 'wasm32-unknown-unknown';
 
+/** Linker arguments of the shared-memory builds: the loader supplies the memory (up to the wasm32 4 GiB). */
+const THREAD_LINK = [
+  '--shared-memory',
+  '--import-memory',
+  '--max-memory=4294967296',
+  '--export=__stack_pointer',
+  '--export=__wasm_init_tls',
+  '--export=__tls_size',
+  '--export=__tls_align',
+];
+const ATOMICS = '+atomics,+bulk-memory,+mutable-globals';
+
 const variants = [
-  { name: 'plain', features: '+simd128', out: 'cp_kernels.wasm' },
-  { name: 'relaxed', features: '+simd128,+relaxed-simd', out: 'cp_kernels_relaxed.wasm' },
+  { name: 'plain', features: '+simd128', out: 'cp_kernels.wasm', link: [] },
+  { name: 'relaxed', features: '+simd128,+relaxed-simd', out: 'cp_kernels_relaxed.wasm', link: [] },
+  { name: 'threads', features: `+simd128,${ATOMICS}`, out: 'cp_kernels_threads.wasm', link: THREAD_LINK },
+  {
+    name: 'threads-relaxed',
+    features: `+simd128,+relaxed-simd,${ATOMICS}`,
+    out: 'cp_kernels_threads_relaxed.wasm',
+    link: THREAD_LINK,
+  },
 ];
 
 /** Names every missing binary or source tree before cargo starts (cargo would name only the first). */
@@ -57,6 +78,7 @@ async function cargoBuild(variant, targetDir) {
     `--remap-path-prefix=${crate}=/cp_kernels`,
     `--remap-path-prefix=${RUST_SRC}=/rust/library`,
     `--remap-path-prefix=${process.env.HOME ?? '/root'}=/home`,
+    ...variant.link.map((a) => `-Clink-arg=${a}`),
   ];
   await run(
     CARGO,
@@ -84,7 +106,7 @@ async function main() {
   const chosen = args.has('--plain-only') ? variants.slice(0, 1) : variants;
   await mkdir(dist, { recursive: true });
   const t0 = performance.now();
-  // The two variants use separate target dirs (different RUSTFLAGS rebuild std) and build in parallel.
+  // The variants use separate target dirs (different RUSTFLAGS rebuild std) and build in parallel.
   const built = await Promise.all(chosen.map((v) => cargoBuild(v, join(crate, 'target', v.name))));
   for (const [i, v] of chosen.entries()) {
     await copyFile(built[i], join(dist, v.out));

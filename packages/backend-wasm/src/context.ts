@@ -1,15 +1,18 @@
 /**
  * What every kernel wrapper needs: the exports, the heap, handle -> pointer lookups that check the storage
  * is large enough (so a bad argument throws instead of corrupting another tensor), and the preallocated
- * i32 scratch block through which shapes and strides reach Rust.
+ * i32 scratch block through which shapes and strides reach Rust, and `par`, which splits a kernel call into
+ * tasks for the worker pool of a threaded backend.
  */
 import { UnsupportedError } from '@cp/core';
 import type { DType, Handle } from '@cp/core/backend';
 import { type KernelExports, MAX_RANK } from './abi.js';
 import type { Allocator } from './allocator.js';
 import type { Heap } from './heap.js';
+import type { TaskFunction, WorkerPool } from './pool.js';
 import type { Storage } from './storage.js';
 import { WasmHandleError } from './storage.js';
+import { MAX_TASKS } from './worker-source.js';
 
 /** Bytes of the scratch block: a shape and up to three stride arrays of MAX_RANK i32 each. */
 export const SCRATCH_BYTES = 4 * 4 * MAX_RANK;
@@ -25,7 +28,40 @@ export class Ctx {
     readonly storage: Storage,
     private readonly allocator: Allocator,
     private readonly scratch: number,
+    /** The worker pool of a threaded backend, or null. */
+    readonly pool: WorkerPool | null = null,
+    /** Split into the smallest chunks (a testing aid: exercises the split paths on small inputs). */
+    private readonly tiny = false,
   ) {}
+
+  /** The chunk (or matmul band, or flop threshold) to use: `normal`, or `small` under `tinyChunks`. */
+  grain(normal: number, small: number): number {
+    return this.tiny ? small : normal;
+  }
+
+  /**
+   * Runs task export `fn` over `units` units in chunks of `chunk` (args, then the chunk, then the task index)
+   * on the pool, and returns true; returns false, having run nothing, when there is no pool or the call
+   * makes fewer than 2 chunks (the caller then runs the whole-call kernel). NOTE: the chunk depends on the
+   * shape only (raised to a multiple of 16 when there would be more than MAX_TASKS), never on the thread
+   * count, and each task computes its units exactly as the whole call would: same bits on any pool.
+   * Element chunks are multiples of 4 so that SIMD groups fall where the whole call puts them.
+   */
+  par(op: string, fn: TaskFunction, args: readonly number[], units: number, chunk: number): boolean {
+    if (this.pool === null) return false;
+    const size = Math.max(chunk, Math.ceil(units / MAX_TASKS / 16) * 16);
+    const tasks = Math.ceil(units / size);
+    if (tasks < 2) return false;
+    this.pool.run(op, fn, [...args, size], tasks);
+    return true;
+  }
+
+  /** Runs `tasks` tasks of `fn` (args, then the task index) on the pool; false when there is no pool or < 2 tasks. */
+  parTasks(op: string, fn: TaskFunction, args: readonly number[], tasks: number): boolean {
+    if (this.pool === null || tasks < 2 || tasks > MAX_TASKS) return false;
+    this.pool.run(op, fn, args, tasks);
+    return true;
+  }
 
   /** Pointer of `h`, checking its dtype (when given) and that it holds at least `need` elements. */
   ptr(h: Handle, need: number, what: string, dtype?: DType): number {

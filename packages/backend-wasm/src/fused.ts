@@ -8,15 +8,22 @@ import type { FusedKernels } from '@cp/core/backend';
 import type { Ctx } from './context.js';
 
 const F = 'float32';
+/** Elements per task of the softmax family (rows are kept whole) and of the optimizer updates. */
+export const SOFTMAX_CHUNK = 8192;
+export const OPTIMIZER_CHUNK = 8192;
 
 /** Builds the fused kernel table over one instance. */
 export function makeFused(c: Ctx): Required<FusedKernels> {
   const k = c.k;
+  const rowsOf = (cols: number) => Math.max(1, Math.ceil(c.grain(SOFTMAX_CHUNK, 1) / Math.max(1, cols)));
+  const opt = c.grain(OPTIMIZER_CHUNK, 16);
   const softmax =
     (log: number) =>
     ({ x, out, rows, cols }: { x: number; out: number; rows: number; cols: number }) => {
       const n = rows * cols;
-      k.cp_softmax(c.ptr(x, n, 'softmax x', F), c.ptr(out, n, 'softmax out', F), rows, cols, log);
+      const args = [c.ptr(x, n, 'softmax x', F), c.ptr(out, n, 'softmax out', F), rows, cols, log];
+      if (!c.par('softmax', 'cp_softmax_task', args, rows, rowsOf(cols)))
+        k.cp_softmax(args[0], args[1], rows, cols, log);
     };
   return {
     softmax: softmax(0),
@@ -26,7 +33,11 @@ export function makeFused(c: Ctx): Required<FusedKernels> {
       if (cols === 0 && rows > 0) throw new ArgumentError('wasm backend: softmaxCrossEntropy with 0 classes');
       const px = c.ptr(logits, rows * cols, 'softmaxCrossEntropy logits', F);
       const pl = c.ptr(labels, rows, 'softmaxCrossEntropy labels', 'int32');
-      k.cp_softmax_cross_entropy(px, pl, c.ptr(out, rows, 'softmaxCrossEntropy out', F), rows, cols);
+      const po = c.ptr(out, rows, 'softmaxCrossEntropy out', F);
+      const args = [px, pl, po, rows, cols];
+      if (!c.par('softmaxCrossEntropy', 'cp_softmax_cross_entropy_task', args, rows, rowsOf(cols))) {
+        k.cp_softmax_cross_entropy(px, pl, po, rows, cols);
+      }
     },
 
     sgdUpdate({ param, grad, momentumBuf, n, lr, momentum, dampening, nesterov, weightDecay, firstStep, maximize }) {
@@ -34,7 +45,10 @@ export function makeFused(c: Ctx): Required<FusedKernels> {
       const pg = c.ptr(grad, n, 'sgdUpdate grad', F);
       const pb = momentumBuf === null ? 0 : c.ptr(momentumBuf, n, 'sgdUpdate momentumBuf', F);
       const flags = (nesterov ? 1 : 0) | (firstStep ? 2 : 0) | (maximize ? 4 : 0);
-      k.cp_sgd(pp, pg, pb, n, lr, momentum, 1 - dampening, weightDecay, flags);
+      const args = [pp, pg, pb, n, lr, momentum, 1 - dampening, weightDecay, flags];
+      if (!c.par('sgdUpdate', 'cp_sgd_task', args, n, opt)) {
+        k.cp_sgd(pp, pg, pb, n, lr, momentum, 1 - dampening, weightDecay, flags);
+      }
     },
 
     adamUpdate(a) {
@@ -49,7 +63,10 @@ export function makeFused(c: Ctx): Required<FusedKernels> {
       const coupledWd = !a.decoupled && weightDecay !== 0 ? weightDecay : 0;
       const decay = a.decoupled && weightDecay !== 0 ? 1 - lr * weightDecay : 1;
       const flags = (a.decoupled ? 1 : 0) | (a.maximize ? 2 : 0);
-      k.cp_adam(pp, pg, pm, pv, px, n, beta1, beta2, eps, coupledWd, decay, stepSize, bc2Sqrt, flags);
+      const args = [pp, pg, pm, pv, px, n, beta1, beta2, eps, coupledWd, decay, stepSize, bc2Sqrt, flags];
+      if (!c.par('adamUpdate', 'cp_adam_task', args, n, opt)) {
+        k.cp_adam(pp, pg, pm, pv, px, n, beta1, beta2, eps, coupledWd, decay, stepSize, bc2Sqrt, flags);
+      }
     },
 
     clamp({ x, out, n, lo, hi }) {

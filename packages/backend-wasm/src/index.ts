@@ -6,4 +6,5 @@ export { WasmOutOfMemoryError } from './allocator.js';
 export { WasmUnsupportedError } from './kernels.js';
 export { type LoadOptions, supportsRelaxedSimd, supportsSimd128 } from './load.js';
 export { WasmHandleError } from './storage.js';
+export type { ThreadingInfo } from './threading.js';
 export { createWasmBackend, type WasmBackend, type WasmBackendOptions } from './wasm-backend.js';

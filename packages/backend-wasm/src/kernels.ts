@@ -1,14 +1,40 @@
 /**
  * The required kernels of the wasm backend: each wrapper checks its handles against the sizes the kernel
  * will touch, turns ops and dtypes into codes, passes shapes and strides through the scratch block, and
- * calls one Rust export. No data is copied between kernels.
+ * calls one Rust export. No data is copied between kernels. On a threaded backend the kernels that pay for a
+ * job (see the chunk sizes below) are split into tasks of a size set by the shape alone.
  */
 import { ArgumentError, UnsupportedError } from '@cp/core';
-import { type BinaryOp, type DType, INT32_BINARY_OPS, INT32_UNARY_OPS, type Kernels } from '@cp/core/backend';
+import {
+  type BinaryOp,
+  type DType,
+  INT32_BINARY_OPS,
+  INT32_UNARY_OPS,
+  type Kernels,
+  type UnaryOp,
+} from '@cp/core/backend';
 import { ARG_REDUCE_CODE, BINARY_CODE, COMPARE_CODE, DTYPE_CODE, REDUCE_CODE, UNARY_CODE, WIDTH } from './abi.js';
 import type { Ctx } from './context.js';
 import { numel } from './context.js';
 import { scalarBits } from './convert.js';
+
+/**
+ * Elements per task of the elementwise, broadcast and reduce kernels (below 2 chunks a call runs whole),
+ * for ops that are a few SIMD instructions (memory-bound) and for those that evaluate a function. Measured
+ * on 2 threads (docs/performance.md): relu gains from 128K elements and loses at 32K; exp gains 1.9x at 16K.
+ */
+export const CHEAP_CHUNK = 32768;
+export const COSTLY_CHUNK = 8192;
+/** Matmul flops below which a product runs on one thread (128^3 gains 1.6x on 2 threads, 64^3 nothing). */
+export const MATMUL_MIN_FLOPS = 2 ** 21;
+
+const CHEAP_UNARY: ReadonlySet<UnaryOp> = new Set<UnaryOp>(['neg', 'abs', 'sign', 'relu', 'floor', 'sqrt', 'recip']);
+const CHEAP_BINARY: ReadonlySet<BinaryOp> = new Set<BinaryOp>(['add', 'sub', 'mul', 'div', 'max', 'min']);
+
+/** Rows (or columns) per matmul task: each task repacks the other operand, so bands are kept wide. */
+const matmulBand = (dim: number): number => (dim < 512 ? 64 : 128);
+/** A number of rows per chunk that makes about `elements` elements of rows of `row` elements. */
+const rowsOf = (elements: number, row: number): number => Math.max(1, Math.ceil(elements / Math.max(1, row)));
 
 /** Thrown for an op/dtype pair outside the contract (e.g. int32 `exp`, bool `add`). */
 export class WasmUnsupportedError extends UnsupportedError {
@@ -31,12 +57,17 @@ function binaryCode(kernel: string, op: BinaryOp, dtype: DType): number {
 /** Builds the kernel table over one instance. */
 export function makeKernels(c: Ctx): Kernels {
   const k = c.k;
+  const cheap = c.grain(CHEAP_CHUNK, 16);
+  const costly = c.grain(COSTLY_CHUNK, 16);
+  const unaryChunk = (op: UnaryOp) => (CHEAP_UNARY.has(op) ? cheap : costly);
+  const binaryChunk = (op: BinaryOp) => (CHEAP_BINARY.has(op) ? cheap : costly);
   return {
     unary({ op, dtype, x, out, n }) {
       const ok = dtype === 'float32' || (dtype === 'int32' && INT32_UNARY_OPS.has(op));
       const code = UNARY_CODE[op];
       if (!ok) throw new WasmUnsupportedError('unary', op, dtype);
-      k.cp_unary(DTYPE_CODE[dtype], code, c.ptr(x, n, 'unary x', dtype), c.ptr(out, n, 'unary out', dtype), n);
+      const args = [DTYPE_CODE[dtype], code, c.ptr(x, n, 'unary x', dtype), c.ptr(out, n, 'unary out', dtype), n];
+      if (!c.par('unary', 'cp_unary_task', args, n, unaryChunk(op))) k.cp_unary(args[0], args[1], args[2], args[3], n);
     },
 
     binary({ op, dtype, a, b, out, shape, aStrides, bStrides }) {
@@ -47,7 +78,11 @@ export function makeKernels(c: Ctx): Kernels {
       const po = c.ptr(out, n, 'binary out', dtype);
       if (n === 0) return;
       const [rank, sp, sa, sb] = c.dims(shape, aStrides, bStrides);
-      k.cp_binary(DTYPE_CODE[dtype], code, pa, pb, po, rank, sp, sa, sb);
+      const rows = shape.length === 0 ? 1 : shape[0];
+      const args = [DTYPE_CODE[dtype], code, pa, pb, po, rank, sp, sa, sb];
+      if (!c.par('binary', 'cp_binary_task', args, rows, rowsOf(binaryChunk(op), n / rows))) {
+        k.cp_binary(DTYPE_CODE[dtype], code, pa, pb, po, rank, sp, sa, sb);
+      }
     },
 
     binaryScalar({ op, dtype, x, scalar, reverse, out, n }) {
@@ -55,7 +90,10 @@ export function makeKernels(c: Ctx): Kernels {
       const px = c.ptr(x, n, 'binaryScalar x', dtype);
       const po = c.ptr(out, n, 'binaryScalar out', dtype);
       // NOTE: the contract converts the scalar to the dtype first (float32 rounding, or the int32 cast rule).
-      k.cp_binary_scalar(DTYPE_CODE[dtype], code, px, scalarBits(scalar, dtype), reverse ? 1 : 0, po, n);
+      const args = [DTYPE_CODE[dtype], code, px, scalarBits(scalar, dtype), reverse ? 1 : 0, po, n];
+      if (!c.par('binaryScalar', 'cp_binary_scalar_task', args, n, binaryChunk(op))) {
+        k.cp_binary_scalar(args[0], args[1], px, args[3], args[4], po, n);
+      }
     },
 
     compare({ op, dtype, a, b, out, shape, aStrides, bStrides }) {
@@ -95,7 +133,9 @@ export function makeKernels(c: Ctx): Kernels {
         else k.cp_fill32(po, outer * inner, bits);
         return;
       }
-      k.cp_reduce(DTYPE_CODE[dtype], REDUCE_CODE[op], px, po, outer, size, inner);
+      const args = [DTYPE_CODE[dtype], REDUCE_CODE[op], px, po, outer, size, inner];
+      if (!c.par('reduce', 'cp_reduce_task', args, outer, rowsOf(cheap, size * inner)))
+        k.cp_reduce(args[0], args[1], px, po, outer, size, inner);
     },
 
     argReduce({ op, dtype, x, out, outer, size, inner }) {
@@ -112,7 +152,16 @@ export function makeKernels(c: Ctx): Kernels {
       const pa = c.ptr(a, need(aBatchStride, m * kk), 'matmul a', 'float32');
       const pb = c.ptr(b, need(bBatchStride, kk * n), 'matmul b', 'float32');
       const po = c.ptr(out, batch * m * n, 'matmul out', 'float32');
-      k.cp_matmul(pa, pb, po, batch, m, kk, n, transA ? 1 : 0, transB ? 1 : 0, aBatchStride, bBatchStride);
+      const [ta, tb] = [transA ? 1 : 0, transB ? 1 : 0];
+      // Split the larger of m and n into bands (each task packs the other operand whole).
+      const cols = n > m ? 1 : 0;
+      const band = c.grain(matmulBand(cols ? n : m), 4);
+      const tasks = batch * Math.ceil((cols ? n : m) / band);
+      const args = [pa, pb, po, batch, m, kk, n, ta, tb, aBatchStride, bBatchStride, cols, band];
+      const big = 2 * batch * m * n * kk >= c.grain(MATMUL_MIN_FLOPS, 0);
+      if (!(big && c.parTasks('matmul', 'cp_matmul_task', args, tasks))) {
+        k.cp_matmul(pa, pb, po, batch, m, kk, n, ta, tb, aBatchStride, bBatchStride);
+      }
     },
 
     copyStrided({ dtype, x, xOffset, xStrides, out, outOffset, outStrides, shape }) {

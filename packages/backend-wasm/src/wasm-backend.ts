@@ -1,7 +1,8 @@
 /**
  * The wasm Backend: storage handles over the allocator, zero-copy reads and writes through heap views, and
  * the kernel tables. Tensor data stays in linear memory from alloc to free; only pointers and sizes cross
- * into Rust.
+ * into Rust. With more than one thread it runs the shared-memory build and a worker pool (pool.ts) that
+ * the kernels split their work over.
  */
 import { ArgumentError, BackendError, UnknownHandleError } from '@cp/core';
 import type { Backend, DType, Handle, StorageStats, TypedArray } from '@cp/core/backend';
@@ -11,7 +12,9 @@ import { makeFused } from './fused.js';
 import { Heap } from './heap.js';
 import { makeKernels } from './kernels.js';
 import { type LoadOptions, loadKernels } from './load.js';
+import { WorkerPool } from './pool.js';
 import { Storage, WasmHandleError } from './storage.js';
+import { chooseThreads, detectHost, type ThreadingInfo } from './threading.js';
 
 /** Options of `createWasmBackend`. */
 export interface WasmBackendOptions extends LoadOptions {
@@ -20,14 +23,28 @@ export interface WasmBackendOptions extends LoadOptions {
    * `WasmOutOfMemoryError` (an `OutOfMemoryError`).
    */
   maxMemoryBytes?: number;
+  /**
+   * Threads that run kernels, this one included: a positive integer, or 'auto' (default) = the number of
+   * cores, at most 8, where shared memory is available (Node; a cross-origin isolated page), else 1. More
+   * than 1 loads the shared-memory build and starts `threads - 1` workers before the backend resolves. Results
+   * are bit-identical for every count. See `backend.threading` for what was chosen and why.
+   */
+  threads?: number | 'auto';
+  /**
+   * Testing aid: split every splittable call into the smallest chunks (16 elements, 1 row, 4-row matmul
+   * bands), so that small inputs take the threaded paths. Results are the same bits either way.
+   */
+  tinyChunks?: boolean;
 }
 
 /** The wasm backend, with a few extras for tests and diagnostics. */
 export interface WasmBackend extends Backend {
   /** Which build is running. */
   readonly variant: 'simd128' | 'relaxed-simd' | 'custom';
-  /** The instance's linear memory. */
+  /** The instance's linear memory (a shared one when threaded). */
   readonly memory: WebAssembly.Memory;
+  /** How many threads run kernels, and why. */
+  readonly threading: ThreadingInfo;
   /** A zero-copy view of a handle's storage, valid until the next alloc or kernel call. */
   view(handle: Handle): TypedArray;
 }
@@ -46,23 +63,47 @@ function memoryLimit(maxMemoryBytes: number | undefined): number {
   return Math.min(Math.floor(maxMemoryBytes), 2 ** 32);
 }
 
+/** Wraps every function of a kernel table so that it first checks that the pool is healthy. */
+function guarded<T extends object>(table: T, pool: WorkerPool): T {
+  const out: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(table)) {
+    out[name] = (args: unknown) => {
+      pool.check(name);
+      return (fn as (a: unknown) => unknown)(args);
+    };
+  }
+  return out as T;
+}
+
 /** Instantiates the kernels and returns a ready backend. */
 export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
-  const { exports: k, variant } = await loadKernels(opts);
-  const memory = k.memory;
   const limit = memoryLimit(opts.maxMemoryBytes);
+  const host = await detectHost();
+  const [threads, reason] = chooseThreads(opts.threads, host, opts.wasm !== undefined);
+  const { exports: k, variant, memory, module } = await loadKernels(opts, threads > 1, limit);
   const allocator = new Allocator(memory, k.__heap_base.value as number, limit);
   const heap = new Heap(memory);
   const storage = new Storage(allocator);
-  const ctx = new Ctx(k, heap, storage, allocator, allocator.alloc(SCRATCH_BYTES, 'the kernel scratch block'));
+  const pool =
+    module !== null && host.spawn !== null
+      ? new WorkerPool(
+          { module, memory, exports: k as unknown as Record<string, unknown>, allocator },
+          threads,
+          host.spawn,
+        )
+      : null;
+  const scratch = allocator.alloc(SCRATCH_BYTES, 'the kernel scratch block');
+  await pool?.start();
+  const ctx = new Ctx(k, heap, storage, allocator, scratch, pool, opts.tinyChunks === true);
   let disposed = false;
   const live = (op: string) => {
     if (!disposed) return;
     if (op === 'alloc') throw new BackendError('wasm backend: alloc: the backend is disposed; create a new one');
     throw new UnknownHandleError(`wasm backend: ${op}: the backend is disposed, its handles are freed`);
   };
-  const kernels = makeKernels(ctx);
-  const fused = makeFused(ctx);
+  const kernels = pool ? guarded(makeKernels(ctx), pool) : makeKernels(ctx);
+  const fused = pool ? guarded(makeFused(ctx), pool) : makeFused(ctx);
+  const requested = opts.threads ?? 'auto';
 
   const readSync = (h: Handle): TypedArray => {
     live('readSync');
@@ -74,6 +115,9 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     name: 'wasm',
     variant,
     memory,
+    get threading(): ThreadingInfo {
+      return { threads, requested, reason, ready: pool?.ready ?? 0, workerTasks: pool?.workerTasks ?? 0 };
+    },
     capabilities: { sync: true, inPlace: true },
     kernels,
     fused,
@@ -106,6 +150,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       return { handles: storage.handles, bytes: storage.liveBytes, reservedBytes: memory.buffer.byteLength };
     },
     dispose(): void {
+      pool?.dispose();
       storage.clear();
       disposed = true;
     },

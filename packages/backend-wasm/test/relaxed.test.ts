@@ -1,5 +1,6 @@
-// The relaxed-simd build (FMA in the matmul micro-kernel) needs --experimental-wasm-relaxed-simd on Node 20,
-// so it is checked in a child process: a matmul through its raw exports against a float64 product.
+// The relaxed-simd build (FMA in the matmul micro-kernel) needs --experimental-wasm-relaxed-simd on Node 20.
+// The raw build is checked in a child process given that flag (a matmul through its raw exports against a
+// float64 product); the last test checks that the loader sets the flag itself by default.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -38,4 +39,15 @@ it.skipIf(!existsSync(wasmPath))('the relaxed-simd build computes matmul within 
   );
   expect(r.stderr).toBe('');
   expect(r.stdout.trim()).toBe('ok');
+});
+
+it('in Node the default backend turns relaxed SIMD on and runs the relaxed build; relaxedSimd: false keeps the plain one', async () => {
+  const { createWasmBackend } = await import('../src/index.js');
+  const auto = await createWasmBackend({ threads: 1 });
+  expect(auto.variant).toBe('relaxed-simd');
+  const threaded = await createWasmBackend({ threads: 2 });
+  expect(threaded.variant).toBe('relaxed-simd');
+  const plain = await createWasmBackend({ threads: 1, relaxedSimd: false });
+  expect(plain.variant).toBe('simd128');
+  for (const be of [auto, threaded, plain]) be.dispose();
 });

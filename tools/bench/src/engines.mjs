@@ -4,6 +4,7 @@
 export const ENGINES = {
   'cp-js': { module: './engines/cp.mjs', variant: 'js', label: 'cp js' },
   'cp-wasm': { module: './engines/cp.mjs', variant: 'wasm', label: 'cp wasm' },
+  'cp-wasm-threads': { module: './engines/cp.mjs', variant: 'wasm-threads', label: 'cp wasm threads' },
   // NOTE: a build of another checkout (CP_BENCH_BASELINE=/path/to/checkout), for before/after in one run.
   'cp-js-baseline': { module: './engines/cp.mjs', variant: 'js@baseline', label: 'cp js (baseline)' },
   'cp-wasm-baseline': { module: './engines/cp.mjs', variant: 'wasm@baseline', label: 'cp wasm (baseline)' },
@@ -14,6 +15,8 @@ export const ENGINES = {
 
 /** The ratios reported: [cp engine, peer]; a value > 1 means cp is faster. */
 export const RATIOS = [
+  ['cp-wasm-threads', 'cp-wasm'],
+  ['cp-wasm-threads', 'jax-wasm'],
   ['cp-wasm', 'tfjs-wasm'],
   ['cp-wasm', 'jax-wasm'],
   ['cp-js', 'tfjs-cpu'],

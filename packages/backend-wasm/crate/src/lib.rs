@@ -1,13 +1,16 @@
 //! cp_kernels: the compute kernels of @cp/backend-wasm, exported as plain `extern "C"` functions.
 //! Only integers and floats cross the boundary: pointers are byte offsets into linear memory that the
 //! TypeScript allocator owns, shapes and strides arrive through its i32 scratch block. These shims only
-//! turn integers into pointers and flags; the TypeScript side validates every argument beforehand.
+//! turn integers into pointers and flags; the TypeScript side validates every argument beforehand. tasks.rs
+//! adds one chunk-of-a-call export per kernel the worker pool splits (run on several threads by the atomics build).
+#![cfg_attr(target_feature = "atomics", feature(thread_local))]
 
 mod alloc;
 mod kernels;
 mod math;
 mod ops;
 mod simd;
+mod tasks;
 
 use kernels::{elementwise as ew, matmul, movement as mv, optim, projections as pj, reduce, softmax};
 

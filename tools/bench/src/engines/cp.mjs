@@ -30,7 +30,7 @@ async function importCp(name, baseline) {
   return import(pathToFileURL(`${dir}/packages/${name.slice('@cp/'.length)}/dist/index.js`).href);
 }
 
-/** @param {'js' | 'wasm' | 'js@baseline' | 'wasm@baseline'} variant */
+/** @param {'js' | 'wasm' | 'wasm-threads' | 'js@baseline' | 'wasm@baseline'} variant */
 export async function load(variant) {
   const [kind, baseline] = variant.split('@');
   const cp = await importCp('@cp/core', baseline);
@@ -38,17 +38,19 @@ export async function load(variant) {
   if (kind === 'js') {
     const { createJsBackend } = await importCp('@cp/backend-js', baseline);
     backend = createJsBackend();
-  } else if (kind === 'wasm') {
+  } else if (kind === 'wasm' || kind === 'wasm-threads') {
     const mod = await importCp('@cp/backend-wasm', baseline);
-    backend = await mod.createWasmBackend();
+    // NOTE: 'wasm' is the single-thread build; 'wasm-threads' takes the default thread count ('auto').
+    backend = await mod.createWasmBackend(kind === 'wasm' ? { threads: 1 } : {});
   } else {
     throw new Error(`cp: unknown backend variant '${variant}'`);
   }
   await cp.setBackend(backend);
   const f32 = (data, shape) => cp.tensor(data, { dtype: 'float32', shape });
 
+  const threads = backend.threading ? `, ${backend.threading.threads} threads (${backend.threading.reason})` : '';
   return {
-    info: `@cp/core on ${variant} backend`,
+    info: `@cp/core on ${variant} backend${threads}`,
     timed: {
       matmul: 'A.matmul(B), then dataSync() of the whole result, then dispose()',
       elementwise:

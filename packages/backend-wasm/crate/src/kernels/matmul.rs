@@ -1,6 +1,8 @@
 //! float32 matmul: BLIS-style cache blocking (NC x KC panels of B, MC x KC blocks of A, packed into static
 //! buffers) around a 4x8 register-tiled micro-kernel (8 v128 accumulators). Transposed operands are handled
 //! by the packing routines only, so A^T·B and A·B^T run the same micro-kernel as A·B.
+//! `matmul_part` computes a band of rows or columns of one product for the worker pool: every output element
+//! goes through the same K blocks in the same order whatever the band, so any split gives the same bits.
 
 use crate::simd::*;
 use core::arch::wasm32::*;
@@ -16,6 +18,30 @@ struct Packed<const N: usize>([f32; N]);
 
 static mut PACK_A: Packed<{ MC * KC }> = Packed([0.0; MC * KC]);
 static mut PACK_B: Packed<{ KC * NC }> = Packed([0.0; KC * NC]);
+
+/// Floats of one thread's packing buffers (A block, then B panel).
+pub const PACK_FLOATS: usize = MC * KC + KC * NC;
+
+// NOTE: in the atomics build the statics above belong to the main thread; each worker packs into its own
+// block (allocated by the loader, passed to `set_thread_pack`), reached through a thread-local pointer. A
+// thread-local buffer would make the module carry 1.1 MB of zeros as its TLS initializer.
+#[cfg_attr(target_feature = "atomics", thread_local)]
+static mut THREAD_PACK: *mut f32 = core::ptr::null_mut();
+
+/// Makes this thread pack into `p` (16-byte aligned, PACK_FLOATS floats) instead of the statics.
+pub unsafe fn set_thread_pack(p: *mut f32) {
+    THREAD_PACK = p;
+}
+
+/// This thread's packing buffers (A, B).
+unsafe fn packs() -> (*mut f32, *mut f32) {
+    let own = THREAD_PACK;
+    if own.is_null() {
+        (core::ptr::addr_of_mut!(PACK_A.0) as *mut f32, core::ptr::addr_of_mut!(PACK_B.0) as *mut f32)
+    } else {
+        (own, own.add(MC * KC))
+    }
+}
 
 /// acc + a·b; a fused multiply-add only in the relaxed-simd build.
 #[inline(always)]
@@ -37,21 +63,35 @@ pub unsafe fn matmul(a: *const f32, b: *const f32, out: *mut f32, batch: usize, 
     let (ars, acs) = if trans_a { (1, m) } else { (k, 1) };
     let (brs, bcs) = if trans_b { (1, k) } else { (n, 1) };
     for t in 0..batch {
-        gemm(m, n, k, a.add(t * a_bs), ars, acs, b.add(t * b_bs), brs, bcs, out.add(t * m * n));
+        gemm(m, n, k, a.add(t * a_bs), ars, acs, b.add(t * b_bs), brs, bcs, out.add(t * m * n), n);
+    }
+}
+
+/// One band of the batched product: product `t`, rows (`cols` false) or columns (`cols` true) `[lo, hi)`.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn matmul_part(a: *const f32, b: *const f32, out: *mut f32, t: usize, m: usize, k: usize, n: usize, trans_a: bool, trans_b: bool, a_bs: usize, b_bs: usize, cols: bool, lo: usize, hi: usize) {
+    let (ars, acs) = if trans_a { (1, m) } else { (k, 1) };
+    let (brs, bcs) = if trans_b { (1, k) } else { (n, 1) };
+    let (a, b, c) = (a.add(t * a_bs), b.add(t * b_bs), out.add(t * m * n));
+    if cols {
+        gemm(m, hi - lo, k, a, ars, acs, b.add(lo * bcs), brs, bcs, c.add(lo), n);
+    } else {
+        gemm(hi - lo, n, k, a.add(lo * ars), ars, acs, b, brs, bcs, c.add(lo * n), n);
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-unsafe fn gemm(m: usize, n: usize, k: usize, a: *const f32, ars: usize, acs: usize, b: *const f32, brs: usize, bcs: usize, c: *mut f32) {
+unsafe fn gemm(m: usize, n: usize, k: usize, a: *const f32, ars: usize, acs: usize, b: *const f32, brs: usize, bcs: usize, c: *mut f32, ldc: usize) {
     if m == 0 || n == 0 {
         return;
     }
     if k == 0 {
-        super::movement::fill(c, m * n, 0.0);
+        for r in 0..m {
+            super::movement::fill(c.add(r * ldc), n, 0.0);
+        }
         return;
     }
-    let pack_a = core::ptr::addr_of_mut!(PACK_A.0) as *mut f32;
-    let pack_b = core::ptr::addr_of_mut!(PACK_B.0) as *mut f32;
+    let (pack_a, pack_b) = packs();
     let mut jc = 0;
     while jc < n {
         let nc = NC.min(n - jc);
@@ -69,8 +109,8 @@ unsafe fn gemm(m: usize, n: usize, k: usize, a: *const f32, ars: usize, acs: usi
                     let mut ir = 0;
                     while ir < mc {
                         let mr = MR.min(mc - ir);
-                        let dst = c.add((ic + ir) * n + jc + jr);
-                        micro(kc, pack_a.add(ir * kc), pack_b.add(jr * kc), dst, n, mr, nr, pc == 0);
+                        let dst = c.add((ic + ir) * ldc + jc + jr);
+                        micro(kc, pack_a.add(ir * kc), pack_b.add(jr * kc), dst, ldc, mr, nr, pc == 0);
                         ir += MR;
                     }
                     jr += NR;
