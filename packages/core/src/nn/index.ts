@@ -12,6 +12,7 @@ export { Sequential } from './layers/container.js';
 export { Dropout } from './layers/dropout.js';
 export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
+export { ModuleDict, ModuleList, ParameterList } from './layers/module-list.js';
 export { LayerNorm, type LayerNormLayerOptions } from './layers/normalization.js';
 export { Flatten, Identity } from './layers/shape.js';
 export {

@@ -1,6 +1,7 @@
 /** The nn behaviour suites: Module mechanics, state dicts, layers, init, losses, gradients, constraints, training. */
 import type { Suite } from '../../context.js';
 import { nnConstraintsSuite } from './constraints.js';
+import { nnContainersSuite } from './containers.js';
 import { nnGradientsSuite } from './gradients.js';
 import { nnInitSuite } from './init.js';
 import { nnLayersSuite } from './layers.js';
@@ -14,6 +15,7 @@ export const NN_SUITES: readonly Suite[] = [
   nnModuleSuite,
   nnStateDictSuite,
   nnLayersSuite,
+  nnContainersSuite,
   nnInitSuite,
   nnLossesSuite,
   nnGradientsSuite,
