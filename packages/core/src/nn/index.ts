@@ -8,6 +8,13 @@ export * as functional from './functional/index.js';
 /** In-place initializers: `uniform_`, `kaimingUniform_`, `xavierNormal_`, ... */
 export * as init from './init.js';
 export { GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh } from './layers/activation.js';
+export {
+  BatchNorm1d,
+  BatchNorm2d,
+  type BatchNormLayerOptions,
+  GroupNorm,
+  type GroupNormLayerOptions,
+} from './layers/batch-norm.js';
 export { Sequential } from './layers/container.js';
 export { Dropout } from './layers/dropout.js';
 export { Embedding, type EmbeddingOptions } from './layers/embedding.js';

@@ -7,6 +7,7 @@ import { nnInitSuite } from './init.js';
 import { nnLayersSuite } from './layers.js';
 import { nnLossesSuite } from './losses.js';
 import { nnModuleSuite } from './module.js';
+import { nnNormalizationSuite } from './normalization.js';
 import { nnStateDictSuite } from './state-dict.js';
 import { nnTrainingSuite } from './training.js';
 
@@ -16,6 +17,7 @@ export const NN_SUITES: readonly Suite[] = [
   nnStateDictSuite,
   nnLayersSuite,
   nnContainersSuite,
+  nnNormalizationSuite,
   nnInitSuite,
   nnLossesSuite,
   nnGradientsSuite,
