@@ -21,6 +21,7 @@ export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
 export { ModuleDict, ModuleList, ParameterList } from './layers/module-list.js';
 export { LayerNorm, type LayerNormLayerOptions } from './layers/normalization.js';
+export { GRU, LSTM, type RecurrentOptions, RNN, type RNNOptions } from './layers/recurrent.js';
 export { Flatten, Identity } from './layers/shape.js';
 export {
   type AnyModule,

@@ -8,6 +8,7 @@ import { nnLayersSuite } from './layers.js';
 import { nnLossesSuite } from './losses.js';
 import { nnModuleSuite } from './module.js';
 import { nnNormalizationSuite } from './normalization.js';
+import { nnRecurrentSuite } from './recurrent.js';
 import { nnStateDictSuite } from './state-dict.js';
 import { nnTrainingSuite } from './training.js';
 
@@ -18,6 +19,7 @@ export const NN_SUITES: readonly Suite[] = [
   nnLayersSuite,
   nnContainersSuite,
   nnNormalizationSuite,
+  nnRecurrentSuite,
   nnInitSuite,
   nnLossesSuite,
   nnGradientsSuite,
