@@ -9,6 +9,11 @@ export * as functional from './functional/index.js';
 export * as init from './init.js';
 export { GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh } from './layers/activation.js';
 export {
+  MultiheadAttention,
+  type MultiheadAttentionCallOptions,
+  type MultiheadAttentionOptions,
+} from './layers/attention.js';
+export {
   BatchNorm1d,
   BatchNorm2d,
   type BatchNormLayerOptions,
@@ -23,6 +28,11 @@ export { ModuleDict, ModuleList, ParameterList } from './layers/module-list.js';
 export { LayerNorm, type LayerNormLayerOptions } from './layers/normalization.js';
 export { GRU, LSTM, type RecurrentOptions, RNN, type RNNOptions } from './layers/recurrent.js';
 export { Flatten, Identity } from './layers/shape.js';
+export {
+  TransformerEncoderLayer,
+  type TransformerEncoderLayerCallOptions,
+  type TransformerEncoderLayerOptions,
+} from './layers/transformer.js';
 export {
   type AnyModule,
   type ForwardHook,

@@ -1,5 +1,6 @@
 /** The nn behaviour suites: Module mechanics, state dicts, layers, init, losses, gradients, constraints, training. */
 import type { Suite } from '../../context.js';
+import { nnAttentionSuite } from './attention.js';
 import { nnConstraintsSuite } from './constraints.js';
 import { nnContainersSuite } from './containers.js';
 import { nnGradientsSuite } from './gradients.js';
@@ -20,6 +21,7 @@ export const NN_SUITES: readonly Suite[] = [
   nnContainersSuite,
   nnNormalizationSuite,
   nnRecurrentSuite,
+  nnAttentionSuite,
   nnInitSuite,
   nnLossesSuite,
   nnGradientsSuite,

@@ -164,6 +164,9 @@ const FUNCTIONS: Record<string, Entry> = {
   'F.linear': c([S, { shape: [4, 3] }, { shape: [4] }], (x, w, b) => cp.F.linear(x, w, b)),
   'F.mseLoss': c([S, S], (a, b) => cp.F.mseLoss(a, b)),
   'F.nllLoss': c([S], (x) => cp.F.nllLoss(x, int([1, 2]))),
+  'F.scaledDotProductAttention': c([{ shape: [2, 3] }, { shape: [4, 3] }, { shape: [4, 2] }], (q, k, v) =>
+    cp.F.scaledDotProductAttention(q, k, v, { attnMask: cp.tensor([true, false, true, true], { shape: [1, 4] }) }),
+  ),
   'F.smoothL1Loss': c([S, { shape: [2, 3], values: [1.5, 0, -2, 0.8, 3, -0.4] }], (a, b) => cp.F.smoothL1Loss(a, b)),
 };
 
