@@ -57,7 +57,10 @@ export {
 function rejectUnregisteredHolder(owner: string, key: string, value: object): void {
   const isArray = Array.isArray(value);
   if (!isArray && Object.getPrototypeOf(value) !== Object.prototype) return;
-  for (const item of Object.values(value)) {
+  // NOTE: an array is walked in place, not copied: a large array of numbers in a field is scanned often.
+  const items = isArray ? (value as unknown[]) : Object.values(value);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
     const isModule = item instanceof Module;
     if (!isModule && !(item instanceof Parameter)) continue;
     const fix = isModule ? (isArray ? 'ModuleList' : 'ModuleDict') : 'ParameterList';

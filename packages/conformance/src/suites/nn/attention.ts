@@ -252,6 +252,28 @@ export function nnAttentionSuite(_ctx: SuiteContext): void {
       });
     });
 
+    test('gradcheck: MultiheadAttention over query, key and in_proj_weight with a key padding mask', () => {
+      const m = new nn.MultiheadAttention(4, 2, { generator: new cp.Generator(8) });
+      cp.tidy(() => {
+        const fields = m as unknown as Record<string, cp.Tensor>;
+        const saved = fields.in_proj_weight;
+        const padding = boolTensor([[false, true, false]]);
+        const r = cp.gradcheck(
+          (q, k, w) => {
+            fields.in_proj_weight = w;
+            try {
+              return m.call(q, k, k, { keyPaddingMask: padding })[0];
+            } finally {
+              fields.in_proj_weight = saved;
+            }
+          },
+          [wave([2, 1, 4], 63, 1), wave([3, 1, 4], 64, 1), saved.detach().clone()],
+        );
+        expect(r.ok, JSON.stringify(r.worst)).toBe(true);
+      });
+      m.dispose();
+    });
+
     test('bad inputs and masks raise errors naming the op and the shapes', () => {
       const m = new nn.MultiheadAttention(E, HEADS);
       cp.tidy(() => {
