@@ -274,6 +274,24 @@ export function nnAttentionSuite(_ctx: SuiteContext): void {
       m.dispose();
     });
 
+    test(
+      'MultiheadAttention drops attention weights while training only',
+      tidyTest(() => {
+        const m = new nn.MultiheadAttention(E, HEADS, { dropout: 0.5, generator: new cp.Generator(9) });
+        const x = wave([L, N, E], 52);
+        const [a] = m.call(x, x, x);
+        const [b] = m.call(x, x, x);
+        expect(Array.from(a.dataSync())).not.toEqual(Array.from(b.dataSync()));
+        m.eval();
+        const [c, wc] = m.call(x, x, x);
+        const [d] = m.call(x, x, x);
+        expect(Array.from(c.dataSync())).toEqual(Array.from(d.dataSync()));
+        // NOTE: in eval every weight row is a softmax, so it sums to 1.
+        expectClose(wc!.sum(-1), new Array(N * L).fill(1), 5);
+        m.dispose();
+      }),
+    );
+
     test('bad inputs and masks raise errors naming the op and the shapes', () => {
       const m = new nn.MultiheadAttention(E, HEADS);
       cp.tidy(() => {
