@@ -3,6 +3,8 @@
  * little-endian header length, a JSON header `{name: {dtype, shape, data_offsets}, "__metadata__": {...}}`
  * padded with spaces to 8-byte alignment, then every tensor's raw little-endian bytes, with no holes.
  * Works on typed arrays only (no backend, no Node APIs); every malformed input raises `SafetensorsError`.
+ * I64 tensors (PyTorch's int64, e.g. BatchNorm's `num_batches_tracked`) are read into int32, refusing any
+ * value outside the int32 range; cp writes int32 as I32.
  */
 import type { DType, TypedArray } from '../backend/dtype.js';
 import { CpError } from '../errors.js';
@@ -157,6 +159,8 @@ interface Entry {
   shape: number[];
   begin: number;
   end: number;
+  /** Stored as I64, read into int32. */
+  wide: boolean;
 }
 
 function readEntry(name: string, value: unknown): Entry {
@@ -164,7 +168,7 @@ function readEntry(name: string, value: unknown): Entry {
     fail(`tensor '${name}': expected {dtype, shape, data_offsets}, got ${JSON.stringify(value)}`);
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
   if (typeof dtype !== 'string') fail(`tensor '${name}': missing or non-string 'dtype'`);
-  if (!(dtype in DTYPES))
+  if (!(dtype in DTYPES) && dtype !== 'I64')
     fail(`tensor '${name}': dtype '${dtype}' is not supported (cp reads ${Object.keys(DTYPES).join(', ')})`);
   if (!Array.isArray(shape) || !shape.every(isCount))
     fail(`tensor '${name}': 'shape' must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
@@ -173,20 +177,35 @@ function readEntry(name: string, value: unknown): Entry {
       `tensor '${name}': 'data_offsets' must be [begin, end] with 0 <= begin <= end, got ${JSON.stringify(offsets)}`,
     );
   }
-  const d = DTYPES[dtype];
+  const wide = dtype === 'I64';
+  const d = wide ? 'int32' : DTYPES[dtype];
   const [begin, end] = offsets as number[];
-  const expected = elements(shape as number[]) * WIDTH[d];
+  const expected = elements(shape as number[]) * (wide ? 8 : WIDTH[d]);
   if (end - begin !== expected) {
     fail(
       `tensor '${name}': dtype ${dtype} and shape [${shape.join(', ')}] need ${expected} bytes, but data_offsets [${begin}, ${end}] hold ${end - begin}`,
     );
   }
-  return { name, dtype: d, shape: shape as number[], begin, end };
+  return { name, dtype: d, shape: shape as number[], begin, end, wide };
+}
+
+/** An I64 tensor's values as int32; a value outside the int32 range is an error naming the tensor. */
+function narrowI64(bytes: Uint8Array, at: number, e: Entry, count: number): Int32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset + at, count * 8);
+  const out = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    const v = view.getBigInt64(i * 8, true);
+    if (v < -2147483648n || v > 2147483647n)
+      fail(`tensor '${e.name}': I64 value ${v} at index ${i} does not fit int32 (cp reads I64 into int32)`);
+    out[i] = Number(v);
+  }
+  return out;
 }
 
 /** The tensor's values, copied out of `bytes` (so they are aligned), in the host's byte order. */
 function copyOut(bytes: Uint8Array, at: number, e: Entry): TypedArray {
   const count = elements(e.shape);
+  if (e.wide) return narrowI64(bytes, at, e, count);
   // NOTE: copy through the constructor: a Node Buffer's slice() is a view into its (pooled) ArrayBuffer.
   const raw = new Uint8Array(bytes.subarray(at, at + count * WIDTH[e.dtype]));
   if (!LITTLE_ENDIAN && WIDTH[e.dtype] === 4) for (let i = 0; i < raw.length; i += 4) raw.subarray(i, i + 4).reverse();

@@ -8,12 +8,31 @@ export * as functional from './functional/index.js';
 /** In-place initializers: `uniform_`, `kaimingUniform_`, `xavierNormal_`, ... */
 export * as init from './init.js';
 export { GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh } from './layers/activation.js';
+export {
+  MultiheadAttention,
+  type MultiheadAttentionCallOptions,
+  type MultiheadAttentionOptions,
+} from './layers/attention.js';
+export {
+  BatchNorm1d,
+  BatchNorm2d,
+  type BatchNormLayerOptions,
+  GroupNorm,
+  type GroupNormLayerOptions,
+} from './layers/batch-norm.js';
 export { Sequential } from './layers/container.js';
 export { Dropout } from './layers/dropout.js';
 export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
+export { ModuleDict, ModuleList, ParameterList } from './layers/module-list.js';
 export { LayerNorm, type LayerNormLayerOptions } from './layers/normalization.js';
+export { GRU, LSTM, type RecurrentOptions, RNN, type RNNOptions } from './layers/recurrent.js';
 export { Flatten, Identity } from './layers/shape.js';
+export {
+  TransformerEncoderLayer,
+  type TransformerEncoderLayerCallOptions,
+  type TransformerEncoderLayerOptions,
+} from './layers/transformer.js';
 export {
   type AnyModule,
   type ForwardHook,

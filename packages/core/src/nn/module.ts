@@ -1,7 +1,9 @@
 /**
  * `Module`: the base class of layers and models (like `torch.nn.Module`). It owns parameters, buffers and
  * child modules by name, picks up Parameter and Module fields assigned in a constructor (TypeScript has no
- * `__setattr__`, so fields are scanned lazily), and runs forward hooks around `forward` in `call()`.
+ * `__setattr__`, so fields are scanned lazily), and runs forward hooks around `forward` in `call()`. A plain
+ * array or object of modules or parameters in a field is an error when scanned (PyTorch ignores it silently,
+ * so it never trains); use `ModuleList`, `ModuleDict` or `ParameterList`.
  */
 
 import {
@@ -47,6 +49,26 @@ export {
   type NamedOptions,
   type RemovableHandle,
 } from './module-types.js';
+
+/**
+ * Throws if `value`, a field no registry holds, is a plain array or object holding modules or parameters:
+ * PyTorch silently ignores those (they never train); cp says to use a container instead.
+ */
+function rejectUnregisteredHolder(owner: string, key: string, value: object): void {
+  const isArray = Array.isArray(value);
+  if (!isArray && Object.getPrototypeOf(value) !== Object.prototype) return;
+  // NOTE: an array is walked in place, not copied: a large array of numbers in a field is scanned often.
+  const items = isArray ? (value as unknown[]) : Object.values(value);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const isModule = item instanceof Module;
+    if (!isModule && !(item instanceof Parameter)) continue;
+    const fix = isModule ? (isArray ? 'ModuleList' : 'ModuleDict') : 'ParameterList';
+    throw new ModuleError(
+      `${owner}.${key}: a plain ${isArray ? 'array' : 'object'} of ${isModule ? 'modules' : 'parameters'} is not registered, so it would never train or be saved; use this.${key} = new nn.${fix}(...) instead`,
+    );
+  }
+}
 
 /** The base class of every layer and model: subclasses implement `forward`, callers use `call`. */
 export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
@@ -192,6 +214,8 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
             `${this.constructor.name}.${key}: a registered submodule can only be replaced by a Module or null`,
           );
         this.#modules.set(key, null);
+      } else if (typeof v === 'object' && v !== null && !this.#buffers.has(key)) {
+        rejectUnregisteredHolder(this.constructor.name, key, v);
       } else if (this.#buffers.has(key) && this.#buffers.get(key) !== v) {
         if (v !== null && !isTensor(v))
           throw new ModuleError(

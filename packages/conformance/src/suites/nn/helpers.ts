@@ -40,3 +40,53 @@ export function withParams<M extends cp.nn.Module>(
     });
   }
 }
+
+/** `round(sin(1.3 i + seed) · scale, 3)` for i = 0.., as a float32 tensor: the inputs the PyTorch scripts use too. */
+export function wave(shape: number[], seed: number, scale = 2, options?: { requiresGrad?: boolean }): cp.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const values = Array.from({ length: n }, (_, i) => Math.round(Math.sin(1.3 * i + seed) * scale * 1000) / 1000);
+  return cp.tensor(values, { shape, requiresGrad: options?.requiresGrad });
+}
+
+/** A tensor as PyTorch's safetensors writer stores it: dtype code, shape and values. */
+export type TorchEntry = [name: string, dtype: 'F32' | 'I64', shape: number[], values: readonly number[]];
+
+/**
+ * The bytes of a safetensors file written by hand (not by cp's encoder) in PyTorch's layout: I64 for int64
+ * tensors such as `num_batches_tracked`. Decoded and loaded, it tests reading a PyTorch state dict.
+ */
+export function torchSafetensors(entries: readonly TorchEntry[]): Uint8Array {
+  const header: Record<string, unknown> = {};
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const [name, dtype, shape, values] of entries) {
+    const bytes = new Uint8Array(values.length * (dtype === 'F32' ? 4 : 8));
+    const view = new DataView(bytes.buffer);
+    values.forEach((v, i) => {
+      if (dtype === 'F32') view.setFloat32(i * 4, v, true);
+      else view.setBigInt64(i * 8, BigInt(v), true);
+    });
+    header[name] = { dtype, shape, data_offsets: [offset, offset + bytes.length] };
+    chunks.push(bytes);
+    offset += bytes.length;
+  }
+  let json = JSON.stringify(header);
+  while ((json.length + 8) % 8 !== 0) json += ' ';
+  const out = new Uint8Array(8 + json.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(new TextEncoder().encode(json), 8);
+  let at = 8 + json.length;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** Decodes safetensors bytes into a state dict of cp tensors. */
+export function stateDictFromBytes(bytes: Uint8Array): cp.nn.StateDict {
+  const sd: cp.nn.StateDict = {};
+  for (const [k, t] of cp.decodeSafetensors(bytes).tensors)
+    sd[k] = cp.tensor(t.data, { shape: t.shape, dtype: t.dtype });
+  return sd;
+}

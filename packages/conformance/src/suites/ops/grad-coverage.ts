@@ -138,6 +138,9 @@ const FUNCTIONS: Record<string, Entry> = {
   where: c([S, { shape: [3] }], (a, b) => cp.where(mask(), a, b)),
   zeros: none(CREATION, () => cp.zeros([2])),
   zerosLike: none(CREATION, (x) => cp.zerosLike(x)),
+  'F.batchNorm': c([{ shape: [3, 2, 2] }, { shape: [2] }, { shape: [2] }], (x, w, b) =>
+    cp.F.batchNorm(x, null, null, w, b, { training: true }),
+  ),
   'F.binaryCrossEntropy': c(
     [
       { shape: [2, 3], range: [0.1, 0.9] },
@@ -154,12 +157,16 @@ const FUNCTIONS: Record<string, Entry> = {
     cp.add(cp.F.crossEntropy(x, int([2, 0])), cp.F.crossEntropy(x, int([1, 0]), { labelSmoothing: 0.1 })),
   ),
   'F.dropout': c([S], (x) => cp.F.dropout(x, 0.5, true, gen())),
+  'F.groupNorm': c([{ shape: [2, 4, 2] }, { shape: [4] }, { shape: [4] }], (x, w, b) => cp.F.groupNorm(x, 2, w, b)),
   'F.huberLoss': c([S, { shape: [2, 3], values: [1.5, 0, -2, 0.8, 3, -0.4] }], (a, b) => cp.F.huberLoss(a, b)),
   'F.l1Loss': c([S, { shape: [2, 3], values: [2.5, 0, -2.5, 0.1, 3, -0.4] }], (a, b) => cp.F.l1Loss(a, b)),
   'F.layerNorm': c([S, { shape: [3] }, { shape: [3] }], (x, w, b) => cp.F.layerNorm(x, 3, { weight: w, bias: b })),
   'F.linear': c([S, { shape: [4, 3] }, { shape: [4] }], (x, w, b) => cp.F.linear(x, w, b)),
   'F.mseLoss': c([S, S], (a, b) => cp.F.mseLoss(a, b)),
   'F.nllLoss': c([S], (x) => cp.F.nllLoss(x, int([1, 2]))),
+  'F.scaledDotProductAttention': c([{ shape: [2, 3] }, { shape: [4, 3] }, { shape: [4, 2] }], (q, k, v) =>
+    cp.F.scaledDotProductAttention(q, k, v, { attnMask: cp.tensor([true, false, true, true], { shape: [1, 4] }) }),
+  ),
   'F.smoothL1Loss': c([S, { shape: [2, 3], values: [1.5, 0, -2, 0.8, 3, -0.4] }], (a, b) => cp.F.smoothL1Loss(a, b)),
 };
 
@@ -305,7 +312,7 @@ const isClass = (f: unknown): boolean =>
 /** Every exported function of `@cp/core`, and of `F` under `F.` when it is not also a top-level export. */
 function exportedFunctions(): string[] {
   const top = Object.entries(cp).filter(([, v]) => typeof v === 'function' && !isClass(v));
-  const seen = new Set(top.map(([, v]) => v));
+  const seen = new Set<unknown>(top.map(([, v]) => v));
   const fromF = Object.entries(cp.F).filter(([, v]) => typeof v === 'function' && !seen.has(v));
   return [...top.map(([k]) => k), ...fromF.map(([k]) => `F.${k}`)].sort();
 }

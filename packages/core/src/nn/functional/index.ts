@@ -12,6 +12,8 @@ export {
   softplus,
   tanh,
 } from './activation.js';
+export { type ScaledDotProductAttentionOptions, scaledDotProductAttention } from './attention.js';
+export { type BatchNormOptions, batchNorm, type GroupNormOptions, groupNorm } from './batch-norm.js';
 export { type CrossEntropyOptions, crossEntropy, type NllLossOptions, nllLoss } from './cross-entropy.js';
 export { linear } from './linear.js';
 export {
