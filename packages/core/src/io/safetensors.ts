@@ -169,7 +169,9 @@ function readEntry(name: string, value: unknown): Entry {
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
   if (typeof dtype !== 'string') fail(`tensor '${name}': missing or non-string 'dtype'`);
   if (!(dtype in DTYPES) && dtype !== 'I64')
-    fail(`tensor '${name}': dtype '${dtype}' is not supported (cp reads ${Object.keys(DTYPES).join(', ')})`);
+    fail(
+      `tensor '${name}': dtype '${dtype}' is not supported (cp reads ${Object.keys(DTYPES).join(', ')}, and I64 into int32)`,
+    );
   if (!Array.isArray(shape) || !shape.every(isCount))
     fail(`tensor '${name}': 'shape' must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) || offsets[0] > offsets[1]) {

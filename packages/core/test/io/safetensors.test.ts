@@ -116,7 +116,7 @@ describe('decodeSafetensors errors', () => {
     const entry = (e: unknown) => () => decodeSafetensors(file({ t: e }));
     expect(entry({ shape: [1], data_offsets: [0, 4] })).toThrow(/tensor 't': missing or non-string 'dtype'/);
     expect(entry({ dtype: 'F64', shape: [1], data_offsets: [0, 8] })).toThrow(
-      /tensor 't': dtype 'F64' is not supported \(cp reads F32, I32, BOOL\)/,
+      /tensor 't': dtype 'F64' is not supported \(cp reads F32, I32, BOOL, and I64 into int32\)/,
     );
     expect(entry({ dtype: 'F32', shape: [-1], data_offsets: [0, 4] })).toThrow(
       /tensor 't': 'shape' must be an array of non-negative integers/,
