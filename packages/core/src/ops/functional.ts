@@ -52,6 +52,7 @@ export {
   transpose,
   unsqueeze,
 } from './movement.js';
+export { flip, maskedFill, repeat, roll, tile, tril, triu } from './rearrange.js';
 export {
   argmax,
   argmin,
@@ -66,4 +67,13 @@ export {
   type VarOptions,
   variance as var_,
 } from './reduce.js';
+export {
+  type IndexAddOptions,
+  type IndexPutOptions,
+  indexAdd,
+  indexPut,
+  maskedScatter,
+  scatter,
+  scatterAdd,
+} from './scatter.js';
 export { logSoftmax, softmax } from './softmax.js';

@@ -5,6 +5,7 @@ import { elementwiseGradientSuite } from './gradients-elementwise.js';
 import { reduceGradientSuite } from './gradients-reduce.js';
 import { shapeGradientSuite } from './gradients-shape.js';
 import { mathOpsSuite } from './math-ops.js';
+import { tensorOpsSuite } from './tensor-ops.js';
 
 /** Op suites, in the order they run. */
 export const OP_SUITES: readonly Suite[] = [
@@ -12,5 +13,6 @@ export const OP_SUITES: readonly Suite[] = [
   reduceGradientSuite,
   shapeGradientSuite,
   mathOpsSuite,
+  tensorOpsSuite,
   gradCoverageSuite,
 ];
