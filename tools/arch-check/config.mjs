@@ -42,6 +42,7 @@ export default {
       [`${core}/ops/reduce.ts`, `${core}/tensor/validate.ts`],
       [`${core}/ops/rearrange.ts`, `${core}/tensor/validate.ts`],
       [`${core}/ops/scatter.ts`, `${core}/tensor/validate.ts`],
+      [`${core}/ops/sort.ts`, `${core}/tensor/validate.ts`],
       // tensor/nested.ts turns nested arrays into data (it reads stored values through validate.ts).
       [`${core}/tensor/tensor.ts`, `${core}/tensor/nested.ts`],
       [`${core}/tensor/creation.ts`, `${core}/tensor/nested.ts`],

@@ -77,3 +77,13 @@ export {
   scatterAdd,
 } from './scatter.js';
 export { logSoftmax, softmax } from './softmax.js';
+export {
+  argsort,
+  cumprod,
+  cumsum,
+  type SortOptions,
+  sort,
+  type TopkOptions,
+  topk,
+  type ValuesIndices,
+} from './sort.js';

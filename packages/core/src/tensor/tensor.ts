@@ -25,6 +25,7 @@ import * as RA from '../ops/rearrange.js';
 import * as R from '../ops/reduce.js';
 import * as SC from '../ops/scatter.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
+import * as SO from '../ops/sort.js';
 import { type NestedArray, toNested } from './nested.js';
 import type { Shape } from './shape.js';
 import { checkOptions, describe } from './validate.js';
@@ -616,6 +617,27 @@ export class Tensor {
   /** Elements of `source` in order at the true places of `mask` (like `torch.Tensor.masked_scatter`). */
   maskedScatter(mask: Tensor, source: Tensor): Tensor {
     return SC.maskedScatter(this, mask, source);
+  }
+  // Scans and sorting (ops/sort.ts).
+  /** Running sums along `dim` (like `torch.cumsum`). */
+  cumsum(dim: number): Tensor {
+    return SO.cumsum(this, dim);
+  }
+  /** Running products along `dim` (like `torch.cumprod`). */
+  cumprod(dim: number): Tensor {
+    return SO.cumprod(this, dim);
+  }
+  /** Sorted values and their int32 positions along `dim` (like `torch.sort`; always stable). */
+  sort(options?: SO.SortOptions): SO.ValuesIndices {
+    return SO.sort(this, options);
+  }
+  /** The int32 positions that sort this tensor along `dim` (like `torch.argsort`). */
+  argsort(options?: SO.SortOptions): Tensor {
+    return SO.argsort(this, options);
+  }
+  /** The `k` largest (or smallest) values and their int32 positions along `dim` (like `torch.topk`). */
+  topk(k: number, options?: SO.TopkOptions): SO.ValuesIndices {
+    return SO.topk(this, k, options);
   }
 }
 

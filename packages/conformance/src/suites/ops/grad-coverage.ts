@@ -175,6 +175,12 @@ const FUNCTIONS: Record<string, Entry> = {
   tril: c([S], (x) => cp.tril(x, 1)),
   triu: c([S], (x) => cp.triu(x, -1)),
   'F.oneHot': none(INDEX, () => cp.F.oneHot(int([0, 2]), 3)),
+  // Scans and sorting (ops/sort.ts).
+  argsort: none(INDEX, (x) => cp.argsort(x, { dim: 0 })),
+  cumprod: c([positive], (x) => cp.cumprod(x, 1)),
+  cumsum: c([S], (x) => cp.cumsum(x, 0)),
+  sort: c([distinct], (x) => cp.sort(x, { dim: 1, descending: true }).values),
+  topk: c([distinct], (x) => cp.topk(x, 2, { dim: 1 }).values),
 };
 
 /** The methods of `Tensor` that are tensor ops. */
@@ -276,6 +282,12 @@ const METHODS: Record<string, Entry> = {
   tile: c([S], (x) => x.tile(2, 1, 1)),
   tril: c([S], (x) => x.tril()),
   triu: c([S], (x) => x.triu(1)),
+  // Scans and sorting (ops/sort.ts).
+  argsort: none(INDEX, (x) => x.argsort()),
+  cumprod: c([S], (x) => x.cumprod(0)),
+  cumsum: c([S], (x) => x.cumsum(-1)),
+  sort: c([distinct], (x) => x.sort().values),
+  topk: c([distinct], (x) => x.topk(1, { dim: 0, largest: false }).values),
 };
 
 /** Exports that are not tensor ops: backend and mode switches, scopes, io, checks and helpers. */

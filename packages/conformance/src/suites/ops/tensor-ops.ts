@@ -1,6 +1,7 @@
 /**
- * The rearranging, masking and scattering ops (repeat, tile, flip, roll, triu, tril, maskedFill, oneHot,
- * scatter, scatterAdd, indexAdd, indexPut, maskedScatter): values and gradients against PyTorch 1.13
+ * The rearranging, masking, scattering, scan and sorting ops (repeat, tile, flip, roll, triu, tril,
+ * maskedFill, oneHot, scatter, scatterAdd, indexAdd, indexPut, maskedScatter, cumsum, cumprod, sort,
+ * argsort, topk): values and gradients against PyTorch 1.13
  * (tensor-ops-torch.ts, from scripts/torch-tensor-ops.py, which builds the same inputs), gradients by
  * finite differences and against the reference backend at small and realistic sizes, the edge cases
  * (NaN, empty, 0-d, repeated indices) and the errors.
@@ -26,6 +27,7 @@ const bool = (values: number[], shape?: number[]): T => cp.tensor(values, { dtyp
 const m23 = () => bool([1, 0, 1, 0, 0, 1], [2, 3]);
 const idx = () => int([0, 2, 1, 1, 3, 0], [3, 2]);
 const idx0 = () => int([0, 2, 2, 1, 2, 0, 1, 1], [2, 4]);
+const sortInput = () => cp.tensor([3, -1, 3, NaN, 0, -0, 2, 1, 1, NaN, -5, 1, 7, NaN], { shape: [2, 7] });
 const mask34 = () => bool([1, 0, 0, 1, 0, 0, 1, 0, 1, 1, 0, 0], [3, 4]);
 
 /** The PyTorch cases: name (a key of TORCH_TENSOR_OPS), inputs, and the op. */
@@ -94,16 +96,68 @@ const TORCH_CASES: [string, () => T[], (...xs: T[]) => T][] = [
     () => [X([3, 4]), cp.tensor([1, 2, 3])],
     (x, v) => x.indexPut([int([0, 0, 2]), int([1, 1, 3])], v),
   ],
+  ['cumsum [2,3] dim 1', () => [X([2, 3])], (x) => x.cumsum(1)],
+  ['cumsum [2,3,2] dim -3', () => [X([2, 3, 2])], (x) => cp.cumsum(x, -3)],
+  ['cumprod [2,4] dim 1', () => [X([2, 4], 0.5, 0.3)], (x) => x.cumprod(1)],
+  [
+    'cumprod with zeros',
+    () => [
+      cp.tensor([
+        [2, 0, 3, 4],
+        [0, 2, 0, 5],
+        [1.5, -2, 0.5, 0],
+      ]),
+    ],
+    (x) => cp.cumprod(x, 1),
+  ],
+  ['cumprod [3,2] dim 0', () => [X([3, 2], -1.2, 0.5)], (x) => x.cumprod(0)],
+  ['sort with ties and NaN', () => [sortInput()], (x) => x.sort({ dim: 1, stable: true }).values],
+  ['sort with ties and NaN: indices', () => [sortInput()], (x) => cp.sort(x, { dim: 1 }).indices],
+  [
+    'sort descending with ties and NaN',
+    () => [sortInput()],
+    (x) => x.sort({ dim: -1, descending: true, stable: true }).values,
+  ],
+  ['sort descending with ties and NaN: indices', () => [sortInput()], (x) => x.sort({ descending: true }).indices],
+  [
+    'sort [3,2,2] dim 0',
+    () => [cp.tensor([3, 1, 2, 8, -1, 4, 2, 0, 0.5, 9, 7, -3], { shape: [3, 2, 2] })],
+    (x) => cp.sort(x, { dim: 0 }).values,
+  ],
+  [
+    'argsort [2,3] dim 0 descending',
+    () => [cp.tensor([1, 5, 2, 3, 0, 2], { shape: [2, 3] })],
+    (x) => x.argsort({ dim: 0, descending: true }),
+  ],
+  ['topk 3', () => [cp.tensor([4, 1, 7, 7, -2, 0, NaN, 3, 3, 9], { shape: [2, 5] })], (x) => x.topk(3).values],
+  [
+    'topk 3: indices',
+    () => [cp.tensor([4, 1, 7, 6, -2, 0, NaN, 3, 5, 9], { shape: [2, 5] })],
+    (x) => cp.topk(x, 3).indices,
+  ],
+  [
+    'topk 2 smallest dim 0',
+    () => [X([3, 4], 2, -0.7).reshape(4, 3).t().contiguous()],
+    (x) => x.topk(2, { dim: 0, largest: false }).values,
+  ],
   ['oneHot [2,2]', () => [int([0, 2, 1, 0], [2, 2])], (i) => cp.F.oneHot(i)],
   ['oneHot [3] into 4', () => [int([3, 0, 1])], (i) => cp.F.oneHot(i, 4)],
 ];
 
-/** float32 agreement with a float64 value: a few float32 ulps relative, or 1e-6 absolute near 0. */
-function expectNear(what: string, got: ArrayLike<number>, want: number[]): void {
+/**
+ * float32 agreement with a float64 value: a few float32 ulps relative, or 1e-6 absolute near 0; NaN must
+ * be NaN, and with `signedZeros` a zero must have PyTorch's sign (values; gradients may differ in it).
+ */
+function expectNear(what: string, got: ArrayLike<number>, want: number[], signedZeros = false): void {
   expect(got.length, what).toBe(want.length);
   want.forEach((w, i) => {
-    const ok = Math.abs(got[i] - w) <= Math.max(1e-6, 4e-7 * Math.abs(w));
-    if (!ok) throw new Error(`${what}: element ${i} is ${got[i]}, PyTorch ${w}`);
+    const ok = Number.isNaN(w)
+      ? Number.isNaN(got[i])
+      : Math.abs(got[i] - w) <= Math.max(1e-6, 4e-7 * Math.abs(w)) && (!signedZeros || w !== 0 || Object.is(got[i], w));
+    if (!ok)
+      throw new Error(
+        `${what}: element ${i} is ${Object.is(got[i], -0) ? '-0' : got[i]}, PyTorch ${Object.is(w, -0) ? '-0' : w}`,
+      );
   });
 }
 
@@ -175,11 +229,38 @@ const CASES: OpCase[] = [
     fn: (x, v) => x.indexPut([int([0, 0, 2]), int([1, 1, 3])], v, { accumulate: true }),
   },
   { name: 'maskedScatter [2,3]', inputs: [rnd(S), rnd([7])], fn: (x, s) => x.maskedScatter(m23(), s) },
+  { name: 'cumsum [3,4] dim 1', inputs: [rnd([3, 4])], fn: (x) => x.cumsum(1) },
+  { name: 'cumsum [64,128] dim 0', inputs: [rnd([64, 128])], fn: (x) => cp.cumsum(x, 0), noGradcheck: true },
+  { name: 'cumprod [3,4] dim 1', inputs: [{ shape: [3, 4], range: [0.5, 1.5] }], fn: (x) => x.cumprod(1) },
+  {
+    name: 'cumprod with zeros (first, middle, last, two)',
+    inputs: [{ shape: [4, 4], values: [0, 1.5, 2, -1, 1.2, 0, 0.5, 2, 0.7, -1.3, 1.1, 0, 0, 2, 0, 1.5] }],
+    fn: (x) => x.cumprod(1),
+  },
+  { name: 'cumprod [2,3,4] dim -2', inputs: [{ shape: [2, 3, 4], range: [-1.5, 1.5] }], fn: (x) => cp.cumprod(x, -2) },
+  { name: 'sort [3,5] dim 1', inputs: [rnd([3, 5])], fn: (x) => x.sort({ dim: 1 }).values },
+  {
+    name: 'sort [4,3,2] dim 0 descending',
+    inputs: [rnd([4, 3, 2])],
+    fn: (x) => cp.sort(x, { dim: 0, descending: true }).values,
+  },
+  { name: 'sort [32,200] dim -1', inputs: [rnd([32, 200])], fn: (x) => x.sort().values, noGradcheck: true },
+  { name: 'topk 2 of [3,5]', inputs: [rnd([3, 5])], fn: (x) => x.topk(2).values },
+  {
+    name: 'topk 3 smallest of [5,4] dim 0',
+    inputs: [rnd([5, 4])],
+    fn: (x) => cp.topk(x, 3, { dim: 0, largest: false }).values,
+  },
+  { name: 'topk 10 of [64,1000]', inputs: [rnd([64, 1000])], fn: (x) => x.topk(10).values, noGradcheck: true },
 ];
 
 /** The ops of this file, through the public API. */
 export const tensorOpsSuite: Suite = (ctx) => {
-  registerOpCases(ctx, 'op gradients: repeat, tile, flip, roll, triu, tril, maskedFill, scatter family', CASES);
+  registerOpCases(
+    ctx,
+    'op gradients: repeat, tile, flip, roll, triu, tril, maskedFill, scatter family, cumsum, cumprod, sort, topk',
+    CASES,
+  );
 
   describe('rearranging, masking and scattering ops agree with PyTorch', () => {
     for (const [name, inputs, fn] of TORCH_CASES) {
@@ -190,7 +271,7 @@ export const tensorOpsSuite: Suite = (ctx) => {
           const xs = inputs().map((x) => (x.dtype === 'float32' ? x.requiresGrad_() : x));
           const y = fn(...xs);
           expect(y.shape).toEqual(want.shape);
-          expectNear(`${name} value`, y.dataSync(), want.value);
+          expectNear(`${name} value`, y.dataSync(), want.value, true);
           if (!want.grads) {
             expect(y.requiresGrad).toBe(false);
             return;
@@ -275,6 +356,36 @@ export const tensorOpsSuite: Suite = (ctx) => {
         ).toBe(4);
       });
     });
+    test('scans and sorts of empty, 0-d, int32 and bool tensors', () => {
+      cp.tidy(() => {
+        expect(cp.zeros([0, 3]).cumsum(0).shape).toEqual([0, 3]);
+        expect(cp.zeros([2, 0]).sort().values.shape).toEqual([2, 0]);
+        expect(cp.zeros([2, 3]).topk(0).values.shape).toEqual([2, 0]);
+        expect(cp.tensor(2.5).cumprod(0).item()).toBe(2.5);
+        const s = cp.tensor(2.5).sort();
+        expect([s.values.shape, s.values.item(), s.indices.item()]).toEqual([[], 2.5, 0]);
+        expect(cp.tensor(2.5).topk(1).indices.shape).toEqual([]);
+        const i = int([3, -1, 3, 0]);
+        expect(Array.from(i.sort({ descending: true }).values.dataSync())).toEqual([3, 3, 0, -1]);
+        expect(Array.from(i.argsort().dataSync())).toEqual([1, 3, 0, 2]);
+        expect(Array.from(i.cumsum(0).dataSync())).toEqual([3, 2, 5, 5]);
+        expect(Array.from(int([2147483647, 1]).cumsum(0).dataSync())).toEqual([2147483647, -2147483648]);
+        expect(Array.from(int([65536, 65536]).cumprod(0).dataSync())).toEqual([65536, 0]);
+        const b = bool([1, 0, 1]);
+        expect(b.cumsum(0).dtype).toBe('int32');
+        expect(Array.from(b.cumsum(0).dataSync())).toEqual([1, 1, 2]);
+        expect(Array.from(b.sort().values.dataSync())).toEqual([0, 1, 1]);
+        expect(cp.tensor([1, 2]).sort().indices.dtype).toBe('int32');
+      });
+    });
+    test("cumprod of a slice of zeros after the first one: the gradient is PyTorch's", () => {
+      cp.tidy(() => {
+        const x = cp.tensor([0, 0, 2], { requiresGrad: true });
+        x.cumprod(0).sum().backward();
+        // torch.tensor([0., 0., 2.], requires_grad=True).cumprod(0).sum().backward() gives [1, 0, 0].
+        expect(Array.from(x.grad!.dataSync())).toEqual([1, 0, 0]);
+      });
+    });
     test('flip and roll of nothing return a new tensor, not the input', () => {
       cp.tidy(() => {
         const x = X([2, 3]);
@@ -304,6 +415,20 @@ export const tensorOpsSuite: Suite = (ctx) => {
         () => X([2, 3]).maskedFill(bool([1, 0]), 1),
         /^maskedFill: .*\[2\].*\[2, 3\]/,
       ],
+      [
+        'topk with k above the size',
+        () => X([2, 3]).topk(4),
+        /^topk: k = 4 is out of range for dim 1 of size 3 \(shape \[2, 3\]\)/,
+      ],
+      ['topk with a negative k', () => X([3]).topk(-1), /^topk: k = -1/],
+      ['topk with an unknown option', () => X([3]).topk(1, { dims: 0 } as never), /^topk: unknown option 'dims'/],
+      ['sort along a dim out of range', () => X([2, 3]).sort({ dim: 2 }), /^sort: /],
+      [
+        'sort with a non-boolean descending',
+        () => X([3]).sort({ descending: 1 as never }),
+        /^sort: descending must be a boolean/,
+      ],
+      ['cumsum along a dim out of range', () => X([2]).cumsum(1), /^cumsum: /],
       ['oneHot of floats', () => cp.F.oneHot(X([2])), /^oneHot: indices must be int32/],
       ['oneHot with a negative index', () => cp.F.oneHot(int([1, -1])), /^oneHot: index -1 .* negative/],
       [
