@@ -3,6 +3,7 @@
 export { gelu, leakyRelu, relu, sigmoid, softplus, tanh } from './activation.js';
 export { castTo as cast, clone } from './cast.js';
 export { clamp, compare, where } from './compare.js';
+export { einsum } from './einsum.js';
 export {
   abs,
   acos,

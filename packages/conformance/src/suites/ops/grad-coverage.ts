@@ -175,6 +175,7 @@ const FUNCTIONS: Record<string, Entry> = {
   tril: c([S], (x) => cp.tril(x, 1)),
   triu: c([S], (x) => cp.triu(x, -1)),
   'F.oneHot': none(INDEX, () => cp.F.oneHot(int([0, 2]), 3)),
+  einsum: c([S, { shape: [3, 2] }], (a, b) => cp.einsum('ij,jk->ik', a, b)),
   // Scans and sorting (ops/sort.ts).
   argsort: none(INDEX, (x) => cp.argsort(x, { dim: 0 })),
   cumprod: c([positive], (x) => cp.cumprod(x, 1)),

@@ -1,5 +1,6 @@
 /** The op suites: gradients of every differentiable op, by finite differences and against the reference backend. */
 import type { Suite } from '../../context.js';
+import { einsumSuite } from './einsum.js';
 import { gradCoverageSuite } from './grad-coverage.js';
 import { elementwiseGradientSuite } from './gradients-elementwise.js';
 import { reduceGradientSuite } from './gradients-reduce.js';
@@ -14,5 +15,6 @@ export const OP_SUITES: readonly Suite[] = [
   shapeGradientSuite,
   mathOpsSuite,
   tensorOpsSuite,
+  einsumSuite,
   gradCoverageSuite,
 ];
