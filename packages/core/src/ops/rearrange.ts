@@ -14,7 +14,7 @@ import { checkInt, checkTensor, describe } from '../tensor/validate.js';
 import { castTo } from './cast.js';
 import { where } from './compare.js';
 import { scalarTensor } from './elementwise.js';
-import { indexSelect } from './indexing.js';
+import { indexSelectChecked } from './indexing.js';
 import { alias, cat, expand, reshape, slice } from './movement.js';
 
 /** @internal A tensor on `backend` holding `data` (made by core from host data: masks and index vectors). */
@@ -89,7 +89,7 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
         [n],
         'int32',
       );
-      out = indexSelect(out, d, index);
+      out = indexSelectChecked(out, d, index);
     }
     return out === x ? alias(x, 'flip') : out;
   });

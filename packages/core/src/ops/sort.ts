@@ -15,7 +15,7 @@ import { checkBool, checkInt, checkOptions, checkTensor } from '../tensor/valida
 import { cast } from './cast.js';
 import { compare, where } from './compare.js';
 import { div, mul, scalarTensor } from './elementwise.js';
-import { gather } from './indexing.js';
+import { gatherChecked } from './indexing.js';
 import { narrow, reshape, transpose } from './movement.js';
 import { flip } from './rearrange.js';
 
@@ -145,10 +145,10 @@ function sortOptions(op: string, x: Tensor, options: SortOptions | undefined): {
   return { d, descending };
 }
 
-/** Gathers `x` at `indices` along `d` (a 0-d input through a one-element view). */
+/** Gathers `x` at its own sorting permutation along `d` (no read-back; a 0-d input through a one-element view). */
 function valuesAt(x: Tensor, d: number, indices: Tensor): Tensor {
-  if (x.ndim > 0) return gather(x, d, indices);
-  return reshape(gather(reshape(x, [1]), 0, reshape(indices, [1])), []);
+  if (x.ndim > 0) return gatherChecked(x, d, indices);
+  return reshape(gatherChecked(reshape(x, [1]), 0, reshape(indices, [1])), []);
 }
 
 /**

@@ -9,6 +9,7 @@
 import * as cp from '@cp/core';
 import { describe, expect, test } from 'vitest';
 import type { Suite } from '../../context.js';
+import { noSyncReads } from '../optim/no-sync-reads.js';
 import { type OpCase, registerOpCases } from './op-harness.js';
 import { TORCH_TENSOR_OPS } from './tensor-ops-torch.js';
 
@@ -385,6 +386,31 @@ export const tensorOpsSuite: Suite = (ctx) => {
         // torch.tensor([0., 0., 2.], requires_grad=True).cumprod(0).sum().backward() gives [1, 0, 0].
         expect(Array.from(x.grad!.dataSync())).toEqual([1, 0, 0]);
       });
+    });
+    test('sort, topk, cumsum, cumprod, flip, roll, repeat and triu, forward and backward, never read back', async () => {
+      const be = noSyncReads(ctx.backend());
+      const x = cp.tensor([3, 1, 2, 0, 5, 4], { shape: [2, 3], requiresGrad: true, backend: be });
+      const y = cp.add(
+        cp.add(x.sort({ dim: 1 }).values.sum(), x.topk(2).values.mul(2).sum()),
+        cp.add(cp.add(x.cumsum(1).cumprod(0).sum(), x.flip(0).roll(1, 1).mul(x).sum()), x.repeat(2, 1).triu(1).sum()),
+      );
+      const value = await y.data();
+      y.backward();
+      const g = Array.from(await x.grad!.data());
+      x.grad!.dispose();
+      const r = ctx.backend();
+      const xr = cp.tensor([3, 1, 2, 0, 5, 4], { shape: [2, 3], requiresGrad: true, backend: r });
+      const yr = cp.add(
+        cp.add(xr.sort({ dim: 1 }).values.sum(), xr.topk(2).values.mul(2).sum()),
+        cp.add(
+          cp.add(xr.cumsum(1).cumprod(0).sum(), xr.flip(0).roll(1, 1).mul(xr).sum()),
+          xr.repeat(2, 1).triu(1).sum(),
+        ),
+      );
+      const want = yr.dataSync();
+      yr.backward();
+      expect(g).toEqual(Array.from(xr.grad!.dataSync()));
+      expect(value).toEqual(want);
     });
     test('flip and roll of nothing return a new tensor, not the input', () => {
       cp.tidy(() => {
