@@ -40,6 +40,9 @@ export default {
       [`${core}/ops/linalg.ts`, `${core}/tensor/validate.ts`],
       [`${core}/ops/movement.ts`, `${core}/tensor/validate.ts`],
       [`${core}/ops/reduce.ts`, `${core}/tensor/validate.ts`],
+      [`${core}/ops/rearrange.ts`, `${core}/tensor/validate.ts`],
+      [`${core}/ops/scatter.ts`, `${core}/tensor/validate.ts`],
+      [`${core}/ops/sort.ts`, `${core}/tensor/validate.ts`],
       // tensor/nested.ts turns nested arrays into data (it reads stored values through validate.ts).
       [`${core}/tensor/tensor.ts`, `${core}/tensor/nested.ts`],
       [`${core}/tensor/creation.ts`, `${core}/tensor/nested.ts`],

@@ -16,6 +16,7 @@ import { adamUpdate, sgdUpdate } from './kernels/optimizer-updates.js';
 import { clamp, renormSlices, simplexProject } from './kernels/projections.js';
 import { argReduce, reduceFloat, reduceI32 } from './kernels/reduce.js';
 import { logSoftmax, softmax, softmaxCrossEntropy } from './kernels/softmax.js';
+import { argsort, scan } from './kernels/sort-scan.js';
 import { unaryF32, unaryI32 } from './kernels/unary.js';
 import { where } from './kernels/where.js';
 import { defaultMaxBytes } from './memory-limit.js';
@@ -92,6 +93,14 @@ function makeKernels(st: Storage): Kernels {
     scatterAdd({ src, index, out, outer, size, inner, count, indexStrides }) {
       const idx = st.i32(index, 'scatterAdd');
       scatterAdd(st.get(src, 'scatterAdd'), idx, st.get(out, 'scatterAdd'), outer, size, inner, count, indexStrides);
+    },
+    scan({ op, dtype, x, out, outer, size, inner }) {
+      if (dtype === 'bool') throw new UnsupportedDTypeError('scan', op, dtype);
+      scan(op, st.get(x, 'scan'), st.get(out, 'scan'), outer, size, inner);
+    },
+    argsort({ dtype, x, out, rows, cols, descending }) {
+      if (dtype === 'bool') throw new UnsupportedDTypeError('argsort', 'sort', dtype);
+      argsort(st.get(x, 'argsort'), st.i32(out, 'argsort'), rows, cols, descending);
     },
   };
 }

@@ -78,6 +78,8 @@ export interface KernelExports {
     inner: number,
     count: number,
   ): void;
+  cp_scan(dtype: number, op: number, x: Ptr, out: Ptr, outer: number, size: number, inner: number): void;
+  cp_argsort(dtype: number, x: Ptr, out: Ptr, rows: number, cols: number, descending: number): void;
   cp_softmax(x: Ptr, out: Ptr, rows: number, cols: number, log: number): void;
   cp_softmax_cross_entropy(x: Ptr, labels: Ptr, out: Ptr, rows: number, cols: number): void;
   cp_sgd(

@@ -195,5 +195,22 @@ export function makeKernels(c: Ctx): Kernels {
       if (outer * count * inner === 0) return;
       k.cp_scatter_add(d, ps, pi, c.ints(indexStrides), po, outer, size, inner, count);
     },
+
+    scan({ op, dtype, x, out, outer, size, inner }) {
+      const d = numeric('scan', op, dtype);
+      if (out === x) throw new ArgumentError('wasm backend: scan out must not be x');
+      const px = c.ptr(x, outer * size * inner, 'scan x', dtype);
+      const po = c.ptr(out, outer * size * inner, 'scan out', dtype);
+      if (outer * size * inner === 0) return;
+      k.cp_scan(d, op === 'sum' ? 0 : 1, px, po, outer, size, inner);
+    },
+
+    argsort({ dtype, x, out, rows, cols, descending }) {
+      const d = numeric('argsort', 'sort', dtype);
+      const px = c.ptr(x, rows * cols, 'argsort x', dtype);
+      const po = c.ptr(out, rows * cols, 'argsort out', 'int32');
+      if (rows * cols === 0) return;
+      k.cp_argsort(d, px, po, rows, cols, descending ? 1 : 0);
+    },
   };
 }

@@ -12,7 +12,7 @@ mod ops;
 mod simd;
 mod tasks;
 
-use kernels::{elementwise as ew, matmul, movement as mv, optim, projections as pj, reduce, softmax};
+use kernels::{elementwise as ew, matmul, movement as mv, optim, projections as pj, reduce, softmax, sort_scan};
 
 #[global_allocator]
 static NO_HEAP: alloc::NoHeap = alloc::NoHeap;
@@ -140,6 +140,23 @@ pub unsafe extern "C" fn cp_scatter_add(dtype: u32, src: P, index: P, strides: P
         let (s, o) = (src as *const i32, out as *mut i32);
         mv::scatter_add(s, i(index), i(strides), o, outer, size, inner, count, i32::wrapping_add)
     }
+}
+
+/// Inclusive scan along the middle axis: dtype 0 float32, 1 int32 (wrapping); op 0 sum, 1 prod.
+#[no_mangle]
+pub unsafe extern "C" fn cp_scan(dtype: u32, op: u32, x: P, out: P, outer: usize, size: usize, inner: usize) {
+    match (dtype, op) {
+        (0, 0) => sort_scan::scan(f(x), f(out), outer, size, inner, 0.0, |a, b| a + b),
+        (0, _) => sort_scan::scan(f(x), f(out), outer, size, inner, 1.0, |a, b| a * b),
+        (_, 0) => sort_scan::scan(x as *const i32, out as *mut i32, outer, size, inner, 0, i32::wrapping_add),
+        _ => sort_scan::scan(x as *const i32, out as *mut i32, outer, size, inner, 1, i32::wrapping_mul),
+    }
+}
+
+/// Stable argsort of contiguous rows into int32 positions (dtype 0 float32, 1 int32).
+#[no_mangle]
+pub unsafe extern "C" fn cp_argsort(dtype: u32, x: P, out: P, rows: usize, cols: usize, descending: u32) {
+    sort_scan::argsort(dtype, x as *const u8, out as *mut i32, rows, cols, descending != 0)
 }
 
 /// softmax (log = 0) or logSoftmax (log = 1) over rows.

@@ -328,4 +328,38 @@ export const referenceKernels: { [K in KernelName]: (args: KernelArgs[K], mem: R
     }
     for (let j = 0; j < acc.length; j++) dst[j] = roundTo(dtype, acc[j]);
   },
+  scan({ op, dtype, x, out, outer, size, inner }, mem) {
+    const src = mem(x);
+    const dst = mem(out);
+    const int = dtype === 'int32';
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        let acc = op === 'sum' ? 0 : 1;
+        for (let s = 0; s < size; s++) {
+          const at = (o * size + s) * inner + i;
+          // NOTE: float32 runs in float64 and rounds each output once; int32 wraps at every step, as stored.
+          if (op === 'sum') acc = int ? wrapI32(acc + src[at]) : acc + src[at];
+          else acc = int ? Math.imul(acc, src[at]) : acc * src[at];
+          dst[at] = roundTo(dtype, acc);
+        }
+      }
+    }
+  },
+  argsort({ x, out, rows, cols, descending }, mem) {
+    const src = mem(x);
+    const dst = mem(out);
+    // NOTE: the contract's total order: NaN above every number, -0 equal to 0, ties by increasing position.
+    const key = (v: number) => (Number.isNaN(v) ? Number.POSITIVE_INFINITY : v);
+    const nan = (v: number) => (Number.isNaN(v) ? 1 : 0);
+    for (let r = 0; r < rows; r++) {
+      const row = Array.from({ length: cols }, (_, c) => ({ c, v: src[r * cols + c] }));
+      row.sort((a, b) => {
+        const cmp = nan(a.v) - nan(b.v) || (key(a.v) < key(b.v) ? -1 : key(a.v) > key(b.v) ? 1 : 0);
+        return (descending ? -cmp : cmp) || a.c - b.c;
+      });
+      row.forEach((e, c) => {
+        dst[r * cols + c] = e.c;
+      });
+    }
+  },
 };

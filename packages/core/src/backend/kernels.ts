@@ -193,6 +193,39 @@ export interface ScatterAddArgs {
   indexStrides: readonly [number, number, number];
 }
 
+/** The op of `scan`: an inclusive running sum or product. */
+export type ScanOp = 'sum' | 'prod';
+
+/**
+ * Arguments of `scan` (float32, int32): `out[o, s, i] = x[o, 0, i] op ... op x[o, s, i]` along the middle axis
+ * of `[outer, size, inner]`, accumulated in order s = 0, 1, ... (float32 rounds after each step; int32 wraps).
+ * `out` is never `x`.
+ */
+export interface ScanArgs {
+  op: ScanOp;
+  dtype: DType;
+  x: Handle;
+  out: Handle;
+  outer: number;
+  size: number;
+  inner: number;
+}
+
+/**
+ * Arguments of `argsort` (float32, int32): for each of `rows` contiguous rows of `cols` elements, `out` (int32,
+ * `[rows, cols]`) holds the positions `0 .. cols-1` ordered by value, ascending or `descending`. The order is
+ * total and stable: NaN is greater than every number (last ascending, first descending), `-0` equals `0`, and
+ * equal values keep increasing positions in both directions, so every backend returns the same permutation.
+ */
+export interface ArgsortArgs {
+  dtype: DType;
+  x: Handle;
+  out: Handle;
+  rows: number;
+  cols: number;
+  descending: boolean;
+}
+
 /** Argument types of every required kernel, by name. */
 export interface KernelArgs {
   unary: UnaryArgs;
@@ -208,6 +241,8 @@ export interface KernelArgs {
   fill: FillArgs;
   gather: GatherArgs;
   scatterAdd: ScatterAddArgs;
+  scan: ScanArgs;
+  argsort: ArgsortArgs;
 }
 
 /** The name of a required kernel. */
@@ -231,4 +266,6 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'fill',
   'gather',
   'scatterAdd',
+  'scan',
+  'argsort',
 ];

@@ -3,6 +3,7 @@
 export { gelu, leakyRelu, relu, sigmoid, softplus, tanh } from './activation.js';
 export { castTo as cast, clone } from './cast.js';
 export { clamp, compare, where } from './compare.js';
+export { einsum } from './einsum.js';
 export {
   abs,
   acos,
@@ -52,6 +53,7 @@ export {
   transpose,
   unsqueeze,
 } from './movement.js';
+export { flip, maskedFill, repeat, roll, tile, tril, triu } from './rearrange.js';
 export {
   argmax,
   argmin,
@@ -66,4 +68,23 @@ export {
   type VarOptions,
   variance as var_,
 } from './reduce.js';
+export {
+  type IndexAddOptions,
+  type IndexPutOptions,
+  indexAdd,
+  indexPut,
+  maskedScatter,
+  scatter,
+  scatterAdd,
+} from './scatter.js';
 export { logSoftmax, softmax } from './softmax.js';
+export {
+  argsort,
+  cumprod,
+  cumsum,
+  type SortOptions,
+  sort,
+  type TopkOptions,
+  topk,
+  type ValuesIndices,
+} from './sort.js';

@@ -81,6 +81,13 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
       throw new ShapeError(`indexSelect: a 0-d input takes exactly one index, got ${index.size}`);
     }
     checkIndex('indexSelect', index, x.ndim === 0 ? 1 : x.shape[d]);
+    return indexSelectChecked(x, d, index);
+  });
+}
+
+/** @internal `indexSelect` of an index core made in range itself (flip's reversal), without reading it back. */
+export function indexSelectChecked(x: Tensor, d: number, index: Tensor): Tensor {
+  return withOp('indexSelect', () => {
     const plan: GatherPlan = {
       outer: sizeOf(x.shape.slice(0, d)),
       size: x.ndim === 0 ? 1 : x.shape[d],
@@ -109,6 +116,16 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
       );
     }
     checkIndex('gather', index, x.shape[d]);
+    return gatherChecked(x, d, index);
+  });
+}
+
+/**
+ * @internal `gather` of an index core made itself and knows to be in range (sort's permutation), without
+ * reading it back: the same kernel and gradient rule, and no host read.
+ */
+export function gatherChecked(x: Tensor, d: number, index: Tensor): Tensor {
+  return withOp('gather', () => {
     const inner = sizeOf(x.shape.slice(d + 1));
     const count = index.shape[d];
     const plan: GatherPlan = {

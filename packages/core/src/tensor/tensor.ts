@@ -21,8 +21,11 @@ import * as E from '../ops/elementwise.js';
 import * as I from '../ops/indexing.js';
 import { matmul } from '../ops/linalg.js';
 import * as M from '../ops/movement.js';
+import * as RA from '../ops/rearrange.js';
 import * as R from '../ops/reduce.js';
+import * as SC from '../ops/scatter.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
+import * as SO from '../ops/sort.js';
 import { type NestedArray, toNested } from './nested.js';
 import type { Shape } from './shape.js';
 import { checkOptions, describe } from './validate.js';
@@ -565,6 +568,76 @@ export class Tensor {
   /** `out[..., i, ...] = this[..., index[..., i, ...], ...]` along `dim` (like `torch.gather`). */
   gather(dim: number, index: Tensor): Tensor {
     return I.gather(this, dim, index);
+  }
+  // Rearranging, masking and scattering (ops/rearrange.ts, ops/scatter.ts).
+  /** This tensor repeated along each dim (`x.repeat(2, 3)` or `x.repeat([2, 3])`; like `torch.Tensor.repeat`). */
+  repeat(...reps: number[] | [readonly number[]]): Tensor {
+    return RA.repeat(this, flatArgs(reps));
+  }
+  /** `repeat`, with missing leading counts taken as 1 (like `torch.tile`). */
+  tile(...reps: number[] | [readonly number[]]): Tensor {
+    return RA.tile(this, flatArgs(reps));
+  }
+  /** Reverses the order along `dims` (like `torch.flip`). */
+  flip(...dims: number[] | [readonly number[]]): Tensor {
+    return RA.flip(this, flatArgs(dims));
+  }
+  /** Rolls elements along `dims` by `shifts`; without dims, over the flattened tensor (like `torch.roll`). */
+  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
+    return RA.roll(this, shifts, dims);
+  }
+  /** The upper triangle of the last two dims, above `diagonal` (like `torch.triu`). */
+  triu(diagonal = 0): Tensor {
+    return RA.triu(this, diagonal);
+  }
+  /** The lower triangle of the last two dims, below `diagonal` (like `torch.tril`). */
+  tril(diagonal = 0): Tensor {
+    return RA.tril(this, diagonal);
+  }
+  /** `value` where the bool `mask` is true (like `torch.Tensor.masked_fill`). */
+  maskedFill(mask: Tensor, value: number | Tensor): Tensor {
+    return RA.maskedFill(this, mask, value);
+  }
+  /** `src` (or a number) written at `index` along `dim`, out of place (like `torch.Tensor.scatter`). */
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor {
+    return SC.scatter(this, dim, index, src);
+  }
+  /** `src` added at `index` along `dim`, out of place (like `torch.Tensor.scatter_add`). */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return SC.scatterAdd(this, dim, index, src);
+  }
+  /** `alpha * source` added at the entries `index` of `dim`, out of place (like `torch.Tensor.index_add`). */
+  indexAdd(dim: number, index: Tensor, source: Tensor, options?: SC.IndexAddOptions): Tensor {
+    return SC.indexAdd(this, dim, index, source, options);
+  }
+  /** `values` written (or added) at `this[indices...]`, out of place (like `torch.Tensor.index_put`). */
+  indexPut(indices: readonly Tensor[], values: TensorLike, options?: SC.IndexPutOptions): Tensor {
+    return SC.indexPut(this, indices, values, options);
+  }
+  /** Elements of `source` in order at the true places of `mask` (like `torch.Tensor.masked_scatter`). */
+  maskedScatter(mask: Tensor, source: Tensor): Tensor {
+    return SC.maskedScatter(this, mask, source);
+  }
+  // Scans and sorting (ops/sort.ts).
+  /** Running sums along `dim` (like `torch.cumsum`). */
+  cumsum(dim: number): Tensor {
+    return SO.cumsum(this, dim);
+  }
+  /** Running products along `dim` (like `torch.cumprod`). */
+  cumprod(dim: number): Tensor {
+    return SO.cumprod(this, dim);
+  }
+  /** Sorted values and their int32 positions along `dim` (like `torch.sort`; always stable). */
+  sort(options?: SO.SortOptions): SO.ValuesIndices {
+    return SO.sort(this, options);
+  }
+  /** The int32 positions that sort this tensor along `dim` (like `torch.argsort`). */
+  argsort(options?: SO.SortOptions): Tensor {
+    return SO.argsort(this, options);
+  }
+  /** The `k` largest (or smallest) values and their int32 positions along `dim` (like `torch.topk`). */
+  topk(k: number, options?: SO.TopkOptions): SO.ValuesIndices {
+    return SO.topk(this, k, options);
   }
 }
 

@@ -9,3 +9,4 @@ pub mod optim;
 pub mod projections;
 pub mod reduce;
 pub mod softmax;
+pub mod sort_scan;

@@ -7,6 +7,7 @@ import { fusedSuite } from './fused.js';
 import { fusedOptimSuite } from './fused-optim.js';
 import { matmulGatherSuite } from './matmul-gather.js';
 import { reduceSuite } from './reduce.js';
+import { scanSortSuite } from './scan-sort.js';
 import { kernelStorageSuite } from './storage.js';
 import { unarySuite } from './unary.js';
 
@@ -18,6 +19,7 @@ export const KERNEL_SUITES: readonly Suite[] = [
   compareWhereSuite,
   castCopySuite,
   reduceSuite,
+  scanSortSuite,
   matmulGatherSuite,
   fusedSuite,
   fusedOptimSuite,

@@ -168,6 +168,27 @@ const FUNCTIONS: Record<string, Entry> = {
     cp.F.scaledDotProductAttention(q, k, v, { attnMask: cp.tensor([true, false, true, true], { shape: [1, 4] }) }),
   ),
   'F.smoothL1Loss': c([S, { shape: [2, 3], values: [1.5, 0, -2, 0.8, 3, -0.4] }], (a, b) => cp.F.smoothL1Loss(a, b)),
+  // Rearranging, masking and scattering (ops/rearrange.ts, ops/scatter.ts, nn/functional/one-hot.ts).
+  flip: c([S], (x) => cp.flip(x, [0, 1])),
+  indexAdd: c([{ shape: [3, 2] }, S], (x, s) => cp.indexAdd(x, 0, int([2, 0]), s.reshape(3, 2).narrow(0, 0, 2))),
+  indexPut: c([S, { shape: [2] }], (x, v) => cp.indexPut(x, [int([1, 0]), int([2, 2])], v)),
+  maskedFill: c([S, { shape: [] }], (x, v) => cp.maskedFill(x, mask(), v)),
+  maskedScatter: c([S, { shape: [4] }], (x, s) => cp.maskedScatter(x, mask(), s)),
+  repeat: c([S], (x) => cp.repeat(x, [2, 1])),
+  roll: c([S], (x) => cp.roll(x, [1, 2], [0, 1])),
+  scatter: c([S, S], (x, s) => cp.scatter(x, 1, int([2, 0, 1, 1, 2, 0], [2, 3]), s)),
+  scatterAdd: c([S, S], (x, s) => cp.scatterAdd(x, 1, int([2, 0, 2, 1, 1, 0], [2, 3]), s)),
+  tile: c([S], (x) => cp.tile(x, [2])),
+  tril: c([S], (x) => cp.tril(x, 1)),
+  triu: c([S], (x) => cp.triu(x, -1)),
+  'F.oneHot': none(INDEX, () => cp.F.oneHot(int([0, 2]), 3)),
+  einsum: c([S, { shape: [3, 2] }], (a, b) => cp.einsum('ij,jk->ik', a, b)),
+  // Scans and sorting (ops/sort.ts).
+  argsort: none(INDEX, (x) => cp.argsort(x, { dim: 0 })),
+  cumprod: c([positive], (x) => cp.cumprod(x, 1)),
+  cumsum: c([S], (x) => cp.cumsum(x, 0)),
+  sort: c([distinct], (x) => cp.sort(x, { dim: 1, descending: true }).values),
+  topk: c([distinct], (x) => cp.topk(x, 2, { dim: 1 }).values),
 };
 
 /** The methods of `Tensor` that are tensor ops. */
@@ -256,6 +277,25 @@ const METHODS: Record<string, Entry> = {
   view: c([S], (x) => x.view(3, 2)),
   where: c([S, S], (a, b) => a.where(mask(), b)),
   zero_: none('an in-place write, never recorded', () => cp.ones([2]).zero_()),
+  // Rearranging, masking and scattering (ops/rearrange.ts, ops/scatter.ts).
+  flip: c([S], (x) => x.flip(1)),
+  indexAdd: c([S, { shape: [2, 2] }], (x, s) => x.indexAdd(1, int([0, 2]), s, { alpha: 1.5 })),
+  indexPut: c([S, { shape: [3] }], (x, v) => x.indexPut([int([1])], v, { accumulate: true })),
+  maskedFill: c([S], (x) => x.maskedFill(mask(), 2)),
+  maskedScatter: c([S, S], (x, s) => x.maskedScatter(mask(), s)),
+  repeat: c([S], (x) => x.repeat(1, 2, 1)),
+  roll: c([S], (x) => x.roll(-2)),
+  scatter: c([S], (x) => x.scatter(0, int([1, 0, 1], [1, 3]), 0.5)),
+  scatterAdd: c([S, { shape: [2, 2] }], (x, s) => x.scatterAdd(1, int([1, 1, 0, 2], [2, 2]), s)),
+  tile: c([S], (x) => x.tile(2, 1, 1)),
+  tril: c([S], (x) => x.tril()),
+  triu: c([S], (x) => x.triu(1)),
+  // Scans and sorting (ops/sort.ts).
+  argsort: none(INDEX, (x) => x.argsort()),
+  cumprod: c([S], (x) => x.cumprod(0)),
+  cumsum: c([S], (x) => x.cumsum(-1)),
+  sort: c([distinct], (x) => x.sort().values),
+  topk: c([distinct], (x) => x.topk(1, { dim: 0, largest: false }).values),
 };
 
 /** Exports that are not tensor ops: backend and mode switches, scopes, io, checks and helpers. */

@@ -29,3 +29,4 @@ export {
   smoothL1Loss,
 } from './loss.js';
 export { type LayerNormOptions, layerNorm } from './normalization.js';
+export { oneHot } from './one-hot.js';
