@@ -9,10 +9,24 @@ export * as functional from './functional/index.js';
 export * as init from './init.js';
 export { GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh } from './layers/activation.js';
 export { Sequential } from './layers/container.js';
-export { Dropout } from './layers/dropout.js';
+export {
+  Conv1d,
+  Conv2d,
+  type ConvLayerOptions,
+  ConvTranspose2d,
+  type ConvTransposeLayerOptions,
+} from './layers/conv.js';
+export { Dropout, Dropout2d } from './layers/dropout.js';
 export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
 export { LayerNorm, type LayerNormLayerOptions } from './layers/normalization.js';
+export {
+  AdaptiveAvgPool2d,
+  AvgPool1d,
+  AvgPool2d,
+  MaxPool1d,
+  MaxPool2d,
+} from './layers/pooling.js';
 export { Flatten, Identity } from './layers/shape.js';
 export {
   type AnyModule,

@@ -8,6 +8,7 @@ import { nnLossesSuite } from './losses.js';
 import { nnModuleSuite } from './module.js';
 import { nnStateDictSuite } from './state-dict.js';
 import { nnTrainingSuite } from './training.js';
+import { nnWindowSuite } from './window.js';
 
 /** The nn suites, in the order they run. */
 export const NN_SUITES: readonly Suite[] = [
@@ -19,4 +20,5 @@ export const NN_SUITES: readonly Suite[] = [
   nnGradientsSuite,
   nnConstraintsSuite,
   nnTrainingSuite,
+  nnWindowSuite,
 ];

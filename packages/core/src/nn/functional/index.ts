@@ -1,4 +1,7 @@
-/** `nn.functional` (also exported as `F`): layers as functions: linear, activations, dropout, normalization, losses. */
+/**
+ * `nn.functional` (also exported as `F`): layers as functions: linear, convolution, pooling, padding,
+ * activations, dropout, normalization, losses.
+ */
 
 export {
   type DropoutOptions,
@@ -12,7 +15,9 @@ export {
   softplus,
   tanh,
 } from './activation.js';
+export { type ConvOptions, type ConvTransposeOptions, conv1d, conv2d, convTranspose2d } from './conv.js';
 export { type CrossEntropyOptions, crossEntropy, type NllLossOptions, nllLoss } from './cross-entropy.js';
+export { dropout2d } from './dropout2d.js';
 export { linear } from './linear.js';
 export {
   type BceOptions,
@@ -27,3 +32,13 @@ export {
   smoothL1Loss,
 } from './loss.js';
 export { type LayerNormOptions, layerNorm } from './normalization.js';
+export { type PadOptions, pad } from './pad.js';
+export {
+  type AvgPoolOptions,
+  adaptiveAvgPool2d,
+  avgPool1d,
+  avgPool2d,
+  type MaxPoolOptions,
+  maxPool1d,
+  maxPool2d,
+} from './pooling.js';
