@@ -3,8 +3,9 @@
   /usr/bin/python3 scripts/torch-window-cases.py > src/suites/nn/window-torch-data.ts
   pnpm biome format --write src/suites/nn/window-torch-data.ts
 Inputs are wave(n, seed)[i] = fround(sin(0.7 i + 1.3 seed) * 1.5), the loss is sum(y * probe1); each
-tensor is summarized by sum(v * probe1), sum(v * probe2), sum(|v|), plus its values when small."""
-import json, math
+tensor is summarized by sum(v * probe1), sum(v * probe2), sum(|v|), plus its values when small.
+Also a small CNN's PyTorch state dict as safetensors bytes (base64, written with numpy) and its output."""
+import base64, json, math, struct
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -127,3 +128,33 @@ print('export const TORCH_WINDOW_CASES: TorchWindowCase[] = [')
 for c in CASES:
     print('  ' + json.dumps(run(c)) + ',')
 print('];')
+
+
+def safetensors_bytes(sd):
+    header, blobs, offset = {}, [], 0
+    for k, v in sd.items():
+        b = v.detach().numpy().astype('<f4').tobytes()
+        header[k] = {'dtype': 'F32', 'shape': list(v.shape), 'data_offsets': [offset, offset + len(b)]}
+        blobs.append(b)
+        offset += len(b)
+    h = json.dumps(header, separators=(',', ':')).encode()
+    h += b' ' * ((8 - len(h) % 8) % 8)
+    return struct.pack('<Q', len(h)) + h + b''.join(blobs)
+
+torch.manual_seed(0)
+model = torch.nn.Sequential(
+    torch.nn.Conv2d(2, 4, 3, padding=1, groups=2), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+    torch.nn.Conv2d(4, 3, 2), torch.nn.ConvTranspose2d(3, 2, 2, stride=2), torch.nn.Flatten(),
+    torch.nn.Linear(32, 3))
+x = wave([2, 2, 6, 6], 1).float()
+with torch.no_grad():
+    y = model(x)
+sd = model.state_dict()
+print('')
+print('/** A PyTorch CNN (Conv2d groups 2, ReLU, MaxPool2d, Conv2d, ConvTranspose2d, Flatten, Linear): its')
+print(' * state dict as safetensors bytes written with numpy (base64), key shapes, and its output on wave([2, 2, 6, 6], 1). */')
+print('export const TORCH_CNN = ' + json.dumps({
+    'safetensors': base64.b64encode(safetensors_bytes(sd)).decode(),
+    'shapes': {k: list(v.shape) for k, v in sd.items()},
+    'output': [float(v) for v in y.reshape(-1)],
+}) + ';')

@@ -571,3 +571,24 @@ export const TORCH_WINDOW_CASES: TorchWindowCase[] = [
     ],
   },
 ];
+
+/** A PyTorch CNN (Conv2d groups 2, ReLU, MaxPool2d, Conv2d, ConvTranspose2d, Flatten, Linear): its
+ * state dict as safetensors bytes written with numpy (base64), key shapes, and its output on wave([2, 2, 6, 6], 1). */
+export const TORCH_CNN = {
+  safetensors:
+    'EAIAAAAAAAB7IjAud2VpZ2h0Ijp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOls0LDEsMywzXSwiZGF0YV9vZmZzZXRzIjpbMCwxNDRdfSwiMC5iaWFzIjp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOls0XSwiZGF0YV9vZmZzZXRzIjpbMTQ0LDE2MF19LCIzLndlaWdodCI6eyJkdHlwZSI6IkYzMiIsInNoYXBlIjpbMyw0LDIsMl0sImRhdGFfb2Zmc2V0cyI6WzE2MCwzNTJdfSwiMy5iaWFzIjp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOlszXSwiZGF0YV9vZmZzZXRzIjpbMzUyLDM2NF19LCI0LndlaWdodCI6eyJkdHlwZSI6IkYzMiIsInNoYXBlIjpbMywyLDIsMl0sImRhdGFfb2Zmc2V0cyI6WzM2NCw0NjBdfSwiNC5iaWFzIjp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOlsyXSwiZGF0YV9vZmZzZXRzIjpbNDYwLDQ2OF19LCI2LndlaWdodCI6eyJkdHlwZSI6IkYzMiIsInNoYXBlIjpbMywzMl0sImRhdGFfb2Zmc2V0cyI6WzQ2OCw4NTJdfSwiNi5iaWFzIjp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOlszXSwiZGF0YV9vZmZzZXRzIjpbODUyLDg2NF19fSAgICBWjSO7KBs3PmR3jL5WM3u+TncDvuYPtz2radi731GHPpZU8rxmpLQ9kE/OvUswhr3QC6O+GA9ivpu0DL6rTko86/AGPsvOTD5mZ2e+U6MUvsv09z00uI0+MH6MvXtsfz6rEVy9tngQPdyImj6KUp6+3uFWvtbTrL0+DQW+xnSTPs4+Xb6AIB2+I3huvvrWn74GQEe+arSSPihPGD5WbyU+QGpXPDo/A77APi09ngZvvhr6OL7G+QO+JoUhPiYZFj7IEeO9IMsTvEC6Iz6Cf34+JDTLPchVCj3+pCs+wLsWvvjQPj1seka+GG4xvtI+BL6Mquc9+OfNPWqkF77IrZo9bokMPiA/Ab1AZBw8AERtPQDRHj5Iz3U+lkdFvuyhu72YOMk90BtUPujFXj4i4mE+eMpLPficXr6QZrw8rCcgvoyUbr4+dGM+8KZCPv5df74Iqj89yIAsvbiCKL0cX+q9jOTEPTShF77csbs9/RU3PiuWgT7LXgc+RSmzvnbaar53xTQ+5YyXPdU1jb4LeFC+N0uqPrjycz6j2x2+Pz22vU1wrL4SPNC7d1GIvmehi77klZ+86m5ZPQtEFL5d01Y+j1BcvmRApD7lGng+iKaYviU2tL1nsAI8j0nTPIa7Kz3/Eo49Sn0tPCqmsL0OUKs9gaQtvi6V1r0YQjW9l1qwvXFOfb0MXhS+sAUavbXGGj0W2+u9AqMUvDWVAT7k3pS8Xf2gO4bcebwuihI9zzLmPUp4Kz4w6uU9udwrPkR3UbwSnSK+YaKrvZeD9j3CM5a6M/OzvZ23Cr5GaCm+JMgYvpfeEr1Pi8Y9pLvDPbCULr5O1eE9O6YNvtATGb35y5K95ncLvdQqDr0McCK+iEwcvkOb4ryI0hU7D3ekvTNhiD2P7SK+xHZDvCIxHz40rJO9BXYjPhkdgz3lXCO+lw/lPeobp7zVnaG9scAQPuZHEr7mZJs8YZkXvahEAT5KH0o9JvatPeK2fz1OHy69BEcYvbcsFb4lK8Q9s7kPPkK39z3NX/+90iwBPKI2/73rS8e9QPbSvSdzdz1dvte97cF8u0Kv8zvjYOk9DtYIvkKL+L3QONK9KGf9PeYjgr0RsBg+eeqCPcJftzxIe6y6ASMPvdaxtTzWViW9Ss6iukPGuDw=',
+  shapes: {
+    '0.weight': [4, 1, 3, 3],
+    '0.bias': [4],
+    '3.weight': [3, 4, 2, 2],
+    '3.bias': [3],
+    '4.weight': [3, 2, 2, 2],
+    '4.bias': [2],
+    '6.weight': [3, 32],
+    '6.bias': [3],
+  },
+  output: [
+    0.10741525143384933, 0.09249849617481232, 0.07618319988250732, 0.10510256141424179, 0.1063707172870636,
+    0.06210361421108246,
+  ],
+};

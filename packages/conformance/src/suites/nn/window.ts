@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
 import type { Suite } from '../../context.js';
 import { type OpCase, registerOpCases } from '../ops/op-harness.js';
 import { tidyTest } from './helpers.js';
-import { TORCH_WINDOW_CASES, type TorchTensor, type TorchWindowCase } from './window-torch-data.js';
+import { TORCH_CNN, TORCH_WINDOW_CASES, type TorchTensor, type TorchWindowCase } from './window-torch-data.js';
 
 type T = cp.Tensor;
 
@@ -291,6 +291,34 @@ export const nnWindowSuite: Suite = (ctx) => {
         drop.eval();
         same(drop.call(ones), ones);
         expect(() => new cp.nn.MaxPool2d(2, { countIncludePad: true } as never)).toThrow(/MaxPool2d: unknown option/);
+      }),
+    );
+    test(
+      "a PyTorch CNN's state dict, as safetensors bytes, loads with loadStateDict and gives PyTorch's output",
+      tidyTest(() => {
+        const model = new cp.nn.Sequential(
+          new cp.nn.Conv2d(2, 4, 3, { padding: 1, groups: 2 }),
+          new cp.nn.ReLU(),
+          new cp.nn.MaxPool2d(2),
+          new cp.nn.Conv2d(4, 3, 2),
+          new cp.nn.ConvTranspose2d(3, 2, 2, { stride: 2 }),
+          new cp.nn.Flatten(),
+          new cp.nn.Linear(32, 3),
+        );
+        const mine = Object.fromEntries(Object.entries(model.stateDict()).map(([k, v]) => [k, v.shape]));
+        expect(mine).toEqual(TORCH_CNN.shapes);
+        const bytes = Uint8Array.from(atob(TORCH_CNN.safetensors), (ch) => ch.charCodeAt(0));
+        const file = cp.decodeSafetensors(bytes);
+        const sd: cp.nn.StateDict = {};
+        for (const [k, raw] of file.tensors) sd[k] = cp.tensor(raw.data, { shape: raw.shape });
+        const result = model.loadStateDict(sd);
+        expect(result.missingKeys).toEqual([]);
+        expect(result.unexpectedKeys).toEqual([]);
+        const y = cp.noGrad(() => model.call(wave([2, 2, 6, 6], 1)));
+        expect(y.shape).toEqual([2, 3]);
+        Array.from(y.dataSync()).forEach((v, i) => {
+          expect(Math.abs(v - TORCH_CNN.output[i])).toBeLessThanOrEqual(1e-5);
+        });
       }),
     );
     test(
