@@ -188,6 +188,17 @@ export const nnWindowSuite: Suite = (ctx) => {
       }),
     );
     test(
+      'pad keeps the dtype of an int32 input in every mode',
+      tidyTest(() => {
+        const x = cp.tensor([1, 2, 3], { dtype: 'int32', shape: [1, 3] });
+        const c = cp.F.pad(x, [1, 2], { value: 7 });
+        expect(c.dtype).toBe('int32');
+        expect(Array.from(c.dataSync())).toEqual([7, 1, 2, 3, 7, 7]);
+        expect(Array.from(cp.F.pad(x, [2, 1], { mode: 'reflect' }).dataSync())).toEqual([3, 2, 1, 2, 3, 2]);
+        expect(Array.from(cp.F.pad(x, [2, 1], { mode: 'replicate' }).dataSync())).toEqual([1, 1, 1, 2, 3, 3]);
+      }),
+    );
+    test(
       'dropout2d zeroes whole channels and scales the rest; identity when not training',
       tidyTest(() => {
         const x = cp.ones([4, 8, 3, 3]);
@@ -322,6 +333,27 @@ export const nnWindowSuite: Suite = (ctx) => {
       }),
     );
     test(
+      'constraints on conv layers hold after every step: maxNorm per output filter (dim [1, 2, 3]) and nonNeg',
+      tidyTest(() => {
+        const capped = new cp.nn.Conv2d(2, 4, 3, { weightConstraint: cp.constraints.maxNorm(0.3, { dim: [1, 2, 3] }) });
+        const positive = new cp.nn.Conv2d(4, 2, 2, { weightConstraint: cp.constraints.nonNeg() });
+        const model = new cp.nn.Sequential(capped, new cp.nn.ReLU(), positive);
+        const opt = new cp.optim.Adam(model.parameters(), { lr: 0.5 });
+        const x = wave([3, 2, 6, 6], 6);
+        for (let step = 0; step < 3; step++) {
+          opt.zeroGrad();
+          model.call(x).square().sum().neg().backward();
+          opt.step();
+          const w = capped.weight.dataSync();
+          for (let f = 0; f < 4; f++) {
+            const norm = Math.hypot(...w.subarray(f * 18, f * 18 + 18));
+            expect(norm).toBeLessThanOrEqual(0.3 * (1 + 1e-5));
+          }
+          for (const v of positive.weight.dataSync()) expect(v).toBeGreaterThanOrEqual(0);
+        }
+      }),
+    );
+    test(
       'a small CNN (conv, ReLU, maxPool, conv, ReLU, maxPool, Linear) learns with Adam',
       tidyTest(() => {
         cp.manualSeed(3);
@@ -414,6 +446,16 @@ export const nnWindowSuite: Suite = (ctx) => {
         'adaptiveAvgPool2d size',
         () => cp.F.adaptiveAvgPool2d(cp.zeros([1, 1, 3, 3]), 0),
         /adaptiveAvgPool2d: outputSize/,
+      ],
+      [
+        'conv2d int weight',
+        () => cp.F.conv2d(cp.zeros([1, 1, 3, 3]), cp.zeros([1, 1, 2, 2], { dtype: 'int32' })),
+        /conv2d: expected a float32 weight, got int32/,
+      ],
+      [
+        'maxPool2d int input',
+        () => cp.F.maxPool2d(cp.zeros([1, 1, 3, 3], { dtype: 'int32' }), 2),
+        /maxPool2d: expected a float32 input/,
       ],
       ['dropout2d rank', () => cp.F.dropout2d(cp.zeros([3, 3])), /dropout2d: input must be/],
     ];

@@ -5,7 +5,7 @@
  * Gradients come from the matmul rule and the unfold/fold adjoints. conv1d is conv2d over a height of 1.
  */
 import { withOp } from '../../engine/dispatch.js';
-import { ArgumentError, fmtShape, ShapeError } from '../../errors.js';
+import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../../errors.js';
 import { add } from '../../ops/elementwise.js';
 import { bmm } from '../../ops/linalg.js';
 import { expand, reshape } from '../../ops/movement.js';
@@ -48,6 +48,11 @@ function checkGroups(op: string, groups: unknown): number {
   return groups as number;
 }
 
+function checkWeight(op: string, weight: Tensor): void {
+  checkTensor(op, weight, 'weight');
+  if (weight.dtype !== 'float32') throw new DTypeError(`${op}: expected a float32 weight, got ${weight.dtype}`);
+}
+
 function checkBias(op: string, bias: Tensor | null | undefined, channels: number): void {
   if (bias === undefined || bias === null) return;
   checkTensor(op, bias, 'bias');
@@ -85,7 +90,7 @@ function conv2dImpl(
 ): Tensor {
   checkOptions(op, options, CONV_KEYS);
   checkBatched(op, x, dims);
-  checkTensor(op, weight, 'weight');
+  checkWeight(op, weight);
   if (weight.ndim !== dims + 2)
     throw new ShapeError(
       `${op}: weight must be ${dims + 2}-D [out, in/groups, ...kernel], got ${fmtShape(weight.shape)}`,
@@ -164,7 +169,7 @@ export function convTranspose2d(
   return withOp(op, () => {
     checkOptions(op, options, ['stride', 'padding', 'outputPadding', 'groups', 'dilation']);
     checkBatched(op, x, 2);
-    checkTensor(op, weight, 'weight');
+    checkWeight(op, weight);
     if (weight.ndim !== 4)
       throw new ShapeError(`${op}: weight must be 4-D [in, out/groups, kH, kW], got ${fmtShape(weight.shape)}`);
     const groups = checkGroups(op, options?.groups ?? 1);

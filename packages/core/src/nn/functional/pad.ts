@@ -29,7 +29,7 @@ function constantDim(x: Tensor, dim: number, before: number, after: number, valu
     full(
       t.shape.map((s, i) => (i === dim ? n : s)),
       value,
-      { backend: x.backend },
+      { backend: x.backend, dtype: x.dtype },
     );
   const parts = [...(before > 0 ? [block(before)] : []), t, ...(after > 0 ? [block(after)] : [])];
   return parts.length === 1 ? t : cat(parts, dim);

@@ -2,7 +2,7 @@
  * Argument checks and size arithmetic shared by convolution and pooling: a size given as a number or a
  * pair (PyTorch's `_pair`), input ranks, and the output length of a sliding window.
  */
-import { ArgumentError, fmtShape, ShapeError } from '../../errors.js';
+import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { checkTensor, describe } from '../../tensor/validate.js';
 
@@ -21,7 +21,7 @@ export function tuple(op: string, name: string, value: SizeArg, dims: number, mi
 /** Checks x is a float32 `[N, C, ...spatial]` tensor of `2 + dims` dims (the batch is required). */
 export function checkBatched(op: string, x: Tensor, dims: number): void {
   checkTensor(op, x, 'input');
-  if (x.dtype !== 'float32') throw new ArgumentError(`${op}: expected a float32 input, got ${x.dtype}`);
+  if (x.dtype !== 'float32') throw new DTypeError(`${op}: expected a float32 input, got ${x.dtype}`);
   if (x.ndim !== dims + 2) {
     const layout = dims === 1 ? '[N, C, L]' : '[N, C, H, W]';
     throw new ShapeError(`${op}: input must be ${dims + 2}-D ${layout}, got ${fmtShape(x.shape)}`);
