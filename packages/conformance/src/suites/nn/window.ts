@@ -13,6 +13,7 @@ import { tidyTest } from './helpers.js';
 import { TORCH_CNN, TORCH_WINDOW_CASES, type TorchTensor, type TorchWindowCase } from './window-torch-data.js';
 
 type T = cp.Tensor;
+const F = cp.F;
 
 /** The suite's inputs, computed the same way by the generator: `fround(sin(0.7 i + 1.3 seed) · 1.5)`. */
 function wave(shape: number[], seed: number, scale = 1): T {
@@ -353,6 +354,38 @@ export const nnWindowSuite: Suite = (ctx) => {
         }
       }),
     );
+    test('a CNN training loop without tidy or dispose keeps live storage flat (the lifetime rule), also with functional ops before the model', () => {
+      const model = new cp.nn.Sequential(
+        new cp.nn.Conv2d(1, 3, 3, { padding: 1 }),
+        new cp.nn.ReLU(),
+        new cp.nn.MaxPool2d(2, { padding: 1 }),
+        new cp.nn.ConvTranspose2d(3, 2, 2, { stride: 2 }),
+        new cp.nn.AvgPool2d(2),
+        new cp.nn.Flatten(),
+        new cp.nn.Linear(2 * 6 * 6, 3),
+      );
+      const opt = new cp.optim.Adam(model.parameters(), { lr: 1e-3 });
+      const x = cp.keep(wave([4, 1, 9, 9], 7));
+      const w = cp.keep(wave([1, 1, 3, 3], 8));
+      const y = cp.keep(cp.tensor([0, 1, 2, 1], { dtype: 'int32' }));
+      const live = () => ctx.backend().stats().handles;
+      const counts: number[] = [];
+      for (let step = 0; step < 40; step++) {
+        // Functional ops outside the model, on a leaf that requires a gradient: their saved index tables,
+        // divisors and masks must be freed by the rule too.
+        const pre = F.dropout2d(F.avgPool2d(F.conv2d(F.pad(x, [2, 1, 2, 1], { mode: 'reflect' }), w), 1), 0.2);
+        const loss = cp.F.crossEntropy(model.call(pre), y);
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
+        loss.item();
+        counts.push(live());
+      }
+      expect(new Set(counts.slice(5)).size, `live handles per step: ${counts.join(', ')}`).toBe(1);
+      x.dispose();
+      y.dispose();
+      w.dispose();
+    });
     test(
       'a small CNN (conv, ReLU, maxPool, conv, ReLU, maxPool, Linear) learns with Adam',
       tidyTest(() => {
