@@ -267,6 +267,23 @@ export const nnWindowSuite: Suite = (ctx) => {
       }),
     );
     test(
+      "Conv2d and Conv1d paddingMode 'reflect'/'replicate' pad with F.pad first, as PyTorch's padding_mode",
+      tidyTest(() => {
+        const x = wave([2, 2, 6, 5], 9);
+        const same = (a: T, b: T) => expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
+        const r = new cp.nn.Conv2d(2, 3, 3, { padding: [1, 2], paddingMode: 'reflect', stride: 2 });
+        same(r.call(x), cp.F.conv2d(cp.F.pad(x, [2, 2, 1, 1], { mode: 'reflect' }), r.weight, r.bias, { stride: 2 }));
+        const q = new cp.nn.Conv2d(2, 3, [2, 4], { padding: 'same', paddingMode: 'replicate' });
+        same(q.call(x), cp.F.conv2d(cp.F.pad(x, [1, 2, 0, 1], { mode: 'replicate' }), q.weight, q.bias));
+        const s = wave([2, 2, 7], 10);
+        const c1 = new cp.nn.Conv1d(2, 2, 3, { padding: 2, paddingMode: 'reflect', dilation: 2 });
+        same(c1.call(s), cp.F.conv1d(cp.F.pad(s, [2, 2], { mode: 'reflect' }), c1.weight, c1.bias, { dilation: 2 }));
+        expect(() => new cp.nn.Conv2d(1, 1, 3, { paddingMode: 'circular' as never })).toThrow(
+          /Conv2d: paddingMode must be/,
+        );
+      }),
+    );
+    test(
       'Conv1d and ConvTranspose2d have their weight layouts and train through backward',
       tidyTest(() => {
         const c1 = new cp.nn.Conv1d(3, 5, 4, { dilation: 2 });

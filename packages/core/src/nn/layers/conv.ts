@@ -9,7 +9,8 @@ import { ArgumentError } from '../../errors.js';
 import type { Generator } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { checkOptions, describe } from '../../tensor/validate.js';
-import { conv1d, conv2d, convTranspose2d } from '../functional/conv.js';
+import { type ConvOptions, conv1d, conv2d, convTranspose2d } from '../functional/conv.js';
+import { pad } from '../functional/pad.js';
 import { type SizeArg, tuple } from '../functional/window-args.js';
 import { kaimingUniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
@@ -28,6 +29,8 @@ export interface ConvLayerOptions {
   groups?: number;
   /** Learn an additive bias (default true). */
   bias?: boolean;
+  /** How the padding is filled (default 'zeros'); 'reflect' and 'replicate' pad with `F.pad` first, as PyTorch's `padding_mode`. */
+  paddingMode?: 'zeros' | 'reflect' | 'replicate';
   /** A constraint registered on the weight (e.g. `maxNorm(c, { dim: [1, 2, 3] })` per filter). */
   weightConstraint?: ConstraintLike;
   /** A constraint registered on the bias. */
@@ -37,7 +40,7 @@ export interface ConvLayerOptions {
 }
 
 /** Options of `ConvTranspose2d`. */
-export interface ConvTransposeLayerOptions extends Omit<ConvLayerOptions, 'padding'> {
+export interface ConvTransposeLayerOptions extends Omit<ConvLayerOptions, 'padding' | 'paddingMode'> {
   /** Trimmed from both sides of the output per dim (default 0). */
   padding?: SizeArg;
   /** Extra size on one side of the output per dim (default 0). */
@@ -54,6 +57,35 @@ const LAYER_KEYS = [
   'biasConstraint',
   'generator',
 ];
+const CONV_KEYS = [...LAYER_KEYS, 'paddingMode'];
+
+/**
+ * The input and conv options of a layer: with a `paddingMode` other than 'zeros', x padded by `F.pad` (the
+ * padding per dim, or the 'same' split) and a conv without padding, as PyTorch does it.
+ */
+function padded(
+  op: string,
+  x: Tensor,
+  o: ConvLayerOptions | undefined,
+  kernel: number[],
+  groups: number,
+): [Tensor, ConvOptions] {
+  const conv: ConvOptions = { stride: o?.stride, padding: o?.padding, dilation: o?.dilation, groups };
+  const mode = o?.paddingMode ?? 'zeros';
+  const padding = o?.padding ?? 0;
+  if (mode === 'zeros' || padding === 'valid') return [x, conv];
+  const dims = kernel.length;
+  const dilation = tuple(op, 'dilation', o?.dilation ?? 1, dims, 1);
+  const pairs =
+    padding === 'same'
+      ? kernel.map((k, i) => {
+          const total = dilation[i] * (k - 1);
+          return [Math.floor(total / 2), total - Math.floor(total / 2)];
+        })
+      : tuple(op, 'padding', padding, dims, 0).map((p) => [p, p]);
+  // F.pad lists the pairs from the last dim backwards.
+  return [pad(x, pairs.reverse().flat(), { mode }), { ...conv, padding: 0 }];
+}
 
 /** The parameters and settings every convolution layer shares. */
 abstract class ConvBase extends Module {
@@ -76,7 +108,10 @@ abstract class ConvBase extends Module {
     options: ConvLayerOptions | ConvTransposeLayerOptions | undefined,
   ) {
     super();
-    checkOptions(op, options, transposed ? [...LAYER_KEYS, 'outputPadding'] : LAYER_KEYS);
+    checkOptions(op, options, transposed ? [...LAYER_KEYS, 'outputPadding'] : CONV_KEYS);
+    const mode = (options as ConvLayerOptions | undefined)?.paddingMode;
+    if (mode !== undefined && mode !== 'zeros' && mode !== 'reflect' && mode !== 'replicate')
+      throw new ArgumentError(`${op}: paddingMode must be 'zeros', 'reflect' or 'replicate', got ${describe(mode)}`);
     checkSize(op, 'inChannels', inChannels, 1);
     checkSize(op, 'outChannels', outChannels, 1);
     this.kernelSize = tuple(op, 'kernelSize', kernelSize, dims, 1);
@@ -117,13 +152,8 @@ export class Conv2d extends ConvBase {
     this.#options = options;
   }
   override forward(x: Tensor): Tensor {
-    const o = this.#options;
-    return conv2d(x, this.weight, this.bias, {
-      stride: o?.stride,
-      padding: o?.padding,
-      dilation: o?.dilation,
-      groups: this.groups,
-    });
+    const [input, options] = padded('Conv2d', x, this.#options, this.kernelSize, this.groups);
+    return conv2d(input, this.weight, this.bias, options);
   }
 }
 
@@ -135,13 +165,8 @@ export class Conv1d extends ConvBase {
     this.#options = options;
   }
   override forward(x: Tensor): Tensor {
-    const o = this.#options;
-    return conv1d(x, this.weight, this.bias, {
-      stride: o?.stride,
-      padding: o?.padding,
-      dilation: o?.dilation,
-      groups: this.groups,
-    });
+    const [input, options] = padded('Conv1d', x, this.#options, this.kernelSize, this.groups);
+    return conv1d(input, this.weight, this.bias, options);
   }
 }
 
