@@ -48,6 +48,10 @@ def run(case):
         y = F.adaptive_avg_pool2d(x, tuple(case['k']) if isinstance(case['k'], list) else case['k'])
     elif op == 'pad':
         y = F.pad(x, tuple(case['k']), **kw)
+    elif op == 'unfold':
+        y = F.unfold(x, case['k'], **kw)
+    elif op == 'fold':
+        y = F.fold(x, case['size'], case['k'], **kw)
     (y * probe(y.numel(), 1).reshape(y.shape)).sum().backward()
     out = dict(case)
     out['y'] = summary(y)
@@ -84,6 +88,10 @@ CASES = [
      'opts': {'stride': 2, 'padding': 1, 'outputPadding': 1, 'groups': 2, 'dilation': [1, 2]}},
     {'name': 'convTranspose2d stride [2,3], padding [0,1], outputPadding [1,0]', 'op': 'convTranspose2d',
      'x': [1, 2, 5, 5], 'w': [2, 3, 3, 3], 'opts': {'stride': [2, 3], 'padding': [0, 1], 'outputPadding': [1, 0]}},
+    {'name': 'unfold [2, 3], dilation [1, 2], padding 1, stride [2, 1]', 'op': 'unfold', 'x': [2, 3, 6, 7], 'k': [2, 3],
+     'opts': {'dilation': [1, 2], 'padding': 1, 'stride': [2, 1]}},
+    {'name': 'fold 3 into 5x6, padding 1, stride 2', 'op': 'fold', 'x': [2, 4 * 9, 9], 'k': 3, 'size': [5, 6],
+     'opts': {'padding': 1, 'stride': 2}},
     {'name': 'maxPool2d 2', 'op': 'maxPool2d', 'x': [2, 3, 7, 6], 'k': 2},
     {'name': 'maxPool2d 3, stride 2, padding 1, ceilMode', 'op': 'maxPool2d', 'x': [1, 2, 8, 7], 'k': 3,
      'opts': {'stride': 2, 'padding': 1, 'ceilMode': True}},
@@ -125,7 +133,7 @@ print('export interface TorchTensor { shape: number[]; stats: number[]; values: 
 print('')
 print('/** One case: the op, input shapes (x, w, b), kernel size or pads (`k`), options, and PyTorch results. */')
 print('export interface TorchWindowCase {')
-print('  name: string; op: string; x: number[]; w?: number[]; b?: number[]; k?: unknown; opts?: Record<string, unknown>;')
+print('  name: string; op: string; x: number[]; w?: number[]; b?: number[]; k?: unknown; size?: number[]; opts?: Record<string, unknown>;')
 print('  y: TorchTensor; grads: TorchTensor[]; indices?: number[];')
 print('}')
 print('')

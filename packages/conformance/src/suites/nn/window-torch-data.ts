@@ -18,6 +18,7 @@ export interface TorchWindowCase {
   w?: number[];
   b?: number[];
   k?: unknown;
+  size?: number[];
   opts?: Record<string, unknown>;
   y: TorchTensor;
   grads: TorchTensor[];
@@ -366,6 +367,25 @@ export const TORCH_WINDOW_CASES: TorchWindowCase[] = [
       { shape: [1, 2, 5, 5], stats: [9.888896703581405, 2.452255562699101, 26.370708882935713], values: null },
       { shape: [2, 3, 3, 3], stats: [10.537626647179428, -17.967783925411798, 129.92079664349214], values: null },
     ],
+  },
+  {
+    name: 'unfold [2, 3], dilation [1, 2], padding 1, stride [2, 1]',
+    op: 'unfold',
+    x: [2, 3, 6, 7],
+    k: [2, 3],
+    opts: { dilation: [1, 2], padding: 1, stride: [2, 1] },
+    y: { shape: [2, 18, 20], stats: [-0.35523004475868225, 0.8034035266147317, 446.87914958491456], values: null },
+    grads: [{ shape: [2, 3, 6, 7], stats: [48.70935133034655, 14.517332792938555, 275.15286978166057], values: null }],
+  },
+  {
+    name: 'fold 3 into 5x6, padding 1, stride 2',
+    op: 'fold',
+    x: [2, 36, 9],
+    k: 3,
+    size: [5, 6],
+    opts: { padding: 1, stride: 2 },
+    y: { shape: [2, 4, 5, 6], stats: [-11.85685032039903, -29.502852155886842, 288.6395679508569], values: null },
+    grads: [{ shape: [2, 36, 9], stats: [-0.20236180202192333, -2.6908300771522415, 304.7973017957531], values: null }],
   },
   {
     name: 'maxPool2d 2',

@@ -48,6 +48,10 @@ function apply(c: TorchWindowCase, x: T, w: T | null, b: T | null): T {
       return cp.F.adaptiveAvgPool2d(x, c.k as number);
     case 'pad':
       return cp.F.pad(x, c.k as number[], o);
+    case 'unfold':
+      return cp.F.unfold(x, c.k as number, o);
+    case 'fold':
+      return cp.F.fold(x, c.size!, c.k as number, o);
     default:
       throw new Error(`unknown op ${c.op}`);
   }
@@ -116,6 +120,16 @@ const GRAD_CASES: OpCase[] = [
     fn: (x) => cp.F.avgPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }),
   },
   { name: 'avgPool1d 3, stride 2', inputs: [{ shape: [2, 2, 8] }], fn: (x) => cp.F.avgPool1d(x, 3, { stride: 2 }) },
+  {
+    name: 'unfold 2, stride 2, padding 1, dilation [2, 1]',
+    inputs: [{ shape: [1, 2, 5, 4] }],
+    fn: (x) => cp.F.unfold(x, 2, { stride: 2, padding: 1, dilation: [2, 1] }),
+  },
+  {
+    name: 'fold [2, 3] into 4x5, stride 1',
+    inputs: [{ shape: [2, 2 * 6, 9] }],
+    fn: (x) => cp.F.fold(x, [4, 5], [2, 3]),
+  },
   { name: 'adaptiveAvgPool2d [2, 3]', inputs: [{ shape: [1, 2, 5, 7] }], fn: (x) => cp.F.adaptiveAvgPool2d(x, [2, 3]) },
   { name: 'pad reflect', inputs: [{ shape: [1, 2, 3, 4] }], fn: (x) => cp.F.pad(x, [2, 1, 1, 2], { mode: 'reflect' }) },
   {
@@ -507,6 +521,7 @@ export const nnWindowSuite: Suite = (ctx) => {
         () => cp.F.maxPool2d(cp.zeros([1, 1, 3, 3], { dtype: 'int32' }), 2),
         /maxPool2d: expected a float32 input/,
       ],
+      ['fold windows', () => cp.F.fold(cp.zeros([1, 9, 5]), [4, 4], 3), /fold: input \[1, 9, 5\] does not fit/],
       ['dropout2d rank', () => cp.F.dropout2d(cp.zeros([3, 3])), /dropout2d: input must be/],
     ];
     for (const [name, fn, message] of cases) {

@@ -86,6 +86,8 @@ function windowEntries(): Record<string, Entry> {
     'F.adaptiveAvgPool2d': c([img], (x) => cp.F.adaptiveAvgPool2d(x, [3, 2])),
     'F.pad': c([img], (x) => cp.F.pad(x, [1, 2, 2, 1], { mode: 'reflect' })),
     'F.dropout2d': c([img], (x) => cp.F.dropout2d(x, 0.5, true, gen())),
+    'F.unfold': c([img], (x) => cp.F.unfold(x, [2, 3], { padding: 1, stride: 2 })),
+    'F.fold': c([{ shape: [1, 8, 12] }], (x) => cp.F.fold(x, [4, 5], 2)),
   };
 }
 

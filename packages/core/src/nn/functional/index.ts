@@ -42,3 +42,4 @@ export {
   maxPool1d,
   maxPool2d,
 } from './pooling.js';
+export { fold, type UnfoldOptions, unfold } from './unfold.js';
