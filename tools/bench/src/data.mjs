@@ -58,6 +58,21 @@ export function mlpInputs() {
   return { x, labels };
 }
 
+/**
+ * The CNN of issue 10: conv 1->16 3x3, ReLU, maxPool 2, conv 16->32 3x3, ReLU, maxPool 2, Linear 800->10,
+ * on batch 64 of 28x28 images, Adam.
+ */
+export const CNN = { batch: 64, side: 28, classes: 10, lr: 1e-3 };
+
+/** One batch: pixels in [0, 1) and int32 labels in [0, 10). */
+export function cnnInputs() {
+  const { batch, side, classes } = CNN;
+  const x = randF32(batch * side * side, 11);
+  const u = rng(13);
+  const labels = Int32Array.from({ length: batch }, () => Math.floor(u() * classes));
+  return { x, labels };
+}
+
 /** One-hot float32 [batch, classes] of int labels. */
 export function oneHot(labels, classes) {
   const out = new Float32Array(labels.length * classes);

@@ -16,6 +16,8 @@ export function rowKey(spec) {
 function rowLabel(key) {
   if (key.startsWith('matmul-')) return { label: `matmul N=${key.slice(7)}`, unit: 'GFLOP/s', higherIsBetter: true };
   if (key === 'elementwise') return { label: 'relu(a*b+c), 2^20 f32', unit: 'ms', higherIsBetter: false };
+  if (key === 'cnn')
+    return { label: 'CNN step conv16-pool-conv32-pool-linear, b=64, Adam', unit: 'ms', higherIsBetter: false };
   return { label: 'MLP step 784-256-128-10, b=128, Adam', unit: 'ms', higherIsBetter: false };
 }
 

@@ -1,10 +1,19 @@
 /**
  * Runs ONE engine × case in this fresh process and prints one result line, `@@result <json>`, on stdout
  * (libraries may print their own lines around it). Usage: node worker.mjs '<json spec>' where the spec is
- * { engine, case: 'matmul'|'elementwise'|'mlp', n?, constraint?, quick }.
+ * { engine, case: 'matmul'|'elementwise'|'mlp'|'cnn', n?, constraint?, quick }.
  */
 
-import { checkElementwise, checkMatmul, checkMlp, elementwiseInputs, matmulInputs, mlpInputs } from './data.mjs';
+import {
+  checkElementwise,
+  checkMatmul,
+  checkMlp,
+  cnnInputs,
+  elementwiseInputs,
+  matmulInputs,
+  mlpInputs,
+} from './data.mjs';
+import { NotAvailable } from './engines/common.mjs';
 import { ENGINES } from './engines.mjs';
 import { BUDGETS, measure, summarize } from './timing.mjs';
 
@@ -40,9 +49,10 @@ async function run() {
     return emit({ ok: true, ...summarize(samples), samples, check, meta });
   }
 
-  if (spec.case === 'mlp') {
-    const { x, labels } = mlpInputs();
-    const model = engine.mlp(x, labels, spec.constraint);
+  if (spec.case === 'mlp' || spec.case === 'cnn') {
+    const { x, labels } = spec.case === 'mlp' ? mlpInputs() : cnnInputs();
+    if (spec.case === 'cnn' && !engine.cnn) throw new NotAvailable(`${spec.engine}: no CNN step in its adapter yet`);
+    const model = spec.case === 'mlp' ? engine.mlp(x, labels, spec.constraint) : engine.cnn(x, labels);
     const losses = [];
     const step = () => {
       const r = model.step();

@@ -21,11 +21,25 @@ export {
   type GroupNormLayerOptions,
 } from './layers/batch-norm.js';
 export { Sequential } from './layers/container.js';
-export { Dropout } from './layers/dropout.js';
+export {
+  Conv1d,
+  Conv2d,
+  type ConvLayerOptions,
+  ConvTranspose2d,
+  type ConvTransposeLayerOptions,
+} from './layers/conv.js';
+export { Dropout, Dropout2d } from './layers/dropout.js';
 export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
 export { ModuleDict, ModuleList, ParameterList } from './layers/module-list.js';
 export { LayerNorm, type LayerNormLayerOptions } from './layers/normalization.js';
+export {
+  AdaptiveAvgPool2d,
+  AvgPool1d,
+  AvgPool2d,
+  MaxPool1d,
+  MaxPool2d,
+} from './layers/pooling.js';
 export { GRU, LSTM, type RecurrentOptions, RNN, type RNNOptions } from './layers/recurrent.js';
 export { Flatten, Identity } from './layers/shape.js';
 export {

@@ -6,6 +6,7 @@
  * - `matmul(a, b, n)`, `elementwise(a, b, c)`: a Kernel, data already in the engine;
  * - `mlp(x, labels, constraint?)`: `{ step(): number | Promise<number>, dispose() }`, one training step that
  *   returns the loss read back as a number;
+ * - `cnn(x, labels)` (optional): the same for the CNN step of `CNN` in data.mjs;
  * - `timed`: one sentence per case saying what the timed call does, for the README and the JSON output.
  */
 

@@ -3,7 +3,7 @@
  * nn.functional.crossEntropy, optim.Adam, constraints.registerConstraint.
  */
 
-import { MLP } from '../data.mjs';
+import { CNN, MLP } from '../data.mjs';
 import { importBuilt, NotAvailable } from './common.mjs';
 
 /** Built-in constraints of the constraints table, as factories over the `constraints` namespace. */
@@ -56,6 +56,7 @@ export async function load(variant) {
       elementwise:
         'tidy(() => a.mul(b).add(c).relu()) (cp kernels are eager and synchronous, so the result is computed when the call returns)',
       mlp: 'model.call(x); F.crossEntropy; opt.zeroGrad(); loss.backward(); opt.step(); loss.item()',
+      cnn: 'the same step as mlp on the Conv2d/MaxPool2d model of CNN in data.mjs',
     },
 
     matmul(a, b, n) {
@@ -121,6 +122,37 @@ export async function load(variant) {
         step() {
           const logits = model.call(X);
           const loss = nn.functional.crossEntropy(logits, Y);
+          opt.zeroGrad();
+          loss.backward();
+          opt.step();
+          return loss.item();
+        },
+        dispose: () => {
+          X.dispose();
+          Y.dispose();
+        },
+      };
+    },
+
+    cnn(x, labels) {
+      const { nn, optim } = cp;
+      if (!nn?.Conv2d) throw new NotAvailable('@cp/core exports no nn.Conv2d yet');
+      const model = new nn.Sequential(
+        new nn.Conv2d(1, 16, 3),
+        new nn.ReLU(),
+        new nn.MaxPool2d(2),
+        new nn.Conv2d(16, 32, 3),
+        new nn.ReLU(),
+        new nn.MaxPool2d(2),
+        new nn.Flatten(),
+        new nn.Linear(800, CNN.classes),
+      );
+      const opt = new optim.Adam(model.parameters(), { lr: CNN.lr });
+      const X = f32(x, [CNN.batch, 1, CNN.side, CNN.side]);
+      const Y = cp.tensor(labels, { dtype: 'int32', shape: [CNN.batch] });
+      return {
+        step() {
+          const loss = nn.functional.crossEntropy(model.call(X), Y);
           opt.zeroGrad();
           loss.backward();
           opt.step();

@@ -12,6 +12,7 @@ import { nnNormalizationSuite } from './normalization.js';
 import { nnRecurrentSuite } from './recurrent.js';
 import { nnStateDictSuite } from './state-dict.js';
 import { nnTrainingSuite } from './training.js';
+import { nnWindowSuite } from './window.js';
 
 /** The nn suites, in the order they run. */
 export const NN_SUITES: readonly Suite[] = [
@@ -27,4 +28,5 @@ export const NN_SUITES: readonly Suite[] = [
   nnGradientsSuite,
   nnConstraintsSuite,
   nnTrainingSuite,
+  nnWindowSuite,
 ];

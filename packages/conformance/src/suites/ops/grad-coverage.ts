@@ -52,6 +52,45 @@ const CREATION = 'a creation function: its result is a new leaf';
 const COMPARISON = 'a comparison: its result is bool';
 const INDEX = 'an index: its result is int32';
 
+/**
+ * Convolution, pooling and padding entries: top-level where PyTorch has them (`F` re-exports those), the
+ * rest under their `F` names.
+ */
+function windowEntries(): Record<string, Entry> {
+  const img: InputSpec = { shape: [1, 2, 4, 5] };
+  const seq: InputSpec = { shape: [2, 2, 6] };
+  const tieFree: InputSpec = {
+    shape: [1, 2, 4, 5],
+    values: Array.from({ length: 40 }, (_, i) => ((i * 17) % 40) / 9 - 2),
+  };
+  const tieFree1d: InputSpec = {
+    shape: [2, 2, 6],
+    values: Array.from({ length: 24 }, (_, i) => ((i * 7) % 24) / 5 - 2),
+  };
+  const conv2d = c([img, { shape: [3, 2, 2, 3] }, { shape: [3] }], (x, w, b) => cp.conv2d(x, w, b, { padding: 1 }));
+  const conv1d = c([seq, { shape: [3, 2, 3] }, { shape: [3] }], (x, w, b) => cp.conv1d(x, w, b, { stride: 2 }));
+  const convT = c([img, { shape: [2, 3, 2, 2] }, { shape: [3] }], (x, w, b) =>
+    cp.convTranspose2d(x, w, b, { stride: 2 }),
+  );
+  const max2d = c([tieFree], (x) => cp.maxPool2d(x, 2, { stride: 1 }));
+  const max1d = c([tieFree1d], (x) => cp.maxPool1d(x, 3, { stride: 2, padding: 1 }));
+  const avg1d = c([seq], (x) => cp.avgPool1d(x, 2));
+  return {
+    conv1d,
+    conv2d,
+    convTranspose2d: convT,
+    maxPool1d: max1d,
+    maxPool2d: max2d,
+    avgPool1d: avg1d,
+    'F.avgPool2d': c([img], (x) => cp.F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false })),
+    'F.adaptiveAvgPool2d': c([img], (x) => cp.F.adaptiveAvgPool2d(x, [3, 2])),
+    'F.pad': c([img], (x) => cp.F.pad(x, [1, 2, 2, 1], { mode: 'reflect' })),
+    'F.dropout2d': c([img], (x) => cp.F.dropout2d(x, 0.5, true, gen())),
+    'F.unfold': c([img], (x) => cp.F.unfold(x, [2, 3], { padding: 1, stride: 2 })),
+    'F.fold': c([{ shape: [1, 8, 12] }], (x) => cp.F.fold(x, [4, 5], 2)),
+  };
+}
+
 /** The functions of `@cp/core` (and of `F`, prefixed) that are tensor ops. */
 const FUNCTIONS: Record<string, Entry> = {
   abs: c([nonZero], (x) => cp.abs(x)),
@@ -189,6 +228,8 @@ const FUNCTIONS: Record<string, Entry> = {
   cumsum: c([S], (x) => cp.cumsum(x, 0)),
   sort: c([distinct], (x) => cp.sort(x, { dim: 1, descending: true }).values),
   topk: c([distinct], (x) => cp.topk(x, 2, { dim: 1 }).values),
+  // Convolution, pooling and padding (suites/nn/window.ts has the PyTorch and option cases).
+  ...windowEntries(),
 };
 
 /** The methods of `Tensor` that are tensor ops. */

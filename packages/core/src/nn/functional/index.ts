@@ -1,4 +1,7 @@
-/** `nn.functional` (also exported as `F`): layers as functions: linear, activations, dropout, normalization, losses. */
+/**
+ * `nn.functional` (also exported as `F`): layers as functions: linear, convolution, pooling, padding,
+ * activations, dropout, normalization, losses.
+ */
 
 export {
   type DropoutOptions,
@@ -14,7 +17,9 @@ export {
 } from './activation.js';
 export { type ScaledDotProductAttentionOptions, scaledDotProductAttention } from './attention.js';
 export { type BatchNormOptions, batchNorm, type GroupNormOptions, groupNorm } from './batch-norm.js';
+export { type ConvOptions, type ConvTransposeOptions, conv1d, conv2d, convTranspose2d } from './conv.js';
 export { type CrossEntropyOptions, crossEntropy, type NllLossOptions, nllLoss } from './cross-entropy.js';
+export { dropout2d } from './dropout2d.js';
 export { linear } from './linear.js';
 export {
   type BceOptions,
@@ -30,3 +35,14 @@ export {
 } from './loss.js';
 export { type LayerNormOptions, layerNorm } from './normalization.js';
 export { oneHot } from './one-hot.js';
+export { type PadOptions, pad } from './pad.js';
+export {
+  type AvgPoolOptions,
+  adaptiveAvgPool2d,
+  avgPool1d,
+  avgPool2d,
+  type MaxPoolOptions,
+  maxPool1d,
+  maxPool2d,
+} from './pooling.js';
+export { fold, type UnfoldOptions, unfold } from './unfold.js';
