@@ -202,9 +202,15 @@ export function tidy<T>(fn: () => T): T {
   const inScopeSet = new Set(scope);
   const survivors = graphClosure(results, (t) => inScopeSet.has(t));
   const outer = scopes.length > 0 ? scopes[scopes.length - 1] : null;
+  // NOTE: what survives only because a returned graph saved it (an op's index table, mask or divisor made
+  // from plain data) lives as long as that graph: it joins the youngest returned tensor's iteration.
+  const owner = iterationFor([...results]);
   for (const t of scope) {
-    if (survivors.has(t)) outer?.push(t);
-    else t.dispose();
+    if (!survivors.has(t)) t.dispose();
+    else {
+      outer?.push(t);
+      if (owner && !t._iter && !results.has(t)) join(t, owner);
+    }
   }
   return result;
 }

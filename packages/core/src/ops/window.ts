@@ -12,7 +12,6 @@
 
 import type { Backend } from '../backend/backend.js';
 import { backendOf, empty, recorder, runKernel, withOp } from '../engine/dispatch.js';
-import { adoptLike } from '../engine/lifetime.js';
 import { full, tensor } from '../tensor/creation.js';
 import type { Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -177,24 +176,13 @@ const record = recorder<WindowOps>({
 /** `out[o, c, i] = x[o, index[...], i]` with a recorded adjoint; `index` must be in range (not checked). */
 export function unfoldBy(x: Tensor, index: Tensor, plan: GatherPlan, outShape: Shape): Tensor {
   const out = runGather('unfold', x, index, plan, outShape);
-  return ownSaved(record(out, 'unfold', { inputs: [x], saved: [index], ctx: { plan, shape: x.shape } }), index);
-}
-
-/**
- * Puts a constant an op made for itself (an index table, a divisor, a mask) that `out`'s graph node saved
- * into `out`'s iteration, and returns `out`. NOTE: without this, a window op run outside a model call leaves
- * its saved index as plain data that only garbage collection frees (a synchronous training loop grows);
- * with it, the constant is freed by the lifetime rule with the graph that needs it.
- */
-export function ownSaved(out: Tensor, constant: Tensor): Tensor {
-  adoptLike(constant, out);
-  return out;
+  return record(out, 'unfold', { inputs: [x], saved: [index], ctx: { plan, shape: x.shape } });
 }
 
 /** `out[o, index[...], i] += src[o, c, i]` into zeros of `shape`, with a recorded adjoint (`unfoldBy`). */
 export function fold(src: Tensor, index: Tensor, plan: GatherPlan, shape: Shape): Tensor {
   const out = runScatterAdd('fold', src, index, plan, shape);
-  return ownSaved(record(out, 'fold', { inputs: [src], saved: [index], ctx: { plan, shape: src.shape } }), index);
+  return record(out, 'fold', { inputs: [src], saved: [index], ctx: { plan, shape: src.shape } });
 }
 
 /**

@@ -5,7 +5,6 @@
 import { withOp } from '../../engine/dispatch.js';
 import { ArgumentError, fmtShape, ShapeError } from '../../errors.js';
 import { mul } from '../../ops/elementwise.js';
-import { ownSaved } from '../../ops/window.js';
 import { tensor } from '../../tensor/creation.js';
 import { defaultGenerator } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -34,6 +33,6 @@ export function dropout2d(x: Tensor, p = 0.5, training = true, options?: Dropout
     for (let i = 0; i < mask.length; i++) mask[i] = g.nextFloat() < p ? 0 : scale;
     const shape = x.shape.map((s, i) => (i < 2 ? s : 1));
     const m = tensor(mask, { shape, backend: x.backend });
-    return ownSaved(mul(x, m), m);
+    return mul(x, m);
   });
 }

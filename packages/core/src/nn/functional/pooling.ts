@@ -13,7 +13,6 @@ import { argmax, sum } from '../../ops/reduce.js';
 import {
   adaptiveAxis,
   type GatherPlan,
-  ownSaved,
   slidingAxis,
   tapCounts,
   unfold2d,
@@ -198,7 +197,7 @@ function avgPool(op: string, x: Tensor, kernelSize: SizeArg, options: AvgPoolOpt
   const g = geometry(op, x4, dims, kernelSize, options, 1);
   const sums = sum(unfold2d(x4, g.geom, 0, true), 3);
   const divisor = tensor(avgDivisors(g, h, w, include), { backend: x.backend });
-  return finish(ownSaved(div(sums, divisor), divisor), n, c, g.outH, g.outW, dims);
+  return finish(div(sums, divisor), n, c, g.outH, g.outW, dims);
 }
 
 /** 2-D average pooling of x `[N, C, H, W]`. */
@@ -230,6 +229,6 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly (numb
     const geom: Window2d = { rows: adaptiveAxis(h, size[0]), cols: adaptiveAxis(w, size[1]) };
     const sums = sum(unfold2d(x, geom, 0, true), 3);
     const divisor = tensor(tapCounts(geom.rows, geom.cols), { backend: x.backend });
-    return reshape(ownSaved(div(sums, divisor), divisor), [n, c, size[0], size[1]]);
+    return reshape(div(sums, divisor), [n, c, size[0], size[1]]);
   });
 }
