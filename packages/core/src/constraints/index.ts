@@ -16,6 +16,7 @@ export {
   positive,
   softplusInverse,
 } from './builtins/bounds.js';
+export { type ElementBound, ElementBoxConstraint } from './builtins/element-bounds.js';
 export { IntersectConstraint, type IntersectOptions, intersect } from './builtins/intersect.js';
 export {
   type DimOptions,

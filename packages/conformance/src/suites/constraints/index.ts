@@ -1,11 +1,12 @@
 /**
  * The constraint behaviour suites: projection laws, the registry, declarations, enforcement after steps,
- * clipping, fallbacks, intersect and fallback accuracy against float64, and argument validation.
+ * per-element bounds, clipping, fallbacks, intersect and fallback accuracy against float64, and argument validation.
  */
 import type { Suite } from '../../context.js';
 import { argumentsSuite } from './arguments.js';
 import { clippingSuite } from './clipping.js';
 import { declarationsSuite } from './declarations.js';
+import { elementBoundsSuite } from './element-bounds.js';
 import { enforcementSuite } from './enforcement.js';
 import { fallbackAccuracySuite } from './fallback-accuracy.js';
 import { fallbacksSuite } from './fallbacks.js';
@@ -19,6 +20,7 @@ export const CONSTRAINT_SUITES: readonly Suite[] = [
   registrySuite,
   declarationsSuite,
   enforcementSuite,
+  elementBoundsSuite,
   clippingSuite,
   fallbacksSuite,
   intersectAccuracySuite,
