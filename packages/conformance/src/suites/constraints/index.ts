@@ -1,6 +1,6 @@
 /**
  * The constraint behaviour suites: projection laws, the registry, declarations, enforcement after steps,
- * per-element bounds, clipping, fallbacks, intersect and fallback accuracy against float64, and argument validation.
+ * per-element bounds, the sphere, hyperplane, halfspace and capped simplex, clipping, fallbacks, intersect and fallback accuracy against float64, and argument validation.
  */
 import type { Suite } from '../../context.js';
 import { argumentsSuite } from './arguments.js';
@@ -13,6 +13,7 @@ import { fallbacksSuite } from './fallbacks.js';
 import { intersectAccuracySuite } from './intersect-accuracy.js';
 import { projectionLawsSuite } from './projection-laws.js';
 import { registrySuite } from './registry.js';
+import { setsSuite } from './sets.js';
 
 /** The constraint suites, in the order they run. */
 export const CONSTRAINT_SUITES: readonly Suite[] = [
@@ -21,6 +22,7 @@ export const CONSTRAINT_SUITES: readonly Suite[] = [
   declarationsSuite,
   enforcementSuite,
   elementBoundsSuite,
+  setsSuite,
   clippingSuite,
   fallbacksSuite,
   intersectAccuracySuite,
