@@ -14,7 +14,7 @@ import { tensor } from '../../tensor/creation.js';
 import { broadcastShapes, sizeOf } from '../../tensor/shape.js';
 import { isTensor, type Tensor } from '../../tensor/tensor.js';
 import { Constraint, ConstraintError, type JsonValue, type SetShape } from '../constraint.js';
-import { softplusInverse } from './bounds.js';
+import { softplusInverse } from './softplus-inverse.js';
 
 // NOTE: as in the scalar box, a value at a bound is moved inward by the least distance that gives a finite raw.
 const TINY = 2 ** -126;
