@@ -92,6 +92,13 @@ export function elementBoundsSuite(ctx: SuiteContext): void {
 
     test('a number bound mixes with a tensor bound, and the violation is the largest distance outside', () =>
       cp.tidy(() => {
+        expect(
+          Array.from(
+            C.clamp(undefined, cp.tensor([0, 1]))
+              .project(cp.tensor([1, 2]))
+              .dataSync(),
+          ),
+        ).toEqual([0, 1]);
         const c = C.clamp(cp.tensor([[0], [1]]), 2);
         const y = c.project(
           cp.tensor([

@@ -31,7 +31,8 @@ export function boundSpec(b: ElementBound | null): JsonValue {
 /**
  * Reads a bound argument of `op`: null/undefined, a number, a Tensor, or a spec's `{ shape, values }`. Tensor
  * elements must not be NaN nor the infinity on the wrong side (`side` says which bound it is); `finite` forbids
- * both infinities.
+ * both infinities. Returns null for a missing bound, and undefined for anything else (the caller's number check
+ * then names it).
  */
 export function readBound(
   op: string,
@@ -40,7 +41,7 @@ export function readBound(
   side: 'lower' | 'upper',
   finite: boolean,
 ): ElementBound | null | undefined {
-  if (v === null || v === undefined) return v as null | undefined;
+  if (v === null || v === undefined) return null;
   if (typeof v === 'number') return v;
   let shape: number[];
   let values: Float32Array;
