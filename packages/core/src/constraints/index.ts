@@ -16,6 +16,9 @@ export {
   positive,
   softplusInverse,
 } from './builtins/bounds.js';
+export { CappedSimplexConstraint, cappedSimplex } from './builtins/capped-simplex.js';
+export { type ElementBound, ElementBoxConstraint } from './builtins/element-bounds.js';
+export { HyperplaneConstraint, halfspace, hyperplane, type Normal } from './builtins/hyperplane.js';
 export { IntersectConstraint, type IntersectOptions, intersect } from './builtins/intersect.js';
 export {
   type DimOptions,
@@ -28,6 +31,7 @@ export {
 } from './builtins/norms.js';
 export { newtonSchulzPolar, OrthogonalConstraint, orthogonal } from './builtins/orthogonal.js';
 export { L1BallConstraint, l1Ball, SimplexConstraint, type SimplexOptions, simplex } from './builtins/simplex.js';
+export { SphereConstraint, sphere } from './builtins/sphere.js';
 export { SymmetricConstraint, symmetric } from './builtins/symmetric.js';
 export {
   type ClipGradNormOptions,

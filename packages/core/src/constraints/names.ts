@@ -6,10 +6,13 @@ import { ArgumentError, CpError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkOptions, describeValue } from './builtins/args.js';
 import { clamp, greaterThan, interval, lessThan, linfBall, nonNeg, positive } from './builtins/bounds.js';
+import { cappedSimplex } from './builtins/capped-simplex.js';
+import { halfspace, hyperplane } from './builtins/hyperplane.js';
 import { intersect } from './builtins/intersect.js';
 import { l2Ball, maxNorm, minMaxNorm, unitNorm } from './builtins/norms.js';
 import { orthogonal } from './builtins/orthogonal.js';
 import { l1Ball, simplex } from './builtins/simplex.js';
+import { sphere } from './builtins/sphere.js';
 import { symmetric } from './builtins/symmetric.js';
 import { Constraint, ConstraintError, type ConstraintSpec, FunctionConstraint } from './constraint.js';
 
@@ -44,6 +47,10 @@ const builtins: [string, readonly string[], ConstraintFactory<Opts>][] = [
   ['l2Ball', ['radius', 'dim'], (o) => l2Ball(o.radius, { dim: dimOf(o) })],
   ['l1Ball', ['radius', 'dim'], (o) => l1Ball(o.radius, { dim: dimOf(o) })],
   ['simplex', ['sum', 'dim'], (o) => simplex({ sum: o.sum, dim: dimOf(o) })],
+  ['sphere', ['radius', 'dim'], (o) => sphere(o.radius, { dim: dimOf(o) })],
+  ['hyperplane', ['a', 'b', 'dim'], (o) => hyperplane(o.a, o.b, { dim: dimOf(o) })],
+  ['halfspace', ['a', 'b', 'dim'], (o) => halfspace(o.a, o.b, { dim: dimOf(o) })],
+  ['cappedSimplex', ['k', 'dim'], (o) => cappedSimplex(o.k, { dim: dimOf(o) })],
   ['orthogonal', [], () => orthogonal()],
   ['symmetric', [], () => symmetric()],
   ['intersect', ['constraints', 'maxIter', 'tol'], (o) => intersect(...partsOf(o), { maxIter: o.maxIter, tol: o.tol })],

@@ -14,7 +14,12 @@ const C = cp.constraints;
 
 /** Calls that must throw an ArgumentError whose message names the factory. */
 const badCalls: [string, () => unknown][] = [
-  ['clamp', () => C.clamp(cp.tensor([0, 1]) as unknown as number, 1)],
+  ['clamp', () => C.clamp(cp.tensor([0, Number.NaN]), 1)],
+  ['clamp', () => C.clamp(cp.tensor([0, 2]), 1)],
+  ['clamp', () => C.clamp(cp.tensor([0, Number.POSITIVE_INFINITY]), 1)],
+  ['clamp', () => C.clamp(cp.tensor([0, 0]), cp.tensor([1, 1, 1]))],
+  ['interval', () => C.interval(cp.tensor([0, Number.NEGATIVE_INFINITY]), 1)],
+  ['interval', () => C.interval(0, Number.POSITIVE_INFINITY)],
   ['clamp', () => C.clamp({ min: 0 } as unknown as number)],
   ['clamp', () => C.clamp(0, '1' as unknown as number)],
   ['clamp', () => C.clamp(Number.NaN, 1)],
@@ -68,10 +73,10 @@ export function argumentsSuite(ctx: SuiteContext): void {
       }
     });
 
-    test('clamp with a tensor bound raises instead of making every value NaN', () =>
+    test('clamp with a NaN in a tensor bound raises instead of making every value NaN', () =>
       cp.tidy(() => {
-        expect(() => C.clamp(cp.tensor([0, 0]) as unknown as number, 1)).toThrow(
-          /clamp: min must be a number.*a Tensor of shape \[2\]/,
+        expect(() => C.clamp(cp.tensor([0, Number.NaN]), 1)).toThrow(
+          /clamp: every element of min must be a number.*got NaN in a bound of shape \[2\]/,
         );
       }));
 

@@ -13,7 +13,7 @@ const C = cp.constraints;
 type P = cp.nn.Parameter;
 
 /** A random optimizer over `params`. */
-const optimizerArb = fc.oneof(
+export const optimizerArb = fc.oneof(
   fc
     .record({
       lr: fc.double({ min: 0.01, max: 1, noNaN: true }),
@@ -61,7 +61,7 @@ function loss(p: P, w: cp.Tensor, target: cp.Tensor, kind: number): cp.Tensor {
 }
 
 /** The case every enforcement property runs: trains `p` for `steps` steps and checks `con` after each one. */
-interface TrainCase {
+export interface TrainCase {
   shape: number[];
   data: Float32Array;
   w: Float32Array;
@@ -71,7 +71,8 @@ interface TrainCase {
   opt: { label: string; make: (ps: P[]) => cp.optim.Optimizer };
 }
 
-function trainAndCheckEveryStep(
+/** Trains a parameter registered with `con` in `mode`, checking the constraint after every step. */
+export function trainAndCheckEveryStep(
   label: string,
   con: cp.constraints.Constraint,
   mode: 'project' | 'reparametrize',

@@ -1,17 +1,19 @@
 /**
  * The constraint behaviour suites: projection laws, the registry, declarations, enforcement after steps,
- * clipping, fallbacks, intersect and fallback accuracy against float64, and argument validation.
+ * per-element bounds, the sphere, hyperplane, halfspace and capped simplex, clipping, fallbacks, intersect and fallback accuracy against float64, and argument validation.
  */
 import type { Suite } from '../../context.js';
 import { argumentsSuite } from './arguments.js';
 import { clippingSuite } from './clipping.js';
 import { declarationsSuite } from './declarations.js';
+import { elementBoundsSuite } from './element-bounds.js';
 import { enforcementSuite } from './enforcement.js';
 import { fallbackAccuracySuite } from './fallback-accuracy.js';
 import { fallbacksSuite } from './fallbacks.js';
 import { intersectAccuracySuite } from './intersect-accuracy.js';
 import { projectionLawsSuite } from './projection-laws.js';
 import { registrySuite } from './registry.js';
+import { setsSuite } from './sets.js';
 
 /** The constraint suites, in the order they run. */
 export const CONSTRAINT_SUITES: readonly Suite[] = [
@@ -19,6 +21,8 @@ export const CONSTRAINT_SUITES: readonly Suite[] = [
   registrySuite,
   declarationsSuite,
   enforcementSuite,
+  elementBoundsSuite,
+  setsSuite,
   clippingSuite,
   fallbacksSuite,
   intersectAccuracySuite,

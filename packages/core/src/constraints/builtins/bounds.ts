@@ -10,16 +10,15 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { Constraint, type ConstraintMode, type JsonValue, type SetShape } from '../constraint.js';
 import { clampInPlace } from '../kernels.js';
 import { checkNumber, checkOptions, describeValue } from './args.js';
+import { boundSpec, ElementBoxConstraint, readBound } from './element-bounds.js';
+import { softplusInverse } from './softplus-inverse.js';
+
+export { softplusInverse };
 
 // NOTE: the inverses keep every value strictly inside the bounds where it is, and move only a value at a bound,
 // by the least float32 amount that gives a finite raw: the distance to the bound is floored at the smallest
 // normal float32 (softplus⁻¹(2^-126) ≈ -87), whose transform rounds back to the bound itself unless the bound is 0.
 const TINY = 2 ** -126;
-
-/** softplus⁻¹(z) = z + log(-expm1(-z)), stable for tiny and huge z (no exp overflow). */
-export function softplusInverse(z: Tensor): Tensor {
-  return z.add(z.neg().expm1().neg().log());
-}
 
 /** A box `[lo, hi]` applied to every element (either bound may be infinite). */
 export class BoxConstraint extends Constraint {
@@ -108,27 +107,66 @@ function bound(op: string, name: string, v: unknown, fallback: number): number {
 }
 
 /**
- * `min <= x <= max` elementwise (a missing bound is not applied). Exact clip; reparametrizable. Bounds are
- * numbers (per-element tensor bounds are not supported).
+ * `min <= x <= max` elementwise (a missing bound is not applied). Exact clip; reparametrizable. Each bound is a
+ * number or a tensor that broadcasts to the parameter's shape (per-element bounds; a tensor's elements may be
+ * infinite on their own side). Number bounds give a `BoxConstraint` (fused kernel, merged in intersections).
  */
-export function clamp(min?: number | null, max?: number | null): BoxConstraint {
+export function clamp(min?: number | null, max?: number | null): BoxConstraint;
+export function clamp(min?: number | Tensor | null, max?: number | Tensor | null): BoxConstraint | ElementBoxConstraint;
+export function clamp(
+  min?: number | Tensor | null,
+  max?: number | Tensor | null,
+): BoxConstraint | ElementBoxConstraint {
   if ((min === null || min === undefined) && (max === null || max === undefined)) {
     throw new ArgumentError('clamp: give at least one of min and max');
   }
+  const lo = readBound('clamp', 'min', min, 'lower', false);
+  const hi = readBound('clamp', 'max', max, 'upper', false);
+  if (lo !== undefined && hi !== undefined && (typeof lo === 'object' || typeof hi === 'object')) {
+    const l = lo ?? -Infinity;
+    const h = hi ?? Infinity;
+    if (typeof l === 'number') checkNumber('clamp', 'min', l, { infinity: 'negative' });
+    if (typeof h === 'number') checkNumber('clamp', 'max', h, { infinity: 'positive' });
+    return new ElementBoxConstraint('clamp', l, h, {
+      min: lo === null ? null : boundSpec(l),
+      max: hi === null ? null : boundSpec(h),
+    });
+  }
   return new BoxConstraint('clamp', bound('clamp', 'min', min, -Infinity), bound('clamp', 'max', max, Infinity), {
-    min: min ?? null,
-    max: max ?? null,
+    min: (min as number | null | undefined) ?? null,
+    max: (max as number | null | undefined) ?? null,
   });
 }
 
-/** `lower <= x <= upper` with both bounds finite (sigmoid reparametrization). */
-export function interval(lower: number, upper: number): BoxConstraint {
+/**
+ * `lower <= x <= upper` with both bounds finite (sigmoid reparametrization). Each bound is a number or a tensor
+ * that broadcasts to the parameter's shape, with finite elements.
+ */
+export function interval(lower: number, upper: number): BoxConstraint;
+export function interval(lower: number | Tensor, upper: number | Tensor): BoxConstraint | ElementBoxConstraint;
+export function interval(lower: number | Tensor, upper: number | Tensor): BoxConstraint | ElementBoxConstraint {
+  const lo = readBound('interval', 'lower', lower, 'lower', true);
+  const hi = readBound('interval', 'upper', upper, 'upper', true);
+  if (
+    lo !== undefined &&
+    lo !== null &&
+    hi !== undefined &&
+    hi !== null &&
+    (typeof lo === 'object' || typeof hi === 'object')
+  ) {
+    if (typeof lo === 'number') checkNumber('interval', 'lower', lo);
+    if (typeof hi === 'number') checkNumber('interval', 'upper', hi);
+    return new ElementBoxConstraint('interval', lo, hi, { lower: boundSpec(lo), upper: boundSpec(hi) });
+  }
   if (!Number.isFinite(lower) || !Number.isFinite(upper)) {
     throw new ArgumentError(
-      `interval: both bounds must be finite numbers, got [${describeValue(lower)}, ${describeValue(upper)}]; use greaterThan/lessThan`,
+      `interval: both bounds must be finite numbers or tensors, got [${describeValue(lower)}, ${describeValue(upper)}]; use greaterThan/lessThan`,
     );
   }
-  return new BoxConstraint('interval', lower, upper, { lower, upper });
+  return new BoxConstraint('interval', lower as number, upper as number, {
+    lower: lower as number,
+    upper: upper as number,
+  });
 }
 
 /** `x >= 0` elementwise (Keras `NonNeg`, exact). */
