@@ -13,19 +13,23 @@ export type BackendName = 'js' | 'wasm';
 export interface BackendChoice {
   name: BackendName;
   fallback: string | null;
+  /** The wasm backend's thread count and why (e.g. '2: auto, 2 cores'); null on js. */
+  threads: string | null;
 }
 
 /** Makes `wanted` the current backend, or js if wasm fails to load. */
 export async function useBackend(wanted: BackendName): Promise<BackendChoice> {
   if (wanted === 'wasm') {
     try {
-      await setBackend(await createWasmBackend());
-      return { name: 'wasm', fallback: null };
+      const backend = await createWasmBackend();
+      await setBackend(backend);
+      return { name: 'wasm', fallback: null, threads: backend.threading.reason };
     } catch (e) {
       await setBackend(createJsBackend());
-      return { name: 'js', fallback: `the wasm backend could not be loaded (${(e as Error).message}); using js` };
+      const fallback = `the wasm backend could not be loaded (${(e as Error).message}); using js`;
+      return { name: 'js', fallback, threads: null };
     }
   }
   await setBackend(createJsBackend());
-  return { name: 'js', fallback: null };
+  return { name: 'js', fallback: null, threads: null };
 }

@@ -70,6 +70,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
     case 'backend':
       $('status').textContent = `Training on the ${m.name} backend${m.fallback ? ` (${m.fallback})` : ''}…`;
       document.body.dataset.backend = m.name;
+      document.body.dataset.threads = m.threads ?? '';
       break;
     case 'registered':
       $('registered').textContent = m.registrations.length

@@ -16,7 +16,7 @@ export type ToWorker =
 
 /** What the worker reports. */
 export type FromWorker =
-  | { type: 'backend'; name: BackendName; fallback: string | null }
+  | { type: 'backend'; name: BackendName; fallback: string | null; threads: string | null }
   | { type: 'registered'; registrations: Registration[]; train: number; heldOut: number; stepsPerEpoch: number }
   | {
       type: 'progress';

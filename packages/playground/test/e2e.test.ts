@@ -71,6 +71,10 @@ test('the playground trains on wasm in Chromium past 80% held-out accuracy and s
     timeout: 60_000,
   });
   expect(await page.evaluate(() => document.body.dataset.backend)).toBe('wasm');
+  // NOTE: served cross-origin isolated (vite.config.ts), the page gets shared memory, so the wasm backend in
+  // the trainer's worker runs on more than one thread.
+  expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
+  expect(await page.evaluate(() => document.body.dataset.threads)).toMatch(/^[2-8]: /);
   expect(await responsiveMs(page)).toBeLessThan(500);
   await page.waitForFunction(
     (t) => Number(document.querySelector<HTMLElement>('#held-out')?.dataset.value) > t,
