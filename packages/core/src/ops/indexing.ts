@@ -21,7 +21,8 @@ function checkIndex(op: string, index: Tensor, size: number): void {
   }
 }
 
-interface GatherPlan {
+/** The `gather`/`scatterAdd` layout: x viewed as `[outer, size, inner]`, out as `[outer, count, inner]`. */
+export interface GatherPlan {
   outer: number;
   size: number;
   inner: number;
@@ -29,7 +30,8 @@ interface GatherPlan {
   indexStrides: [number, number, number];
 }
 
-function runGather(op: string, x: Tensor, index: Tensor, plan: GatherPlan, outShape: Shape): Tensor {
+/** Runs the `gather` kernel into a new tensor of `outShape` (the index is not checked here). */
+export function runGather(op: string, x: Tensor, index: Tensor, plan: GatherPlan, outShape: Shape): Tensor {
   const backend = backendOf(op, x, index);
   const out = empty(backend, outShape, x.dtype, [x, index]);
   if (out.size > 0) {
@@ -39,7 +41,8 @@ function runGather(op: string, x: Tensor, index: Tensor, plan: GatherPlan, outSh
   return out;
 }
 
-function runScatterAdd(op: string, g: Tensor, index: Tensor, plan: GatherPlan, shape: Shape): Tensor {
+/** Runs the `scatterAdd` kernel of `g` into zeros of `shape` (the index is not checked here). */
+export function runScatterAdd(op: string, g: Tensor, index: Tensor, plan: GatherPlan, shape: Shape): Tensor {
   const backend = backendOf(op, g, index);
   const out = empty(backend, shape, g.dtype, [g]);
   runKernel(backend, 'fill', { dtype: g.dtype, out: out.storage.handle, offset: 0, n: out.size, value: 0 }, op, [g]);

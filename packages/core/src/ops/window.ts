@@ -11,20 +11,14 @@
  */
 
 import type { Backend } from '../backend/backend.js';
-import { backendOf, empty, recorder, runKernel, withOp } from '../engine/dispatch.js';
+import { recorder, withOp } from '../engine/dispatch.js';
 import { full, tensor } from '../tensor/creation.js';
 import type { Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { type GatherPlan, runGather, runScatterAdd } from './indexing.js';
 import { cat, reshape, slice } from './movement.js';
 
-/** The `gather`/`scatterAdd` layout: x viewed as `[outer, size, inner]`, out as `[outer, count, inner]`. */
-export interface GatherPlan {
-  outer: number;
-  size: number;
-  inner: number;
-  count: number;
-  indexStrides: [number, number, number];
-}
+export type { GatherPlan } from './indexing.js';
 
 /** For tap `k` of output `o` along one dim, the input position `map[k * outSize + o]`, or -1 (padding). */
 export interface AxisMap {
@@ -137,29 +131,6 @@ export function windowIndex(backend: Backend, w: Window2d, tapsLast = false): { 
     tables.set(key, entry);
   }
   return { index: tensor(entry.table, { dtype: 'int32', backend }), padded: entry.padded };
-}
-
-function runGather(op: string, x: Tensor, index: Tensor, plan: GatherPlan, outShape: Shape): Tensor {
-  const backend = backendOf(op, x, index);
-  const out = empty(backend, outShape, x.dtype, [x, index]);
-  if (out.size > 0) {
-    const args = { dtype: x.dtype, x: x.storage.handle, index: index.storage.handle, out: out.storage.handle, ...plan };
-    runKernel(backend, 'gather', args, op, [x, index]);
-  }
-  return out;
-}
-
-function runScatterAdd(op: string, src: Tensor, index: Tensor, plan: GatherPlan, shape: Shape): Tensor {
-  const backend = backendOf(op, src, index);
-  const out = empty(backend, shape, src.dtype, [src]);
-  runKernel(backend, 'fill', { dtype: src.dtype, out: out.storage.handle, offset: 0, n: out.size, value: 0 }, op, [
-    src,
-  ]);
-  if (src.size > 0) {
-    const args = { dtype: src.dtype, src: src.storage.handle, index: index.storage.handle, out: out.storage.handle };
-    runKernel(backend, 'scatterAdd', { ...args, ...plan }, op, [src, index]);
-  }
-  return out;
 }
 
 /** What the window ops save: the index table, the plan and the shape of the other side. */
