@@ -118,7 +118,13 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     get threading(): ThreadingInfo {
       return { threads, requested, reason, ready: pool?.ready ?? 0, workerTasks: pool?.workerTasks ?? 0 };
     },
-    capabilities: { sync: true, inPlace: true },
+    capabilities: {
+      sync: true,
+      inPlace: true,
+      threads: { count: threads, reason },
+      // NOTE: a custom module's instruction set is unknown, so it reports none.
+      ...(variant === 'custom' ? {} : { simd: variant }),
+    },
     kernels,
     fused,
     alloc(dtype: DType, size: number): Handle {

@@ -158,6 +158,7 @@ describe('loading', () => {
   it('picks the plain SIMD128 build unless relaxed-simd validates', async () => {
     const be = await createWasmBackend();
     expect(be.variant).toBe(supportsRelaxedSimd() ? 'relaxed-simd' : 'simd128');
+    expect(be.capabilities.simd).toBe(be.variant);
     if (!supportsRelaxedSimd()) await expect(createWasmBackend({ relaxedSimd: true })).rejects.toThrow(/unsupported/);
   });
 
@@ -169,6 +170,7 @@ describe('loading', () => {
         wasm: wasm instanceof Buffer ? new Uint8Array(wasm) : wasm,
         relaxedSimd: false,
       });
+      expect(be.capabilities.simd).toBeUndefined();
       const h = be.alloc('float32', 3);
       be.kernels.fill({ dtype: 'float32', out: h, offset: 0, n: 3, value: 4 });
       expect(Array.from(be.readSync(h))).toEqual([4, 4, 4]);

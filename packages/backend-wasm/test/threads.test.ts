@@ -50,6 +50,7 @@ describe('choosing the thread count', () => {
     const want = Math.min(h.cores, AUTO_THREAD_CAP);
     expect(be.threading).toMatchObject({ threads: want, requested: 'auto', ready: want - 1 });
     expect(be.threading.reason).toMatch(/auto/);
+    expect(be.capabilities.threads).toEqual({ count: want, reason: be.threading.reason });
     be.dispose();
   });
 });
@@ -231,6 +232,7 @@ describe('workers', () => {
   it('are all up when createWasmBackend resolves, and take tasks of a large op but not of a small one', async () => {
     const be = await createWasmBackend({ threads: 3 });
     expect(be.threading).toMatchObject({ threads: 3, ready: 2, workerTasks: 0 });
+    expect(be.capabilities.threads?.count).toBe(3);
     const small = put(be, f32(100, 1));
     be.kernels.unary({ op: 'exp', dtype: 'float32', x: small, out: small, n: 100 });
     expect(be.threading.workerTasks).toBe(0);

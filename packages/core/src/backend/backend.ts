@@ -13,6 +13,20 @@ export interface Capabilities {
   readonly sync: boolean;
   /** Elementwise kernels and fused updates may write their output over an input (see each kernel's args). */
   readonly inPlace: boolean;
+  /**
+   * Threads the kernels run on, the calling one included, and why that many (for example
+   * "auto: 2 cores" or "1: not cross-origin isolated"). Absent means one thread with nothing to choose.
+   * Results never depend on it (see docs/backends.md, Threads).
+   */
+  readonly threads?: ThreadsCapability;
+  /** The instruction set the kernels were built for, e.g. 'simd128' or 'relaxed-simd'; absent for plain JS. */
+  readonly simd?: string;
+}
+
+/** What a multi-threaded backend chose: `capabilities.threads`. */
+export interface ThreadsCapability {
+  readonly count: number;
+  readonly reason: string;
 }
 
 /** Live storage of one backend. */
