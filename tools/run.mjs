@@ -4,10 +4,11 @@
 // version, the dependencies, the system packages the wasm build and the browser test need, and the
 // builds the tests use. Extra arguments after `--` go to the main job.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TOOLCHAIN } from '../packages/backend-wasm/scripts/toolchain.mjs';
+import { BUILD_STAMP, dependenciesInstalled, INSTALL_STAMP, staleDemoPackages } from './setup/src/freshness.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pnpmVersion = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
@@ -35,6 +36,25 @@ function output(cmd, args) {
     return execFileSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return null;
+  }
+}
+
+/**
+ * Runs a set-up step with its output in a log file instead of the terminal: one line says what runs, and
+ * the log's end is printed only if it fails.
+ */
+function quietly(message, name, cmd, args) {
+  const logFile = join(root, 'node_modules/.cache/cp', `${name}.log`);
+  log(`${message} (log: ${logFile.slice(root.length + 1)})`);
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
+  mkdirSync(dirname(logFile), { recursive: true });
+  writeFileSync(logFile, `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`);
+  if (r.status !== 0) {
+    const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-40).join('\n');
+    console.error(
+      `${tail}\n[cp] failed (exit ${r.status ?? r.error}): ${cmd} ${args.join(' ')}; whole log: ${logFile}`,
+    );
+    process.exit(r.status || 1);
   }
 }
 
@@ -109,10 +129,30 @@ if (command === 'test') {
     '--outputStyle=stream',
   ]);
 } else if (command === 'demo') {
-  const pnpm = setUp(RUST_WASM);
-  log('building the packages the demo uses');
-  mustRun(pnpm[0], [...pnpm.slice(1), 'exec', 'nx', 'run-many', '-t', 'build', '--outputStyle=stream']);
-  mustRun(process.execPath, [join(root, 'packages/mnist-demo/dist/cli.js'), ...extra]);
+  // NOTE: on a built tree nothing runs before the demo, so `--help` and option errors print at once.
+  ensureSystemPackages(RUST_WASM);
+  const pnpm = ensurePnpm();
+  if (!dependenciesInstalled(root)) {
+    quietly('installing dependencies (pnpm install --frozen-lockfile)', 'install', pnpm[0], [
+      ...pnpm.slice(1),
+      'install',
+      '--frozen-lockfile',
+    ]);
+    writeFileSync(join(root, INSTALL_STAMP), '');
+  }
+  const stale = staleDemoPackages(root);
+  if (stale.length > 0) {
+    quietly(`building ${stale.join(', ')} and what they need (nx)`, 'build', pnpm[0], [
+      ...pnpm.slice(1),
+      'exec',
+      'nx',
+      'run',
+      '@cp/mnist-demo:build',
+    ]);
+    writeFileSync(join(root, BUILD_STAMP), '');
+  }
+  // The demo prints its own errors (option errors included); its exit status is the command's.
+  process.exit(run(process.execPath, [join(root, 'packages/mnist-demo/dist/cli.js'), ...extra]));
 } else {
   console.error('usage: node tools/run.mjs test | demo [-- options]');
   process.exit(2);
