@@ -17,6 +17,7 @@ import {
   useBackend,
 } from '@cp/mnist-demo';
 import { fetchDigits } from './digits.js';
+import { DIGITS_FILE } from './digits-file.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 /** The part of the worker's global scope used here (the DOM lib types `self` as a window). */
@@ -37,7 +38,7 @@ const yieldToEvents = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 async function train(cfg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const backend = await useBackend(cfg.backend);
   post({ type: 'backend', ...backend });
-  digits ??= fetchDigits(new URL(`${import.meta.env.BASE_URL}mnist-digits.bin`, self.location.origin));
+  digits ??= fetchDigits(new URL(`${import.meta.env.BASE_URL}${DIGITS_FILE}`, self.location.origin));
   const data = split(await digits, { seed: cfg.seed, heldOutFraction: DEFAULT_SETTINGS.heldOutFraction });
   const settings = { ...DEFAULT_SETTINGS, ...cfg };
   manualSeed(cfg.seed);

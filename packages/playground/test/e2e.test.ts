@@ -1,13 +1,14 @@
 // End to end in headless Chromium (Debian's /usr/bin/chromium driven by playwright-core): build the app,
 // serve it with `vite preview` on a free localhost port, train on the wasm backend until the held-out
 // accuracy passes 80%, check the page stays responsive, and save a screenshot to test-results/.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { DIGITS_FILE } from '../src/digits-file.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -92,4 +93,10 @@ test('the playground trains on wasm in Chromium past 80% held-out accuracy and s
     timeout: 30_000,
   });
   expect(errors).toEqual([]);
+});
+
+test('the digits asset is served gzipped, about 1.6 MB instead of 7.9', async () => {
+  const bytes = (await stat(join(root, 'dist', DIGITS_FILE))).size;
+  expect(bytes).toBeGreaterThan(1e6);
+  expect(bytes).toBeLessThan(2e6);
 });
