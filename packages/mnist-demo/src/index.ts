@@ -6,6 +6,8 @@ export * from './backend.js';
 export * from './data/digits.js';
 export * from './model.js';
 export * from './report/charts.js';
+export * from './report/confusion.js';
+export * from './report/digit-grid.js';
 export * from './train/monitor.js';
 export * from './train/settings.js';
 export * from './train/trainer.js';
