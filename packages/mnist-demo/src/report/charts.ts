@@ -69,8 +69,24 @@ function legend(items: readonly LegendItem[]): { svg: string; plotTop: number } 
   return { svg, plotTop: y + 22 };
 }
 
+/** NOTE: the SVG keeps its aspect ratio and shrinks to its container, so a chart fits a phone's width. */
+export const FLUID = 'max-width:100%;height:auto';
+
 function frame(title: string, body: string, legendSvg: string): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}"><text x="${M.left}" y="20" class="title">${esc(title)}</text>${body}${legendSvg}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" style="${FLUID}" role="img" aria-label="${esc(title)}"><text x="${M.left}" y="20" class="title">${esc(title)}</text>${body}${legendSvg}</svg>`;
+}
+
+/**
+ * The x ticks: d3's nice ticks, kept to whole numbers when the data's x values are all whole (epochs,
+ * steps), so an axis over 3 epochs reads 1, 2, 3 rather than 1, 1.5, 2, 2.5, 3.
+ */
+function xTicks(x: ScaleLinear<number, number>, wholeOnly: boolean): number[] {
+  const ticks = x.ticks(6);
+  if (!wholeOnly) return ticks;
+  const whole = ticks.filter(Number.isInteger);
+  if (whole.length >= 2) return whole;
+  const [lo, hi] = x.domain();
+  return Array.from({ length: Math.floor(hi) - Math.ceil(lo) + 1 }, (_, i) => Math.ceil(lo) + i);
 }
 
 function axes(
@@ -79,11 +95,11 @@ function axes(
   xLabel: string,
   yLabel: string,
   yFormat = tickLabel,
+  wholeX = false,
 ): string {
   const [x0, x1] = x.range();
   const [y0, y1] = y.range();
-  const xt = x
-    .ticks(6)
+  const xt = xTicks(x, wholeX)
     .map(
       (t) =>
         `<line x1="${px(x(t))}" y1="${y0}" x2="${px(x(t))}" y2="${y0 + 5}" class="axis"/><text x="${px(x(t))}" y="${y0 + 18}" text-anchor="middle" class="tick">${tickLabel(t)}</text>`,
@@ -131,7 +147,8 @@ export function lineChart(spec: LineChartSpec): string {
       return `<path d="${path(s.points)}" fill="none" stroke="${s.color}" stroke-width="2"${dash}/>${dots}`;
     })
     .join('');
-  return frame(spec.title, axes(x, y, spec.xLabel, spec.yLabel, spec.yFormat) + lines, key.svg);
+  const wholeX = all.every((p) => Number.isInteger(p[0]));
+  return frame(spec.title, axes(x, y, spec.xLabel, spec.yLabel, spec.yFormat, wholeX) + lines, key.svg);
 }
 
 /** A histogram of every series over shared bins, with the marker as a dashed red line. */

@@ -3,6 +3,7 @@
  * (its recall), and the matrix drawn as an SVG heatmap with the counts written in. Used by the report and
  * the playground.
  */
+import { FLUID } from './charts.js';
 import { esc, px } from './svg.js';
 
 /** `matrix[t][p]`: how many examples of true class t were predicted as p. */
@@ -92,5 +93,5 @@ export function confusionChart(m: ConfusionMatrix, title = 'Held-out confusion m
   const labels =
     `<text x="${px(LEFT + (k * CELL) / 2)}" y="${TOP - 22}" text-anchor="middle" class="label">predicted</text>` +
     `<text transform="translate(16 ${px(TOP + (k * CELL) / 2)}) rotate(-90)" text-anchor="middle" class="label">true digit</text>`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${esc(title)}"><text x="4" y="16" class="title">${esc(title)}</text>${labels}${heads}${cells}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" style="${FLUID}" role="img" aria-label="${esc(title)}"><text x="4" y="16" class="title">${esc(title)}</text>${labels}${heads}${cells}</svg>`;
 }

@@ -3,6 +3,7 @@
  * playground's view of misclassified held-out digits. Each digit is an 8-bit grayscale BMP in a data URL
  * (about 2.5 kB), which every browser draws and which needs no compression library to write.
  */
+import { FLUID } from './charts.js';
 import { esc } from './svg.js';
 
 /** One digit to show: 28x28 pixels in [0, 1] (row-major), its label and what the model predicted. */
@@ -69,5 +70,5 @@ export function digitGrid(samples: readonly DigitSample[], title: string, column
     })
     .join('');
   const empty = samples.length === 0 ? `<text x="8" y="50" class="tick">none</text>` : '';
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${esc(title)}"><text x="4" y="16" class="title">${esc(title)}</text>${cells}${empty}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" style="${FLUID}" role="img" aria-label="${esc(title)}"><text x="4" y="16" class="title">${esc(title)}</text>${cells}${empty}</svg>`;
 }
