@@ -195,6 +195,13 @@ def build_ops():
     op('adaptiveAvgPool2d/uneven', 'adaptiveAvgPool2d', aap, {'x': r(2, 3, 7, 5)}, {'outputSize': [3, 2]})
     op('adaptiveAvgPool2d/global', 'adaptiveAvgPool2d', aap, {'x': r(2, 4, 6, 6)}, {'outputSize': 1})
     op('adaptiveAvgPool2d/upsample', 'adaptiveAvgPool2d', aap, {'x': r(1, 2, 3, 4)}, {'outputSize': [5, 6]})
+    op('adaptiveAvgPool2d/none-keeps', 'adaptiveAvgPool2d', aap, {'x': r(1, 2, 5, 4)}, {'outputSize': [None, 3]})
+    uf_kw = lambda a: {k: size(a[k]) for k in ('dilation', 'padding', 'stride') if k in a}
+    op('unfold/stride-pad-dil', 'unfold', lambda i, a: F.unfold(i['x'], size(a['kernelSize']), **uf_kw(a)),
+       {'x': r(2, 3, 7, 6)}, {'kernelSize': [2, 3], 'stride': [2, 1], 'padding': 1, 'dilation': [1, 2]})
+    op('fold/overlapping', 'fold',
+       lambda i, a: F.fold(i['x'], size(a['outputSize']), size(a['kernelSize']), **uf_kw(a)),
+       {'x': r(2, 12, 16)}, {'outputSize': [5, 6], 'kernelSize': 2, 'stride': [1, 2], 'padding': [0, 1]})
     pad = lambda i, a: F.pad(i['x'], a['pads'], mode=a['mode'], **({'value': a['value']} if 'value' in a else {}))
     op('pad/constant-2d', 'pad', pad, {'x': r(2, 3, 4, 5)}, {'pads': [1, 2, 0, 3], 'mode': 'constant', 'value': 0.5})
     op('pad/constant-negative', 'pad', pad, {'x': r(2, 3, 6)}, {'pads': [-1, 2], 'mode': 'constant'})
@@ -283,6 +290,42 @@ def build_ops():
     op('einsum/ellipsis-transpose', 'einsum', es, {'a': r(2, 3, 4, 5)}, {'equation': '...ij->...ji'})
     op('einsum/three-operands', 'einsum', es, {'a': r(2, 3), 'b': r(3, 4), 'c': r(4, 2)}, {'equation': 'ij,jk,kl->il'})
     op('einsum/implicit', 'einsum', es, {'a': r(3, 4), 'b': r(4, 3)}, {'equation': 'ij,jk'})
+    # Edge cases: ties, windows that start in the padding with ceilMode, reflect by size - 1, int tensors.
+    ties = torch.randint(-2, 3, (2, 2, 6, 6)).float()
+    op('maxPool2d/ties-overlapping', 'maxPool2d', mp2, {'x': ties},
+       {'kernelSize': 3, 'stride': 1, 'padding': 1, 'returnIndices': True})
+    op('maxPool1d/ceil-last-window-in-padding', 'maxPool1d', mp1, {'x': r(2, 2, 5)},
+       {'kernelSize': 2, 'stride': 2, 'padding': 1, 'ceilMode': True, 'returnIndices': True})
+    op('avgPool1d/ceil-last-window-in-padding', 'avgPool1d', ap1, {'x': r(2, 2, 5)},
+       {'kernelSize': 2, 'stride': 2, 'padding': 1, 'ceilMode': True})
+    op('avgPool2d/ceil-exclude-stride3', 'avgPool2d', ap2, {'x': r(1, 2, 7, 5)},
+       {'kernelSize': [3, 2], 'stride': 3, 'padding': 1, 'ceilMode': True, 'countIncludePad': False})
+    op('pad/reflect-max', 'pad', pad, {'x': r(1, 2, 3, 4)}, {'pads': [3, 3, 2, 2], 'mode': 'reflect'})
+    op('sort/stable-ties', 'sort', lambda i, a: torch.sort(i['x'], dim=a['dim'], descending=a['descending'],
+                                                           stable=True),
+       {'x': torch.randint(0, 3, (3, 9)).float()}, {'dim': 1, 'descending': True, 'stable': True})
+    op('argsort/stable-ties-dim0', 'argsort', lambda i, a: torch.argsort(i['x'], dim=a['dim'], stable=True),
+       {'x': torch.randint(0, 2, (7, 3)).float()}, {'dim': 0, 'stable': True})
+    op('cumprod/two-zeros', 'cumprod', lambda i, a: torch.cumprod(i['x'], a['dim']),
+       {'x': torch.tensor([[1.5, 0.0, 2.0, 0.0, -1.0], [0.0, 3.0, 0.5, 2.0, 1.0]])}, {'dim': 1})
+    op('cumsum/int', 'cumsum', lambda i, a: torch.cumsum(i['x'], a['dim']).int(), {'x': torch.randint(-5, 5, (3, 4))},
+       {'dim': 1})
+    op('topk/int', 'topk', lambda i, a: torch.topk(i['x'], a['k'], dim=a['dim']), {'x': torch.randperm(12).reshape(3, 4)},
+       {'k': 2, 'dim': 1})
+    op('flip/int', 'flip', lambda i, a: torch.flip(i['x'], a['dims']), {'x': torch.randint(0, 9, (2, 3))}, {'dims': [1]})
+    op('roll/bool', 'roll', lambda i, a: torch.roll(i['x'], a['shifts'], a['dims']), {'x': torch.rand(3, 4) > 0.5},
+       {'shifts': [-1], 'dims': [1]})
+    op('repeat/bool', 'repeat', lambda i, a: i['x'].repeat(*a['reps']), {'x': torch.rand(2, 2) > 0.5}, {'reps': [1, 3]})
+    op('triu/int', 'triu', lambda i, a: torch.triu(i['x'], a['diagonal']), {'x': torch.randint(1, 9, (4, 4))},
+       {'diagonal': 0})
+    op('scatterAdd/int', 'scatterAdd', lambda i, a: torch.scatter_add(i['x'], a['dim'], i['index'], i['src']),
+       {'x': torch.randint(0, 5, (2, 4)), 'index': torch.randint(0, 4, (2, 5)), 'src': torch.randint(-3, 3, (2, 5))},
+       {'dim': 1})
+    op('maskedFill/int', 'maskedFill', lambda i, a: torch.masked_fill(i['x'], i['m'], a['value']),
+       {'x': torch.randint(0, 5, (3, 3)), 'm': torch.eye(3, dtype=torch.bool)}, {'value': 7})
+    op('einsum/bilinear-transposed', 'einsum', es, {'a': r(2, 3, 4), 'b': r(2, 5, 4)}, {'equation': 'bij,bkj->bik'})
+    op('einsum/sum-all', 'einsum', es, {'a': r(3, 4)}, {'equation': 'ij->'})
+    op('einsum/broadcast-ellipsis', 'einsum', es, {'a': r(2, 1, 3, 4), 'b': r(5, 4, 2)}, {'equation': '...ij,...jk->...ik'})
     op('oneHot/inferred', 'oneHot', lambda i, a: F.one_hot(i['x']), {'x': torch.tensor([[0, 3], [2, 1]])})
     op('oneHot/classes', 'oneHot', lambda i, a: F.one_hot(i['x'], a['numClasses']), {'x': torch.tensor([1, 0, 4])},
        {'numClasses': 6})
@@ -307,6 +350,13 @@ def build_layers():
         bn_eval.running_var.copy_(torch.rand(4) + 0.5)
         bn_eval.num_batches_tracked.fill_(7)
     layer('BatchNorm1d/eval', 'BatchNorm1d', bn_eval, {'x': r(5, 4, 3)}, {'n': 4, 'o': {}}, train=False)
+    layer('BatchNorm1d/no-affine-no-stats', 'BatchNorm1d', nn.BatchNorm1d(3, affine=False, track_running_stats=False),
+          {'x': r(6, 3)}, {'n': 3, 'o': {'affine': False, 'trackRunningStats': False}})
+    layer('BatchNorm1d/eval-after-train-3d', 'BatchNorm1d', nn.BatchNorm1d(2, eps=1e-3), {'x': r(4, 2, 5)},
+          {'n': 2, 'o': {'eps': 1e-3}}, train=False)
+    layer('Conv2d/replicate-nobias', 'Conv2d', nn.Conv2d(2, 3, (2, 3), padding=(1, 2), bias=False,
+                                                         padding_mode='replicate'), {'x': r(1, 2, 4, 5)},
+          {'in': 2, 'out': 3, 'k': [2, 3], 'o': {'padding': [1, 2], 'bias': False, 'paddingMode': 'replicate'}})
     layer('GroupNorm/affine', 'GroupNorm', nn.GroupNorm(2, 6, eps=1e-4), {'x': r(2, 6, 3, 2)},
           {'groups': 2, 'channels': 6, 'o': {'eps': 1e-4}})
     layer('LayerNorm/2d', 'LayerNorm', nn.LayerNorm([3, 4]), {'x': r(2, 3, 4)}, {'shape': [3, 4], 'o': {}})
@@ -352,6 +402,9 @@ def build_layers():
             kw['key_padding_mask'] = i['kpm']
         if 'mask' in i:
             kw['attn_mask'] = i['mask']
+        if 'noweights' in i:
+            kw['need_weights'] = False
+            return m(i['q'], i['k'], i['v'], **kw)[0]
         out, w = m(i['q'], i['k'], i['v'], **kw)
         return out, w
 
@@ -363,6 +416,11 @@ def build_layers():
           nn.MultiheadAttention(6, 3, kdim=4, vdim=5, batch_first=True),
           {'q': r(2, 3, 6), 'k': r(2, 4, 4), 'v': r(2, 4, 5), 'mask': r(3, 4)},
           {'embed': 6, 'heads': 3, 'o': {'kdim': 4, 'vdim': 5, 'batchFirst': True}}, call=mha_call)
+    layer('MultiheadAttention/unbatched-float-kpm-noweights', 'MultiheadAttention', nn.MultiheadAttention(4, 2),
+          {'q': r(3, 4), 'k': r(5, 4), 'v': r(5, 4), 'kpm': r(5), 'noweights': torch.tensor(True)},
+          {'embed': 4, 'heads': 2, 'o': {}}, call=mha_call)
+    layer('LSTM/dropout-eval', 'LSTM', nn.LSTM(3, 4, num_layers=2, dropout=0.5), {'x': r(4, 2, 3)},
+          {'in': 3, 'hidden': 4, 'o': {'numLayers': 2, 'dropout': 0.5}}, call=lstm_call, train=False)
     layer('MultiheadAttention/causal-per-head-weights-nobias', 'MultiheadAttention',
           nn.MultiheadAttention(8, 4, bias=False), {'q': r(4, 3, 8), 'k': r(4, 3, 8), 'v': r(4, 3, 8),
                                                    'causal': torch.tensor(True)},

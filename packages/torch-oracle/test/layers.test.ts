@@ -23,7 +23,10 @@ interface LayerCase {
   paramGrads: Record<string, Encoded>;
 }
 
-/** The inputs by name; a bool `causal` input (PyTorch 1.13 gets the causal mask instead) asks for isCausal. */
+/**
+ * The inputs by name; a bool `causal` input (PyTorch 1.13 gets the causal mask instead) asks for isCausal,
+ * a bool `noweights` for needWeights: false.
+ */
 type Inputs = Record<string, Tensor>;
 
 /** The module PyTorch's `torch.nn` layers and containers of the Containers case: same attribute names. */
@@ -70,9 +73,10 @@ const LAYERS: Record<string, { build: Build; call?: (m: AnyModule, i: Inputs) =>
         attnMask: i.mask ?? null,
         isCausal: i.causal !== undefined,
         averageAttnWeights: i.causal === undefined,
-        needWeights: true,
+        needWeights: i.noweights === undefined,
       });
-      return [out, w as Tensor];
+      if (i.noweights) expect(w).toBeNull();
+      return i.noweights ? [out] : [out, w as Tensor];
     },
   },
   TransformerEncoderLayer: {
