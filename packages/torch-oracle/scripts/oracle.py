@@ -107,6 +107,18 @@ def layer(name, kind, module, inputs, args=None, call=None, train=True, grad_inp
     })
 
 
+def bad(name, kind, fn, inputs, args=None):
+    """An input PyTorch refuses: the case records its message, and cp must raise a CpError too."""
+    args = args or {}
+    try:
+        fn(inputs, args)
+    except (RuntimeError, ValueError, IndexError, TypeError) as e:
+        CASES['ops'].append({'name': name, 'kind': kind, 'args': args, 'inputs': {k: enc(v) for k, v in inputs.items()},
+                             'error': str(e).split('\n')[0]})
+        return
+    raise AssertionError(f'{name}: PyTorch accepted it')
+
+
 def size(v):
     return tuple(v) if isinstance(v, list) else v
 
@@ -326,6 +338,40 @@ def build_ops():
     op('einsum/bilinear-transposed', 'einsum', es, {'a': r(2, 3, 4), 'b': r(2, 5, 4)}, {'equation': 'bij,bkj->bik'})
     op('einsum/sum-all', 'einsum', es, {'a': r(3, 4)}, {'equation': 'ij->'})
     op('einsum/broadcast-ellipsis', 'einsum', es, {'a': r(2, 1, 3, 4), 'b': r(5, 4, 2)}, {'equation': '...ij,...jk->...ik'})
+    # Inputs PyTorch refuses (cp must raise a CpError naming the op).
+    bad('conv2d/channel-mismatch', 'conv2d', conv2d, {'x': r(1, 3, 5, 5), 'w': r(2, 4, 3, 3)})
+    bad('conv2d/same-with-stride', 'conv2d', conv2d, {'x': r(1, 2, 5, 5), 'w': r(2, 2, 3, 3)},
+        {'padding': 'same', 'stride': 2})
+    bad('conv2d/kernel-larger-than-input', 'conv2d', conv2d, {'x': r(1, 1, 2, 2), 'w': r(1, 1, 3, 3)})
+    bad('conv1d/groups-not-dividing', 'conv1d', lambda i, a: F.conv1d(i['x'], i['w'], None, **conv_kw(a)),
+        {'x': r(1, 3, 6), 'w': r(4, 1, 3)}, {'groups': 3})
+    bad('convTranspose2d/outpad-not-below-stride', 'convTranspose2d', convt, {'x': r(1, 2, 3, 3), 'w': r(2, 2, 3, 3)},
+        {'stride': 2, 'outputPadding': 2})
+    bad('maxPool2d/pad-over-half-kernel', 'maxPool2d', mp2, {'x': r(1, 1, 6, 6)}, {'kernelSize': 2, 'padding': 2})
+    bad('avgPool1d/pad-over-half-kernel', 'avgPool1d', ap1, {'x': r(1, 1, 6)}, {'kernelSize': 3, 'padding': 2})
+    bad('maxPool2d/output-empty', 'maxPool2d', mp2, {'x': r(1, 1, 2, 4)}, {'kernelSize': 3})
+    bad('avgPool1d/output-empty', 'avgPool1d', ap1, {'x': r(1, 1, 2)}, {'kernelSize': 3})
+    bad('pad/reflect-too-wide', 'pad', pad, {'x': r(1, 2, 4)}, {'pads': [4, 0], 'mode': 'reflect'})
+    bad('batchNorm/wrong-channels', 'batchNorm', bn, {'x': r(2, 3, 4), 'rm': r(4), 'rv': torch.rand(4), 'w': r(4),
+                                                      'b': r(4)}, {'training': False, 'momentum': 0.1, 'eps': 1e-5})
+    bad('groupNorm/groups-not-dividing', 'groupNorm', gn, {'x': r(2, 6, 3), 'w': r(6), 'b': r(6)},
+        {'numGroups': 4, 'eps': 1e-5})
+    bad('topk/k-too-large', 'topk', lambda i, a: torch.topk(i['x'], a['k'], dim=a['dim']), {'x': r(2, 3)},
+        {'k': 4, 'dim': 1})
+    bad('scatter/index-out-of-range', 'scatter', lambda i, a: torch.scatter(i['x'], a['dim'], i['index'], i['src']),
+        {'x': r(2, 3), 'index': torch.tensor([[0, 3]]), 'src': r(2, 3)}, {'dim': 1})
+    bad('indexAdd/source-shape', 'indexAdd',
+        lambda i, a: torch.index_add(i['x'], a['dim'], i['index'], i['source'], alpha=a['alpha']),
+        {'x': r(3, 5), 'index': torch.tensor([0, 1]), 'source': r(3, 3)}, {'dim': 1, 'alpha': 1})
+    bad('maskedScatter/source-too-small', 'maskedScatter', lambda i, a: torch.masked_scatter(i['x'], i['m'], i['src']),
+        {'x': r(2, 3), 'm': torch.ones(2, 3, dtype=torch.bool), 'src': r(4)})
+    bad('repeat/fewer-reps-than-dims', 'repeat', lambda i, a: i['x'].repeat(*a['reps']), {'x': r(2, 3)}, {'reps': [2]})
+    bad('einsum/operand-count', 'einsum', es, {'a': r(2, 3)}, {'equation': 'ij,jk->ik'})
+    bad('einsum/size-mismatch', 'einsum', es, {'a': r(2, 3), 'b': r(4, 5)}, {'equation': 'ij,jk->ik'})
+    bad('oneHot/index-beyond-classes', 'oneHot', lambda i, a: F.one_hot(i['x'], a['numClasses']),
+        {'x': torch.tensor([0, 3])}, {'numClasses': 3})
+    bad('roll/shifts-dims-mismatch', 'roll', lambda i, a: torch.roll(i['x'], a['shifts'], a['dims']), {'x': r(2, 3)},
+        {'shifts': [1, 2], 'dims': [0]})
     op('oneHot/inferred', 'oneHot', lambda i, a: F.one_hot(i['x']), {'x': torch.tensor([[0, 3], [2, 1]])})
     op('oneHot/classes', 'oneHot', lambda i, a: F.one_hot(i['x'], a['numClasses']), {'x': torch.tensor([1, 0, 4])},
        {'numClasses': 6})
@@ -357,6 +403,8 @@ def build_layers():
     layer('Conv2d/replicate-nobias', 'Conv2d', nn.Conv2d(2, 3, (2, 3), padding=(1, 2), bias=False,
                                                          padding_mode='replicate'), {'x': r(1, 2, 4, 5)},
           {'in': 2, 'out': 3, 'k': [2, 3], 'o': {'padding': [1, 2], 'bias': False, 'paddingMode': 'replicate'}})
+    layer('BatchNorm2d/three-steps-cumulative', 'BatchNorm2dSteps', nn.BatchNorm2d(2, momentum=None),
+          {'x': r(3, 4, 2, 3, 3)}, {'n': 2, 'o': {'momentum': None}}, call=lambda m, i: [m(x) for x in i['x']])
     layer('GroupNorm/affine', 'GroupNorm', nn.GroupNorm(2, 6, eps=1e-4), {'x': r(2, 6, 3, 2)},
           {'groups': 2, 'channels': 6, 'o': {'eps': 1e-4}})
     layer('LayerNorm/2d', 'LayerNorm', nn.LayerNorm([3, 4]), {'x': r(2, 3, 4)}, {'shape': [3, 4], 'o': {}})
@@ -421,6 +469,11 @@ def build_layers():
           {'embed': 4, 'heads': 2, 'o': {}}, call=mha_call)
     layer('LSTM/dropout-eval', 'LSTM', nn.LSTM(3, 4, num_layers=2, dropout=0.5), {'x': r(4, 2, 3)},
           {'in': 3, 'hidden': 4, 'o': {'numLayers': 2, 'dropout': 0.5}}, call=lstm_call, train=False)
+    layer('GRU/batchfirst-ignored-unbatched', 'GRU', nn.GRU(2, 3, batch_first=True), {'x': r(4, 2), 'h0': r(1, 3)},
+          {'in': 2, 'hidden': 3, 'o': {'batchFirst': True}}, call=rnn_call)
+    layer('MultiheadAttention/3d-bool-mask', 'MultiheadAttention', nn.MultiheadAttention(4, 2),
+          {'q': r(3, 2, 4), 'k': r(5, 2, 4), 'v': r(5, 2, 4), 'mask': torch.rand(4, 3, 5) > 0.7},
+          {'embed': 4, 'heads': 2, 'o': {}}, call=mha_call)
     layer('MultiheadAttention/causal-per-head-weights-nobias', 'MultiheadAttention',
           nn.MultiheadAttention(8, 4, bias=False), {'q': r(4, 3, 8), 'k': r(4, 3, 8), 'v': r(4, 3, 8),
                                                    'causal': torch.tensor(True)},
@@ -439,6 +492,11 @@ def build_layers():
           {'x': r(2, 4, 8), 'kpm': torch.tensor([[False, False, False, True], [False, True, False, False]])},
           {'d': 8, 'heads': 4, 'o': {'dimFeedforward': 12, 'dropout': 0, 'activation': 'gelu', 'normFirst': True,
                                      'batchFirst': True}}, call=enc_call)
+    layer('TransformerEncoderLayer/eval-dropout-masks', 'TransformerEncoderLayer',
+          nn.TransformerEncoderLayer(4, 2, dim_feedforward=6, dropout=0.3),
+          {'x': r(3, 2, 4), 'mask': torch.tensor([[False, True, False], [False, False, True], [False, False, False]]),
+           'kpm': torch.tensor([[False, False, True], [False, False, False]])},
+          {'d': 4, 'heads': 2, 'o': {'dimFeedforward': 6, 'dropout': 0.3}}, call=enc_call, train=False)
     layer('TransformerEncoderLayer/causal', 'TransformerEncoderLayer',
           nn.TransformerEncoderLayer(4, 2, dim_feedforward=8, dropout=0.0), {'x': r(5, 2, 4), 'causal': torch.tensor(True)},
           {'d': 4, 'heads': 2, 'o': {'dimFeedforward': 8, 'dropout': 0}}, call=enc_call)

@@ -51,6 +51,10 @@ const LAYERS: Record<string, { build: Build; call?: (m: AnyModule, i: Inputs) =>
   ConvTranspose2d: { build: (a) => new nn.ConvTranspose2d(a.in, a.out, a.k, a.o) },
   BatchNorm2d: { build: (a) => new nn.BatchNorm2d(a.n, a.o) },
   BatchNorm1d: { build: (a) => new nn.BatchNorm1d(a.n, a.o) },
+  BatchNorm2dSteps: {
+    build: (a) => new nn.BatchNorm2d(a.n, a.o),
+    call: (m, i) => [0, 1, 2].map((s) => (m as nn.BatchNorm2d).call(i.x.narrow(0, s, 1).reshape(i.x.shape.slice(1)))),
+  },
   GroupNorm: { build: (a) => new nn.GroupNorm(a.groups, a.channels, a.o) },
   LayerNorm: { build: (a) => new nn.LayerNorm(a.shape, a.o) },
   MaxPool2d: { build: (a) => new nn.MaxPool2d(a.k, a.o) },
