@@ -424,6 +424,8 @@ def build_layers():
     layer('LSTM/2layers-bidir-batchfirst', 'LSTM', nn.LSTM(3, 4, num_layers=2, bidirectional=True, batch_first=True),
           {'x': r(2, 5, 3), 'h0': r(4, 2, 4), 'c0': r(4, 2, 4)},
           {'in': 3, 'hidden': 4, 'o': {'numLayers': 2, 'bidirectional': True, 'batchFirst': True}}, call=lstm_call)
+    layer('LSTM/realistic-rows', 'LSTM', nn.LSTM(28, 32, batch_first=True), {'x': r(4, 14, 28)},
+          {'in': 28, 'hidden': 32, 'o': {'batchFirst': True}}, call=lstm_call)
     layer('LSTM/nobias-nostate', 'LSTM', nn.LSTM(4, 3, bias=False), {'x': r(6, 3, 4)},
           {'in': 4, 'hidden': 3, 'o': {'bias': False}}, call=lstm_call)
     layer('GRU/2layers-bidir', 'GRU', nn.GRU(3, 4, num_layers=2, bidirectional=True),
@@ -497,6 +499,9 @@ def build_layers():
           {'x': r(3, 2, 4), 'mask': torch.tensor([[False, True, False], [False, False, True], [False, False, False]]),
            'kpm': torch.tensor([[False, False, True], [False, False, False]])},
           {'d': 4, 'heads': 2, 'o': {'dimFeedforward': 6, 'dropout': 0.3}}, call=enc_call, train=False)
+    layer('TransformerEncoderLayer/realistic', 'TransformerEncoderLayer',
+          nn.TransformerEncoderLayer(64, 4, dim_feedforward=128, dropout=0.0, batch_first=True), {'x': r(4, 16, 64)},
+          {'d': 64, 'heads': 4, 'o': {'dimFeedforward': 128, 'dropout': 0, 'batchFirst': True}}, call=enc_call)
     layer('TransformerEncoderLayer/causal', 'TransformerEncoderLayer',
           nn.TransformerEncoderLayer(4, 2, dim_feedforward=8, dropout=0.0), {'x': r(5, 2, 4), 'causal': torch.tensor(True)},
           {'d': 4, 'heads': 2, 'o': {'dimFeedforward': 8, 'dropout': 0}}, call=enc_call)
