@@ -98,6 +98,8 @@ const RUST_WASM = TOOLCHAIN.map((t) => ({ name: t.package, check: t.path }));
 const CHROMIUM = [{ name: 'chromium', check: '/usr/bin/chromium' }];
 /** numpy for the independent safetensors reader the core checkpoint test runs (python3 itself is on every machine). */
 const NUMPY = [{ name: 'python3-numpy', check: '/usr/lib/python3/dist-packages/numpy' }];
+/** PyTorch (1.13 on Debian 12) for /usr/bin/python3: the oracle of packages/torch-oracle. */
+const TORCH = [{ name: 'python3-torch', check: '/usr/lib/python3/dist-packages/torch' }];
 
 function setUp(systemPackages) {
   ensureSystemPackages(systemPackages);
@@ -111,7 +113,7 @@ const [command, ...rest] = process.argv.slice(2);
 const extra = rest[0] === '--' ? rest.slice(1) : rest;
 
 if (command === 'test') {
-  const pnpm = setUp([...RUST_WASM, ...CHROMIUM, ...NUMPY]);
+  const pnpm = setUp([...RUST_WASM, ...CHROMIUM, ...NUMPY, ...TORCH]);
   log('checking format and lint of the whole tree (biome)');
   mustRun(pnpm[0], [...pnpm.slice(1), 'exec', 'biome', 'check', '.']);
   log('building, type-checking, linting, testing every package and generating the API reference (nx run-many)');

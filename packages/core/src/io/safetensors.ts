@@ -191,14 +191,19 @@ function readEntry(name: string, value: unknown): Entry {
   return { name, dtype: d, shape: shape as number[], begin, end, wide };
 }
 
-/** An I64 tensor's values as int32; a value outside the int32 range is an error naming the tensor. */
+/**
+ * An I64 tensor's values as int32; a value outside the int32 range is an error naming the tensor and the
+ * value's file offset (`at` is the tensor's first byte in the file).
+ */
 function narrowI64(bytes: Uint8Array, at: number, e: Entry, count: number): Int32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset + at, count * 8);
   const out = new Int32Array(count);
   for (let i = 0; i < count; i++) {
     const v = view.getBigInt64(i * 8, true);
     if (v < -2147483648n || v > 2147483647n)
-      fail(`tensor '${e.name}': I64 value ${v} at index ${i} does not fit int32 (cp reads I64 into int32)`);
+      fail(
+        `tensor '${e.name}': I64 value ${v} at index ${i} (file offset ${at + i * 8}) does not fit int32 (cp reads I64 into int32)`,
+      );
     out[i] = Number(v);
   }
   return out;

@@ -170,3 +170,41 @@ describe('decodeSafetensors errors', () => {
     expect(() => decodeSafetensors(new Uint8Array(2))).toThrow(SafetensorsError);
   });
 });
+
+describe('decodeSafetensors I64 (PyTorch int64, e.g. num_batches_tracked)', () => {
+  const i64 = (values: bigint[]): Uint8Array => {
+    const data = new Uint8Array(values.length * 8);
+    values.forEach((v, i) => {
+      new DataView(data.buffer).setBigInt64(i * 8, v, true);
+    });
+    return data;
+  };
+  const header = (n: number) => ({
+    f: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
+    n: { dtype: 'I64', shape: [n], data_offsets: [4, 4 + 8 * n] },
+  });
+  const bytesWith = (values: bigint[]) => {
+    const data = new Uint8Array(4 + values.length * 8);
+    data.set(i64(values), 4);
+    return file(header(values.length), data);
+  };
+
+  test('reads I64 values into int32, the int32 range included', () => {
+    const t = decodeSafetensors(bytesWith([0n, 7n, -2147483648n, 2147483647n])).tensors.get('n');
+    expect(t?.dtype).toBe('int32');
+    expect(t?.shape).toEqual([4]);
+    expect([...(t?.data ?? [])]).toEqual([0, 7, -2147483648, 2147483647]);
+  });
+
+  test('a value outside int32 is a SafetensorsError naming the tensor, the index and the file offset', () => {
+    const bytes = bytesWith([1n, 2n ** 31n]);
+    const json = JSON.stringify(header(2)).length;
+    const offset = 8 + json + 4 + 8;
+    expect(new DataView(bytes.buffer).getBigInt64(offset, true)).toBe(2n ** 31n);
+    expect(() => decodeSafetensors(bytes)).toThrow(SafetensorsError);
+    expect(() => decodeSafetensors(bytes)).toThrow(
+      `tensor 'n': I64 value 2147483648 at index 1 (file offset ${offset}) does not fit int32`,
+    );
+    expect(() => decodeSafetensors(bytesWith([-(2n ** 31n) - 1n]))).toThrow(/I64 value -2147483649 at index 0/);
+  });
+});
