@@ -11,6 +11,7 @@ import { enforcementSuite } from './enforcement.js';
 import { fallbackAccuracySuite } from './fallback-accuracy.js';
 import { fallbacksSuite } from './fallbacks.js';
 import { intersectAccuracySuite } from './intersect-accuracy.js';
+import { matrixSetsSuite } from './matrix-sets.js';
 import { projectionLawsSuite } from './projection-laws.js';
 import { registrySuite } from './registry.js';
 import { setsSuite } from './sets.js';
@@ -28,4 +29,5 @@ export const CONSTRAINT_SUITES: readonly Suite[] = [
   intersectAccuracySuite,
   fallbackAccuracySuite,
   argumentsSuite,
+  matrixSetsSuite,
 ];

@@ -1,0 +1,134 @@
+/**
+ * `constraints.project(c, x)`: the projection of a tensor onto a constraint's set as a differentiable op, so a
+ * projection can sit inside a model. Each supported set's projection is written with core ops (or `F.sparsemax`,
+ * which records the simplex projection's Jacobian), so autograd gives the gradient: the Jacobian-vector product
+ * of the projection. The values equal `c.project(x)` up to float32 rounding. Sets without a Jacobian here raise an
+ * `UnsupportedError` naming the set.
+ */
+import { ArgumentError, fmtShape, UnsupportedError } from '../errors.js';
+import { sparsemax } from '../nn/functional/sparsemax.js';
+import { compare, where } from '../ops/compare.js';
+import { tensor } from '../tensor/creation.js';
+import { sizeOf } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { BoxConstraint } from './builtins/bounds.js';
+import { type ElementBound, ElementBoxConstraint } from './builtins/element-bounds.js';
+import { HyperplaneConstraint } from './builtins/hyperplane.js';
+import { NormBoundConstraint } from './builtins/norms.js';
+import { OrthogonalConstraint } from './builtins/orthogonal.js';
+import { L1BallConstraint, SimplexConstraint } from './builtins/simplex.js';
+import { SpectralNormConstraint } from './builtins/spectral-norm.js';
+import { SphereConstraint } from './builtins/sphere.js';
+import { SymmetricConstraint } from './builtins/symmetric.js';
+import { type Constraint, type ConstraintLike, reductionDims, toConstraint } from './constraint.js';
+
+/** `x` with the slice dims moved last and flattened to `[rows, n]`, and the map back to `x`'s layout. */
+function asRows(x: Tensor, dims: number[]): { rows: Tensor; back: (y: Tensor) => Tensor } {
+  const nd = x.ndim;
+  const rest = Array.from({ length: nd }, (_, i) => i).filter((d) => !dims.includes(d));
+  const order = [...rest, ...dims];
+  const moved = x.permute(order);
+  const n = sizeOf(dims.map((d) => x.shape[d]));
+  const inverse = new Array<number>(nd);
+  order.forEach((d, i) => {
+    inverse[d] = i;
+  });
+  return {
+    rows: moved.reshape([n === 0 ? 0 : x.size / n, n]),
+    back: (y) => y.reshape(moved.shape).permute(inverse),
+  };
+}
+
+/** Each row of `rows` projected onto `{ y >= 0, Σ y = total }`: `total · sparsemax(rows / total)`. */
+function simplexRows(rows: Tensor, total: number): Tensor {
+  return total === 0 ? rows.mul(0) : sparsemax(rows.div(total), { dim: 1 }).mul(total);
+}
+
+function boundTensor(b: ElementBound, x: Tensor): Tensor | number {
+  return typeof b === 'number' ? b : tensor(b.values, { shape: b.shape, backend: x.backend });
+}
+
+/** The differentiable projection of one built-in family, or null when `c` is none of them. */
+type Rule = (c: Constraint, x: Tensor) => Tensor | null;
+
+/** A rule for instances of `cls` whose projection is the class's own (a subclass overriding it is not covered). */
+function forClass<C extends Constraint>(
+  cls: abstract new (...args: never[]) => C,
+  rule: (c: C, x: Tensor) => Tensor,
+): Rule {
+  return (c, x) => {
+    if (!(c instanceof cls) || c.project_ !== cls.prototype.project_ || c.project !== cls.prototype.project)
+      return null;
+    return rule(c, x);
+  };
+}
+
+const RULES: Rule[] = [
+  // A clip: the gradient passes where the value is inside the box.
+  forClass(BoxConstraint, (c, x) => x.clamp(c.lo === -Infinity ? null : c.lo, c.hi === Infinity ? null : c.hi)),
+  forClass(ElementBoxConstraint, (c, x) => {
+    const lo = boundTensor(c.lo, x);
+    const hi = boundTensor(c.hi, x);
+    return where(compare('lt', x, lo), lo, where(compare('gt', x, hi), hi, x));
+  }),
+  // The norm bounds' transform is their projection (zero-slice policy included), written with where().
+  forClass(NormBoundConstraint, (c, x) => {
+    if (c.rate !== 1)
+      throw new UnsupportedError(`constraints.project: '${c}' moves only part of the way (rate < 1); use rate 1`);
+    return c.transform(x);
+  }),
+  forClass(SimplexConstraint, (c, x) => {
+    const { rows, back } = asRows(x, reductionDims(c.name, c.dim, x.ndim));
+    return back(simplexRows(rows, c.total));
+  }),
+  forClass(L1BallConstraint, (c, x) => {
+    const { rows, back } = asRows(x, reductionDims(c.name, c.dim, x.ndim));
+    const inside = compare('le', rows.abs().sum(1, { keepdim: true }), c.radius);
+    return back(where(inside, rows, rows.sign().mul(simplexRows(rows.abs(), c.radius))));
+  }),
+  forClass(SphereConstraint, (c, x) => {
+    const dims = reductionDims(c.name, c.dim, x.ndim);
+    const n = x.norm(2, dims, { keepdim: true });
+    const zero = compare('eq', n, 0);
+    const count = sizeOf(dims.map((d) => x.shape[d]));
+    return where(zero, c.radius / Math.sqrt(count), x.mul(where(zero, 1, n).reciprocal().mul(c.radius)));
+  }),
+  forClass(HyperplaneConstraint, (c, x) => {
+    const { rows, back } = asRows(x, reductionDims(c.name, c.dim, x.ndim));
+    if (c.a.values.length !== rows.shape[1])
+      throw new ArgumentError(
+        `constraints.project: ${c.name}'s a has ${c.a.values.length} elements, but slices of shape ${fmtShape(x.shape)} over dim ${JSON.stringify(c.dim ?? 'all')} have ${rows.shape[1]}`,
+      );
+    const a = tensor(c.a.values, { shape: [1, c.a.values.length], backend: x.backend });
+    const aa = c.a.values.reduce((s, v) => s + v * v, 0);
+    const r = rows.mul(a).sum(1, { keepdim: true }).sub(c.b);
+    const moved = rows.sub(r.div(aa).mul(a));
+    return back(c.name === 'halfspace' ? where(compare('gt', r, 0), moved, rows) : moved);
+  }),
+  forClass(SymmetricConstraint, (c, x) => c.transform(x)),
+  // The polar factor by Newton–Schulz (full-rank input; the transform raises on a rank-deficient one).
+  forClass(OrthogonalConstraint, (c, x) => c.transform(x)),
+  // torch's spectral_norm step: the vectors advance on x, then x / max(1, uᵀxv / maxSigma), u and v constant.
+  forClass(SpectralNormConstraint, (c, x) => c.scaled(x, c.nPowerIterations)),
+];
+
+/** The sets `project` differentiates, for messages. */
+const SUPPORTED =
+  'clamp, interval, nonNeg, greaterThan, lessThan, positive, linfBall (and tensor bounds), maxNorm, l2Ball, unitNorm, minMaxNorm (rate 1), simplex, l1Ball, sphere, hyperplane, halfspace, symmetric, orthogonal, spectralNorm';
+
+/**
+ * The projection of `x` onto `c`'s set, differentiable in `x`: the gradient is the projection's Jacobian applied
+ * to the incoming gradient (a mask for boxes, the known Jacobians of the norm balls and the sphere, sparsemax's for
+ * the simplex). Raises an `UnsupportedError` naming the set for sets with no Jacobian here (psd, cappedSimplex,
+ * intersect, function constraints, custom subclasses).
+ */
+export function project(c: ConstraintLike, x: Tensor): Tensor {
+  const con = toConstraint(c);
+  for (const rule of RULES) {
+    const y = rule(con, x);
+    if (y) return y;
+  }
+  throw new UnsupportedError(
+    `constraints.project: the set '${con}' has no differentiable projection (its Jacobian is not implemented); supported: ${SUPPORTED}. For the value alone use c.project(x)`,
+  );
+}
