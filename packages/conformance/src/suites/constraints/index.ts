@@ -1,11 +1,13 @@
 /**
  * The constraint behaviour suites: projection laws, the registry, declarations, enforcement after steps,
- * per-element bounds, the sphere, hyperplane, halfspace and capped simplex, clipping, fallbacks, intersect and fallback accuracy against float64, and argument validation.
+ * per-element bounds, the sphere, hyperplane, halfspace and capped simplex, clipping, fallbacks, intersect and fallback accuracy against float64, and argument validation;
+ * then psd and spectralNorm, and the differentiable projections (sparsemax, constraints.project).
  */
 import type { Suite } from '../../context.js';
 import { argumentsSuite } from './arguments.js';
 import { clippingSuite } from './clipping.js';
 import { declarationsSuite } from './declarations.js';
+import { differentiableSuite } from './differentiable.js';
 import { elementBoundsSuite } from './element-bounds.js';
 import { enforcementSuite } from './enforcement.js';
 import { fallbackAccuracySuite } from './fallback-accuracy.js';
@@ -30,4 +32,5 @@ export const CONSTRAINT_SUITES: readonly Suite[] = [
   fallbackAccuracySuite,
   argumentsSuite,
   matrixSetsSuite,
+  differentiableSuite,
 ];

@@ -61,6 +61,7 @@ const TORCH = {
       -0.112, -1.246, -0.928, 3.844, -0.806, 0.248, 2.33, 1.846, 2.774,
     ],
     u0: [-0.458, -0.336],
+    // biome-ignore lint/suspicious/noApproximativeNumericConstant: a value PyTorch printed, not log10(e).
     v0: [-1.57, 1.232, 1.395, 1.171, 0.434, -1.734, -1.336, 0.887, 0.768, 0.057, 0.224, 0.552],
     G: [
       -1.612, -0.479, -0.143, -0.317, 0.967, -0.991, 0.302, -0.107, 1.081, 0.131, 1.574, 0.781, 0.987, -1.488, 0.587,
@@ -201,14 +202,28 @@ export function matrixSetsSuite(ctx: SuiteContext): void {
             const c = C.spectralNorm(m, { nPowerIterations: 1 });
             c.setVectors(rows, cols, t.u0, t.v0);
             const w = c.transform!(cp.tensor(t.V, { shape: t.shape }));
-            expect(maxDiff(w.dataSync(), t.W.map((x) => m * x)), `maxSigma ${m}`).toBeLessThanOrEqual(2e-6 * m);
+            expect(
+              maxDiff(
+                w.dataSync(),
+                t.W.map((x) => m * x),
+              ),
+              `maxSigma ${m}`,
+            ).toBeLessThanOrEqual(2e-6 * m);
             const st = c.vectors(rows, cols)!;
             expect(maxDiff(st.u, t.u1)).toBeLessThanOrEqual(1e-6);
             expect(maxDiff(st.v, t.v1)).toBeLessThanOrEqual(1e-6);
             const before = c.vectors(rows, cols)!;
             const v = cp.tensor(t.V, { shape: t.shape, requiresGrad: true });
-            c.transform!(v).mul(cp.tensor(t.G, { shape: t.shape })).sum().backward();
-            expect(maxDiff(v.grad!.dataSync(), t.grad.map((x) => m * x))).toBeLessThanOrEqual(2e-6 * m);
+            c.transform!(v)
+              .mul(cp.tensor(t.G, { shape: t.shape }))
+              .sum()
+              .backward();
+            expect(
+              maxDiff(
+                v.grad!.dataSync(),
+                t.grad.map((x) => m * x),
+              ),
+            ).toBeLessThanOrEqual(2e-6 * m);
             expect(c.vectors(rows, cols), 'the differentiated pass keeps the vectors').toEqual(before);
           }
           expect(C.spectralNorm(1).violation(cp.tensor(t.V, { shape: t.shape }))).toBeCloseTo(t.sigma - 1, 5);
@@ -244,7 +259,12 @@ export function matrixSetsSuite(ctx: SuiteContext): void {
           ),
           maxSigma: fc.double({ min: 0.1, max: 3, noNaN: true }),
         })
-        .chain((r) => dataArb(r.shape.reduce((a, b) => a * b, 1), 4).map((data) => ({ ...r, data })));
+        .chain((r) =>
+          dataArb(
+            r.shape.reduce((a, b) => a * b, 1),
+            4,
+          ).map((data) => ({ ...r, data })),
+        );
       fc.assert(
         fc.property(arb, ({ shape, maxSigma, data }) =>
           cp.tidy(() => {
