@@ -14,6 +14,7 @@ import { fallbackAccuracySuite } from './fallback-accuracy.js';
 import { fallbacksSuite } from './fallbacks.js';
 import { intersectAccuracySuite } from './intersect-accuracy.js';
 import { matrixSetsSuite } from './matrix-sets.js';
+import { matrixSetsStepsSuite } from './matrix-sets-steps.js';
 import { projectionLawsSuite } from './projection-laws.js';
 import { registrySuite } from './registry.js';
 import { setsSuite } from './sets.js';
@@ -32,5 +33,6 @@ export const CONSTRAINT_SUITES: readonly Suite[] = [
   fallbackAccuracySuite,
   argumentsSuite,
   matrixSetsSuite,
+  matrixSetsStepsSuite,
   differentiableSuite,
 ];
