@@ -229,6 +229,18 @@ export function matrixSetsSuite(ctx: SuiteContext): void {
         }));
     }
 
+    test('gradcheck passes through the reparametrization (converged vectors) and through the differentiated pass', () =>
+      cp.tidy(() => {
+        const c = C.spectralNorm(0.5, { nPowerIterations: 200 });
+        const raw = cp.randn([3, 4], { generator: new cp.Generator(8) });
+        c.transform!(raw);
+        const r = cp.gradcheck((t) => c.transform!(t), [raw], { eps: 1e-3, atol: 1e-2, rtol: 1e-2 });
+        expect(r.ok, JSON.stringify(r.worst)).toBe(true);
+        const inside = C.spectralNorm(100);
+        const g = cp.gradcheck((t) => inside.transform!(t), [raw], { eps: 1e-3 });
+        expect(g.ok, 'inside the set the transform is the identity').toBe(true);
+      }));
+
     test('project mode: after enough steps the true largest singular value is at most maxSigma·(1 + 1e-5)', () =>
       cp.tidy(() => {
         const gen = new cp.Generator(11);

@@ -19,7 +19,7 @@ export interface PsdOptions {
   minEig?: number;
 }
 
-function sizeOf(x: Tensor): { n: number; count: number } {
+function matricesOf(x: Tensor): { n: number; count: number } {
   if (x.ndim < 2 || x.shape[x.ndim - 1] !== x.shape[x.ndim - 2])
     throw new ArgumentError(`psd: needs square matrices in the last two dims, got shape ${fmtShape(x.shape)}`);
   const n = x.shape[x.ndim - 1];
@@ -70,7 +70,7 @@ export class PsdConstraint extends Constraint {
   }
 
   override project_(x: Tensor): void {
-    const { n, count } = sizeOf(x);
+    const { n, count } = matricesOf(x);
     if (count === 0) return;
     const data = readHost(x);
     let changed = false;
@@ -94,7 +94,7 @@ export class PsdConstraint extends Constraint {
 
   /** The largest of the asymmetry `max |a_ij - a_ji|` and the eigenvalue deficit `minEig - λ_min` (or 0). */
   override violation(value: Tensor): number {
-    const { n, count } = sizeOf(value);
+    const { n, count } = matricesOf(value);
     const data = readHost(value);
     let worst = 0;
     for (let b = 0; b < count; b++) {
@@ -112,21 +112,21 @@ export class PsdConstraint extends Constraint {
 
   /** `1e-5 · max(1, |minEig|, max|a|) · max(1, n/16)`: the float32 rounding of the entries, in eigenvalue terms. */
   override tolerance(value: Tensor): number {
-    const { n } = sizeOf(value);
+    const { n } = matricesOf(value);
     const scale = value.size === 0 ? 0 : value.abs().max().item();
     return 1e-5 * Math.max(1, Math.abs(this.minEig), scale) * Math.max(1, n / 16);
   }
 
   /** `raw · rawᵀ + minEig·I` (differentiable). */
   override transform(raw: Tensor): Tensor {
-    const { n } = sizeOf(raw);
+    const { n } = matricesOf(raw);
     const gram = raw.matmul(raw.transpose(-2, -1));
     return this.minEig === 0 ? gram : gram.add(eye(n, n, { backend: raw.backend }).mul(this.minEig));
   }
 
   /** The symmetric square root of `value - minEig·I` (eigenvalues below minEig taken as minEig), in float64. */
   override inverse(value: Tensor): Tensor {
-    const { n, count } = sizeOf(value);
+    const { n, count } = matricesOf(value);
     const data = readHost(value);
     for (let b = 0; b < count; b++) {
       const root = rebuild(symmetricEigen(symmetricPart(data, b, n).s, n), n, (l) =>
