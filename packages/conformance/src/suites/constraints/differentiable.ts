@@ -2,8 +2,8 @@
  * Differentiable projections: `F.sparsemax` against numpy (values and the Jacobian-vector product, embedded) and a
  * float64 sort-based reference, gradcheck, the fused kernel against core's fallback; and `constraints.project(c, x)`
  * for every supported set: the same values as `c.project`, gradcheck, the known Jacobians (a mask for boxes, the
- * tangent projection of the norm balls and the sphere, sparsemax's for the simplex), and an `UnsupportedError`
- * naming the set for the others.
+ * tangent projection of the norm balls and the sphere, sparsemax's for the simplex, sym(g) inside psd), and an
+ * `UnsupportedError` naming the set for the others.
  */
 import * as cp from '@cp/core';
 import fc from 'fast-check';
@@ -59,6 +59,7 @@ const SUPPORTED: [string, () => cp.constraints.Constraint][] = [
   ['simplex({ dim: 1 })', () => C.simplex({ dim: 1 })],
   ['simplex({ sum: 2, dim: 0 })', () => C.simplex({ sum: 2, dim: 0 })],
   ['l1Ball(1.5, { dim: 1 })', () => C.l1Ball(1.5, { dim: 1 })],
+  ['cappedSimplex(1.3, { dim: 1 })', () => C.cappedSimplex(1.3, { dim: 1 })],
   ['sphere(2, { dim: 1 })', () => C.sphere(2, { dim: 1 })],
   ['hyperplane', () => C.hyperplane([1, -1, 0.5, 2], 0.25, { dim: 1 })],
   ['halfspace', () => C.halfspace([1, 2], 0.1, { dim: 0 })],
@@ -196,6 +197,36 @@ export function differentiableSuite(ctx: SuiteContext): void {
         expect(Array.from(x.grad!.dataSync())).toEqual(Array.from(viaSparsemax.grad!.dataSync()));
       }));
 
+    test('psd: the value is the projection bit for bit, gradcheck passes, and inside the set the gradient is sym(g)', () =>
+      cp.tidy(() => {
+        const a = cp.tensor([
+          [2, 0.5, -0.3],
+          [0.1, -1, 0.4],
+          [0.2, 0.3, 0.5],
+        ]); // eigenvalues of the symmetric part: -1.107, 0.577, 2.030 (numpy)
+        for (const minEig of [0, 0.8]) {
+          const c = C.psd({ minEig });
+          expect(Array.from(C.project(c, a).dataSync())).toEqual(Array.from(c.project(a).dataSync()));
+          const r = cp.gradcheck((t) => C.project(c, t), [a], { eps: 1e-3 });
+          expect(r.ok, `minEig ${minEig}: ${JSON.stringify(r.worst)}`).toBe(true);
+        }
+        const inside = cp.tensor(
+          [
+            [2, 0.5, -0.3],
+            [0.1, 1.4, 0.4],
+            [0.2, 0.3, 0.9],
+          ],
+          { requiresGrad: true },
+        ); // eigenvalues 0.693, 1.475, 2.131
+        const g = cp.tensor([1, 2, 0, -1, 0.5, 3, 0, 0, 1], { shape: [3, 3] });
+        C.project(C.psd({ minEig: 0.5 }), inside)
+          .mul(g)
+          .sum()
+          .backward();
+        const want = g.add(g.t()).mul(0.5).dataSync();
+        expect(maxDiff(inside.grad!.dataSync(), want)).toBeLessThanOrEqual(1e-5);
+      }));
+
     test('sets without a Jacobian raise an UnsupportedError naming the set', () =>
       cp.tidy(() => {
         const x = cp.tensor([
@@ -203,8 +234,6 @@ export function differentiableSuite(ctx: SuiteContext): void {
           [0.5, 2],
         ]);
         for (const [c, name] of [
-          [C.psd(), 'psd'],
-          [C.cappedSimplex(1), 'cappedSimplex'],
           [C.intersect(C.nonNeg(), C.l2Ball(1)), 'intersect'],
           [(v: cp.Tensor) => v.clamp(0, 1), 'function'],
           [C.minMaxNorm(0, 1, { rate: 0.5 }), 'minMaxNorm'],

@@ -10,7 +10,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { Constraint } from '../constraint.js';
 import { readHost, writeHost } from '../host.js';
 import { checkNumber, checkOptions } from './args.js';
-import { rebuild, symmetricEigen } from './linalg64.js';
+import { type Eigen, rebuild, symmetricEigen } from './linalg64.js';
 import { roundingBand } from './slices.js';
 
 /** Options of `psd`. */
@@ -115,6 +115,13 @@ export class PsdConstraint extends Constraint {
     const { n } = matricesOf(value);
     const scale = value.size === 0 ? 0 : value.abs().max().item();
     return 1e-5 * Math.max(1, Math.abs(this.minEig), scale) * Math.max(1, n / 16);
+  }
+
+  /** The eigendecomposition (float64, Jacobi) of the symmetric part of each matrix of `value`, in batch order. */
+  eigen(value: Tensor): Eigen[] {
+    const { n, count } = matricesOf(value);
+    const data = readHost(value);
+    return Array.from({ length: count }, (_, b) => symmetricEigen(symmetricPart(data, b, n).s, n));
   }
 
   /** `raw · rawᵀ + minEig·I` (differentiable). */
