@@ -15,7 +15,7 @@ import { ArgumentError, fmtShape } from '../../errors.js';
 import { tensor } from '../../tensor/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Constraint, ConstraintError, type JsonValue } from '../constraint.js';
-import { readHost, writeHost } from '../host.js';
+import { writeHost } from '../host.js';
 import { checkNumber, checkOptions, describeValue } from './args.js';
 import { lanczosTop, largestSingularValue, matTVec, matVec, normalizeInPlace } from './linalg64.js';
 import { roundingBand } from './slices.js';
@@ -39,6 +39,29 @@ const WARMUP = 15;
 const NUDGE = 2 ** -24;
 /** The largest Krylov space one Lanczos block of the project mode builds (its Jacobi step is O(k³)). */
 const MAX_KRYLOV = 64;
+
+/** `x`'s values in float64 (one read), or null when one is NaN or infinite. */
+function hostMatrix(x: Tensor): Float64Array | null {
+  const data = x.dataSync() as Float32Array;
+  const a = new Float64Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const e = data[i];
+    if (e - e !== 0) return null;
+    a[i] = e;
+  }
+  return a;
+}
+
+/** `uᵀ S v` for the float32 row-major `rows × cols` matrix `s`, in float64. */
+function estimate32(s: Float32Array, rows: number, cols: number, st: PowerVectors): number {
+  let total = 0;
+  for (let r = 0; r < rows; r++) {
+    let row = 0;
+    for (let c = 0; c < cols; c++) row += s[r * cols + c] * st.v[c];
+    total += st.u[r] * row;
+  }
+  return total;
+}
 
 /** `[rows, cols]` of the matrix view of a weight `[out, in, ...]`. */
 function matrixOf(x: Tensor): { rows: number; cols: number } {
@@ -146,7 +169,7 @@ export class SpectralNormConstraint extends Constraint {
    * and Wᵀ in all (blocks of at most 64, stopping once the Ritz value settles or the Krylov space is complete), v
    * replaced by the Ritz vector and `u = normalize(W v)`.
    */
-  private refine(a: Float64Array, rows: number, cols: number): PowerVectors {
+  private refine(a: Float64Array, rows: number, cols: number): { st: PowerVectors; sigma: number } {
     const st = this.vectorsOf(a, rows, cols);
     let left = this.nPowerIterations;
     let prev = Number.NaN;
@@ -159,51 +182,42 @@ export class SpectralNormConstraint extends Constraint {
       prev = ritz.theta;
     }
     matVec(a, rows, cols, st.v, st.u);
+    // NOTE: with u = normalize(W v), the estimate uᵀ W v is ||W v||.
+    let sq = 0;
+    for (const e of st.u) sq += e * e;
     normalizeInPlace(st.u);
     reseed(st, rows, cols);
-    return st;
-  }
-
-  /** `uᵀ W v` in float64. */
-  private static estimate(a: Float64Array, rows: number, cols: number, st: PowerVectors): number {
-    const wv = new Float64Array(rows);
-    matVec(a, rows, cols, st.v, wv);
-    let s = 0;
-    for (let r = 0; r < rows; r++) s += st.u[r] * wv[r];
-    return s;
+    return { st, sigma: Math.sqrt(sq) };
   }
 
   override project_(x: Tensor): void {
     const { rows, cols } = matrixOf(x);
     if (x.size === 0) return;
-    const data = readHost(x);
-    if (!data.every(Number.isFinite)) {
-      writeHost(x, data.fill(Number.NaN));
+    const a = hostMatrix(x);
+    if (!a) {
+      writeHost(x, new Float32Array(x.size).fill(Number.NaN));
       return;
     }
-    const a = Float64Array.from(data);
-    const st = this.refine(a, rows, cols);
+    const { st, sigma } = this.refine(a, rows, cols);
     const m = this.maxSigma;
-    const sigma = SpectralNormConstraint.estimate(a, rows, cols, st);
     if (sigma <= m + roundingBand(m)) return;
     let factor = m / sigma;
     // NOTE: rounding the scaled entries to float32 can leave the estimate a hair above maxSigma; nudge the factor
     // down half an ulp at a time until it does not, so the next projection leaves the result alone.
-    const scaled = new Float64Array(a.length);
+    const scaled = new Float32Array(a.length);
     for (let tries = 0; tries < 64; tries++) {
-      for (let i = 0; i < a.length; i++) scaled[i] = Math.fround(a[i] * factor);
-      if (SpectralNormConstraint.estimate(scaled, rows, cols, st) <= m) break;
+      for (let i = 0; i < a.length; i++) scaled[i] = a[i] * factor;
+      if (estimate32(scaled, rows, cols, st) <= m) break;
       factor *= 1 - NUDGE;
     }
-    writeHost(x, Float32Array.from(scaled));
+    writeHost(x, scaled);
   }
 
   /** `max(0, σ - maxSigma)` with σ the true largest singular value (float64 Jacobi on the smaller Gram matrix). */
   override violation(value: Tensor): number {
     const { rows, cols } = matrixOf(value);
-    const data = readHost(value);
-    if (!data.every(Number.isFinite)) return Number.NaN;
-    return Math.max(0, largestSingularValue(Float64Array.from(data), rows, cols) - this.maxSigma);
+    const a = hostMatrix(value);
+    return a ? Math.max(0, largestSingularValue(a, rows, cols) - this.maxSigma) : Number.NaN;
   }
 
   override tolerance(_value: Tensor): number {
@@ -218,11 +232,15 @@ export class SpectralNormConstraint extends Constraint {
     const { rows, cols } = matrixOf(x);
     if (this.maxSigma === 0) return x.mul(0);
     if (x.size === 0) return x.mul(1);
-    const a = Float64Array.from(readHost(x));
-    if (!a.every(Number.isFinite))
-      throw new ConstraintError(`spectralNorm: the matrix of shape ${fmtShape(x.shape)} has non-finite entries`);
-    const st = this.vectorsOf(a, rows, cols);
-    powerSteps(a, rows, cols, st, advance);
+    // NOTE: the differentiated pass (advance 0) with vectors already made reads nothing back.
+    let st = this.state.get(`${rows}x${cols}`);
+    if (!st || advance > 0) {
+      const a = hostMatrix(x);
+      if (!a)
+        throw new ConstraintError(`spectralNorm: the matrix of shape ${fmtShape(x.shape)} has non-finite entries`);
+      st = this.vectorsOf(a, rows, cols);
+      powerSteps(a, rows, cols, st, advance);
+    }
     const u = tensor(Float32Array.from(st.u), { shape: [1, rows], backend: x.backend });
     const v = tensor(Float32Array.from(st.v), { shape: [cols, 1], backend: x.backend });
     const sigma = u
