@@ -134,6 +134,35 @@ export function matrixSetsSuite(ctx: SuiteContext): void {
         }
       }));
 
+    test('a 40×40 matrix with 22 eigenvalues below minEig: the projection equals numpy (norm, trace, corner entries)', () =>
+      cp.tidy(() => {
+        const n = 40;
+        const a = cp.tensor(
+          Array.from({ length: n * n }, (_, k) =>
+            Math.sin(Math.floor(k / n) * 7 + (k % n) * 3 + Math.floor(k / n) * (k % n)),
+          ),
+          { shape: [n, n] },
+        );
+        const c = C.psd({ minEig: 0.1 });
+        const y = c.project(a);
+        const d = y.dataSync();
+        expect(y.square().sum().sqrt().item()).toBeCloseTo(14.105599915287433, 4);
+        let trace = 0;
+        for (let i = 0; i < n; i++) trace += d[i * n + i];
+        expect(trace).toBeCloseTo(53.997216971692545, 4);
+        expect(
+          maxDiff(
+            Array.from(d.slice(0, 4)),
+            [1.501511567800543, 0.20477060128709187, 0.14454969251887206, 0.29096308948398075],
+          ),
+        ).toBeLessThanOrEqual(2e-6);
+        expect(
+          maxDiff(Array.from(d.slice(n * n - 3)), [-0.23437446625123745, -0.19353037330439704, 1.5478032618549609]),
+        ).toBeLessThanOrEqual(2e-6);
+        expect(c.check(y).ok).toBe(true);
+        expect(sameBits(bits(c.project(y)), bits(y)), 'idempotent').toBe(true);
+      }));
+
     test('property: feasible, idempotent, feasible points kept bit for bit, and no farther than feasible points', () => {
       const arb = fc
         .record({ n: fc.integer({ min: 1, max: 6 }), count: fc.integer({ min: 1, max: 2 }) })

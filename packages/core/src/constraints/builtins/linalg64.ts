@@ -1,9 +1,9 @@
 /**
- * Float64 dense linear algebra on host arrays for the matrix sets (`psd`, `spectralNorm`): the cyclic Jacobi
- * eigenvalue algorithm for symmetric matrices, the largest singular value through it, and power-iteration
- * steps. Matrices are row-major `Float64Array`s. Jacobi costs O(n³) per sweep and converges quadratically
- * (typically 6–10 sweeps), so it suits the matrices parameters are (up to a few hundred rows).
+ * Float64 dense linear algebra on host arrays for the matrix sets (`psd`, `spectralNorm`): the symmetric
+ * eigendecomposition (tridiagonal QL, or cyclic Jacobi: O(n³) either way, QL with the smaller constant), the
+ * largest singular value through it, Lanczos, and power-iteration steps. Matrices are row-major `Float64Array`s.
  */
+import { tridiagonalQL } from './eigen-ql.js';
 
 /** The eigenvalues `values[k]` and eigenvectors (column k of the row-major `vectors`) of a symmetric matrix. */
 export interface Eigen {
@@ -14,11 +14,19 @@ export interface Eigen {
 const MAX_SWEEPS = 100;
 
 /**
- * The eigendecomposition of the symmetric `n×n` matrix `a` (only read; its upper triangle is used) by the
- * cyclic Jacobi method: rotations zero each off-diagonal entry in turn until the off-diagonal mass is below
- * float64 rounding of the diagonal. Unsorted.
+ * The eigendecomposition of the symmetric `n×n` matrix `a` (only read; its upper triangle is used): Householder
+ * tridiagonalization and implicit QL (eigen-ql.ts), with Jacobi as the fallback should QL not converge. Unsorted.
  */
 export function symmetricEigen(a: Float64Array, n: number): Eigen {
+  return tridiagonalQL(a, n) ?? jacobiEigen(a, n);
+}
+
+/**
+ * The eigendecomposition of the symmetric `n×n` matrix `a` (its upper triangle is used) by the cyclic Jacobi
+ * method: rotations zero each off-diagonal entry in turn until the off-diagonal mass is below float64 rounding of
+ * the diagonal. Unsorted.
+ */
+export function jacobiEigen(a: Float64Array, n: number): Eigen {
   const m = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = i; j < n; j++) m[i * n + j] = m[j * n + i] = a[i * n + j];
   const v = new Float64Array(n * n);
@@ -87,7 +95,7 @@ export function rebuild(e: Eigen, n: number, f: (lambda: number) => number): Flo
 
 /**
  * The largest singular value of the row-major `h×w` matrix `w`: the square root of the largest eigenvalue of
- * its Gram matrix on the smaller side (`WWᵀ` or `WᵀW`), by Jacobi. O(hw·min(h, w) + min(h, w)³).
+ * its Gram matrix on the smaller side (`WWᵀ` or `WᵀW`), by `symmetricEigen`. O(hw·min(h, w) + min(h, w)³).
  */
 export function largestSingularValue(a: Float64Array, h: number, w: number): number {
   if (h === 0 || w === 0) return 0;
@@ -141,7 +149,7 @@ export interface Ritz {
 
 /**
  * `k` Lanczos steps on `WᵀW` from `start` (each one product with W and one with Wᵀ, as a power iteration), with
- * full reorthogonalization, then the top eigenpair of the tridiagonal matrix by Jacobi. The Ritz value is a lower
+ * full reorthogonalization, then the top eigenpair of the tridiagonal matrix. The Ritz value is a lower
  * bound of `σ_max²` that is exact once the Krylov space holds the top singular vector (always when `k` reaches the
  * rank); it converges much faster than the power iteration when the top singular values are close.
  */

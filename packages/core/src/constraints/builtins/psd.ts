@@ -1,6 +1,6 @@
 /**
  * `psd({ minEig })`: symmetric square matrices (batched over leading dims) whose eigenvalues are all at least
- * `minEig`. The projection (in the Frobenius norm) symmetrizes, eigendecomposes in float64 by Jacobi and clamps
+ * `minEig`. The projection (in the Frobenius norm) symmetrizes, eigendecomposes in float64 (tridiagonal QL, linalg64.ts) and clamps
  * the eigenvalues at `minEig` (Higham 1988); O(n³) per matrix, meant for matrices up to a few hundred rows.
  * The reparametrization is `L Lᵀ + minEig·I`.
  */
@@ -57,7 +57,7 @@ export class PsdConstraint extends Constraint {
     this.options = { minEig: this.minEig };
   }
 
-  /** A symmetric matrix rebuilt from finite eigenpairs: finite for finite input (Jacobi always converges). */
+  /** A symmetric matrix rebuilt from finite eigenpairs: finite for finite input (QL, or Jacobi after it, converges). */
   override get safeProjection(): boolean {
     return true;
   }
@@ -117,7 +117,7 @@ export class PsdConstraint extends Constraint {
     return 1e-5 * Math.max(1, Math.abs(this.minEig), scale) * Math.max(1, n / 16);
   }
 
-  /** The eigendecomposition (float64, Jacobi) of the symmetric part of each matrix of `value`, in batch order. */
+  /** The eigendecomposition (float64) of the symmetric part of each matrix of `value`, in batch order. */
   eigen(value: Tensor): Eigen[] {
     const { n, count } = matricesOf(value);
     const data = readHost(value);

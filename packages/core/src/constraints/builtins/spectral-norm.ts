@@ -37,7 +37,7 @@ export interface PowerVectors {
 /** Iterations run when a shape's vectors are made, as torch runs at registration. */
 const WARMUP = 15;
 const NUDGE = 2 ** -24;
-/** The largest Krylov space one Lanczos block of the project mode builds (its Jacobi step is O(k³)). */
+/** The largest Krylov space one Lanczos block of the project mode builds (its eigen step is O(k³)). */
 const MAX_KRYLOV = 64;
 
 /** `x`'s values in float64 (one read), or null when one is NaN or infinite. */
@@ -213,7 +213,7 @@ export class SpectralNormConstraint extends Constraint {
     writeHost(x, scaled);
   }
 
-  /** `max(0, σ - maxSigma)` with σ the true largest singular value (float64 Jacobi on the smaller Gram matrix). */
+  /** `max(0, σ - maxSigma)` with σ the true largest singular value (float64 eigendecomposition of the smaller Gram matrix). */
   override violation(value: Tensor): number {
     const { rows, cols } = matrixOf(value);
     const a = hostMatrix(value);
