@@ -1,7 +1,8 @@
 /**
  * `psd({ minEig })`: symmetric square matrices (batched over leading dims) whose eigenvalues are all at least
- * `minEig`. The projection (in the Frobenius norm) symmetrizes, eigendecomposes in float64 (tridiagonal QL, linalg64.ts) and clamps
- * the eigenvalues at `minEig` (Higham 1988); O(n³) per matrix, meant for matrices up to a few hundred rows.
+ * `minEig`. The projection (in the Frobenius norm) symmetrizes, eigendecomposes in float64 (tridiagonal QL,
+ * linalg64.ts) and clamps the eigenvalues at `minEig` (Higham 1988); O(n³) per matrix, meant for matrices up to a
+ * few hundred rows.
  * The reparametrization is `L Lᵀ + minEig·I`.
  */
 import { ArgumentError, fmtShape } from '../../errors.js';
