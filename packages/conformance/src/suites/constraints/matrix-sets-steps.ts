@@ -1,7 +1,8 @@
 /**
  * `psd` and `spectralNorm` across steps and files: what they declare, specs (with the spectral norm's power-iteration
  * vectors) through JSON, state dicts and checkpoints, enforcement after every step of every optimizer in both modes,
- * and the exact path (not read back, `safeProjection`) equal bit for bit to the same projection checked.
+ * intersections, and the exact path (not read back, `safeProjection`) equal bit for bit to the same projection
+ * checked.
  */
 import * as cp from '@cp/core';
 import fc from 'fast-check';
@@ -96,6 +97,18 @@ export function matrixSetsStepsSuite(ctx: SuiteContext): void {
         { numRuns: Math.max(10, Math.floor(ctx.numRuns / 2)), seed: ctx.seed },
       );
     });
+
+    test('in an intersect: psd with a box by Dykstra, spectralNorm (not convex) with nonNeg by cyclic projections', () =>
+      cp.tidy(() => {
+        const gen = new cp.Generator(21);
+        const x = cp.randn([4, 4], { generator: gen }).mul(2);
+        const box = C.clamp(-0.5, 0.5);
+        const y = C.intersect(C.psd(), box).project(x);
+        expect(C.psd().check(y).ok && box.check(y).ok).toBe(true);
+        const sn = C.spectralNorm(1, { nPowerIterations: 4 });
+        const z = C.intersect(sn, C.nonNeg()).project(x);
+        expect(sn.check(z).ok && C.nonNeg().check(z).ok).toBe(true);
+      }));
 
     test('the exact path equals the same projection checked (wrapped in a function), bit for bit, every rule', () => {
       const makers: [string, number[], () => cp.constraints.Constraint][] = [
