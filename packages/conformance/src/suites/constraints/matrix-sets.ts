@@ -258,6 +258,31 @@ export function matrixSetsSuite(ctx: SuiteContext): void {
         }));
     }
 
+    test('reparametrize on a large weight: the power step runs on the backend and matches a float64 step', () =>
+      cp.tidy(() => {
+        const rows = 64;
+        const cols = 300;
+        const gen = new cp.Generator(17);
+        const w = cp.randn([rows, cols], { generator: gen });
+        const u0 = Array.from(cp.randn([rows], { generator: gen }).dataSync());
+        const v0 = Array.from(cp.randn([cols], { generator: gen }).dataSync());
+        const c = C.spectralNorm(2, { nPowerIterations: 1 });
+        c.setVectors(rows, cols, u0, v0);
+        const value = c.transform!(w);
+        const a = w.dataSync();
+        const unit = (x: number[]) => x.map((e) => e / Math.hypot(...x));
+        const v = unit(v0);
+        const u = unit(Array.from({ length: rows }, (_, r) => v.reduce((t, e, k) => t + a[r * cols + k] * e, 0)));
+        const v1 = unit(Array.from({ length: cols }, (_, k) => u.reduce((t, e, r) => t + a[r * cols + k] * e, 0)));
+        const st = c.vectors(rows, cols)!;
+        expect(maxDiff(st.u, u)).toBeLessThanOrEqual(1e-5);
+        expect(maxDiff(st.v, v1)).toBeLessThanOrEqual(1e-5);
+        let sigma = 0;
+        for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) sigma += u[r] * a[r * cols + k] * v1[k];
+        const want = Array.from(a, (e) => e / Math.max(1, sigma / 2));
+        expect(maxDiff(value.dataSync(), want)).toBeLessThanOrEqual(1e-5);
+      }));
+
     test('gradcheck passes through the reparametrization (converged vectors) and through the differentiated pass', () =>
       cp.tidy(() => {
         const c = C.spectralNorm(0.5, { nPowerIterations: 200 });

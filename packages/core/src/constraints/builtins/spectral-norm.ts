@@ -11,6 +11,7 @@
  * - reparametrize: `W = V / max(1, σ̂(V)/maxSigma)` with u, v constants in the gradient, like torch's
  *   parametrization (which is `V / σ̂`, the case maxSigma = 1 with σ̂ > 1).
  */
+import { noGrad } from '../../autograd/grad-mode.js';
 import { ArgumentError, fmtShape } from '../../errors.js';
 import { tensor } from '../../tensor/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -39,6 +40,8 @@ const WARMUP = 15;
 const NUDGE = 2 ** -24;
 /** The largest Krylov space one Lanczos block of the project mode builds (its eigen step is O(k³)). */
 const MAX_KRYLOV = 64;
+/** The matrix size from which the reparametrization's power steps run on the backend instead of the host. */
+const DEVICE_SIZE = 2 ** 14;
 
 /** `x`'s values in float64 (one read), or null when one is NaN or infinite. */
 function hostMatrix(x: Tensor): Float64Array | null {
@@ -50,6 +53,32 @@ function hostMatrix(x: Tensor): Float64Array | null {
     a[i] = e;
   }
   return a;
+}
+
+/** A host vector as a float32 tensor of `shape` on `like`'s backend. */
+function onDevice(x: Float64Array, shape: number[], like: Tensor): Tensor {
+  return tensor(Float32Array.from(x), { shape, backend: like.backend });
+}
+
+/** Reads back a small result as float64, or raises when it is not finite (the matrix had NaN or ±Infinity). */
+function readVector(t: Tensor, w: Tensor): Float64Array {
+  const out = Float64Array.from(t.dataSync() as Float32Array);
+  for (const e of out)
+    if (e - e !== 0)
+      throw new ConstraintError(`spectralNorm: the matrix of shape ${fmtShape(w.shape)} has non-finite entries`);
+  return out;
+}
+
+/** `steps` power steps in torch's order with the products `W v` and `uᵀ W` on the backend; two small reads each. */
+function deviceSteps(w: Tensor, st: PowerVectors, steps: number): void {
+  const [rows, cols] = w.shape;
+  for (let i = 0; i < steps; i++) {
+    st.u = readVector(w.matmul(onDevice(st.v, [cols, 1], w)), w);
+    normalizeInPlace(st.u);
+    st.v = readVector(onDevice(st.u, [1, rows], w).matmul(w), w);
+    normalizeInPlace(st.v);
+  }
+  reseed(st, rows, cols);
 }
 
 /** `uᵀ S v` for the float32 row-major `rows × cols` matrix `s`, in float64. */
@@ -232,17 +261,21 @@ export class SpectralNormConstraint extends Constraint {
     const { rows, cols } = matrixOf(x);
     if (this.maxSigma === 0) return x.mul(0);
     if (x.size === 0) return x.mul(1);
-    // NOTE: the differentiated pass (advance 0) with vectors already made reads nothing back.
+    // NOTE: the first use reads the matrix to make the vectors. After it, the power steps on a large matrix are
+    // matrix-vector products on the backend (float32, as torch's) that read back only the vectors; a small one is
+    // cheaper on the host. The differentiated pass (advance 0) reads nothing.
     let st = this.state.get(`${rows}x${cols}`);
-    if (!st || advance > 0) {
+    if (!st || (advance > 0 && x.size < DEVICE_SIZE)) {
       const a = hostMatrix(x);
       if (!a)
         throw new ConstraintError(`spectralNorm: the matrix of shape ${fmtShape(x.shape)} has non-finite entries`);
       st = this.vectorsOf(a, rows, cols);
       powerSteps(a, rows, cols, st, advance);
+    } else if (advance > 0) {
+      noGrad(() => deviceSteps(x.detach().reshape([rows, cols]), st!, advance));
     }
-    const u = tensor(Float32Array.from(st.u), { shape: [1, rows], backend: x.backend });
-    const v = tensor(Float32Array.from(st.v), { shape: [cols, 1], backend: x.backend });
+    const u = onDevice(st.u, [1, rows], x);
+    const v = onDevice(st.v, [cols, 1], x);
     const sigma = u
       .matmul(x.reshape([rows, cols]))
       .matmul(v)
