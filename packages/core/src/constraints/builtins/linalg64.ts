@@ -141,10 +141,11 @@ export function normalizeInPlace(x: Float64Array, eps = 1e-12): void {
   for (let i = 0; i < x.length; i++) x[i] /= d;
 }
 
-/** The largest Ritz value of `WᵀW` on a Krylov space, and its Ritz vector (unit length, in the column space). */
+/** The largest Ritz value of `WᵀW` on a Krylov space, its Ritz vector (unit length), and `W · vector`. */
 export interface Ritz {
   theta: number;
   vector: Float64Array;
+  image: Float64Array;
 }
 
 /**
@@ -155,16 +156,18 @@ export interface Ritz {
  */
 export function lanczosTop(a: Float64Array, rows: number, cols: number, start: Float64Array, k: number): Ritz {
   const qs: Float64Array[] = [];
+  const images: Float64Array[] = [];
   const alpha: number[] = [];
   const beta: number[] = [];
   let q = Float64Array.from(start);
   normalizeInPlace(q);
-  const wq = new Float64Array(rows);
   // NOTE: k products with W and Wᵀ build the space spanned by q, Aq, ..., A^k q, as k power iterations reach A^k q;
   // its last diagonal entry needs only ||W q||² (one more product with W).
   for (let j = 0; j <= k; j++) {
     qs.push(q);
+    const wq = new Float64Array(rows);
     matVec(a, rows, cols, q, wq);
+    images.push(wq);
     let al = 0;
     for (const e of wq) al += e * e;
     alpha.push(al);
@@ -196,10 +199,18 @@ export function lanczosTop(a: Float64Array, rows: number, cols: number, start: F
   let top = 0;
   for (let i = 1; i < m; i++) if (e.values[i] > e.values[top]) top = i;
   const vector = new Float64Array(cols);
+  const image = new Float64Array(rows);
+  let norm = 0;
   for (let i = 0; i < m; i++) {
     const s = e.vectors[i * m + top];
+    norm += s * s;
     for (let c = 0; c < cols; c++) vector[c] += s * qs[i][c];
+    for (let r = 0; r < rows; r++) image[r] += s * images[i][r];
   }
-  normalizeInPlace(vector);
-  return { theta: Math.max(0, e.values[top]), vector };
+  // NOTE: the basis is orthonormal, so the combination has the norm of the eigenvector's coefficients; W is linear,
+  // so the image of the combination is the combination of the images, and no further product with W is needed.
+  const scale = 1 / Math.sqrt(norm);
+  for (let c = 0; c < cols; c++) vector[c] *= scale;
+  for (let r = 0; r < rows; r++) image[r] *= scale;
+  return { theta: Math.max(0, e.values[top]), vector, image };
 }

@@ -202,16 +202,18 @@ export class SpectralNormConstraint extends Constraint {
     const st = this.vectorsOf(a, rows, cols);
     let left = this.nPowerIterations;
     let prev = Number.NaN;
+    let image: Float64Array | null = null;
     while (left > 0) {
       const k = Math.min(left, rows, cols, MAX_KRYLOV);
       const ritz = lanczosTop(a, rows, cols, st.v, k);
       st.v = ritz.vector;
+      image = ritz.image;
       left -= k;
       if (k >= Math.min(rows, cols) || Math.abs(ritz.theta - prev) <= 2 ** -40 * ritz.theta) break;
       prev = ritz.theta;
     }
-    matVec(a, rows, cols, st.v, st.u);
     // NOTE: with u = normalize(W v), the estimate uᵀ W v is ||W v||.
+    st.u = image ?? new Float64Array(rows);
     let sq = 0;
     for (const e of st.u) sq += e * e;
     normalizeInPlace(st.u);
