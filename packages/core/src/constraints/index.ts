@@ -30,7 +30,14 @@ export {
   unitNorm,
 } from './builtins/norms.js';
 export { newtonSchulzPolar, OrthogonalConstraint, orthogonal } from './builtins/orthogonal.js';
+export { PsdConstraint, type PsdOptions, psd } from './builtins/psd.js';
 export { L1BallConstraint, l1Ball, SimplexConstraint, type SimplexOptions, simplex } from './builtins/simplex.js';
+export {
+  type PowerVectors,
+  SpectralNormConstraint,
+  type SpectralNormOptions,
+  spectralNorm,
+} from './builtins/spectral-norm.js';
 export { SphereConstraint, sphere } from './builtins/sphere.js';
 export { SymmetricConstraint, symmetric } from './builtins/symmetric.js';
 export {
@@ -56,6 +63,7 @@ export {
   type SetShape,
   toConstraint,
 } from './constraint.js';
+export { project } from './differentiable.js';
 export { type ConstraintFactory, fromSpec, knownNames, register, unregister } from './names.js';
 export { applyConstraints, applyConstraintsAsync } from './registry/enforce.js';
 export {

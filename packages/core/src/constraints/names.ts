@@ -11,7 +11,9 @@ import { halfspace, hyperplane } from './builtins/hyperplane.js';
 import { intersect } from './builtins/intersect.js';
 import { l2Ball, maxNorm, minMaxNorm, unitNorm } from './builtins/norms.js';
 import { orthogonal } from './builtins/orthogonal.js';
+import { psd } from './builtins/psd.js';
 import { l1Ball, simplex } from './builtins/simplex.js';
+import { loadVectors, spectralNorm } from './builtins/spectral-norm.js';
 import { sphere } from './builtins/sphere.js';
 import { symmetric } from './builtins/symmetric.js';
 import { Constraint, ConstraintError, type ConstraintSpec, FunctionConstraint } from './constraint.js';
@@ -54,6 +56,12 @@ const builtins: [string, readonly string[], ConstraintFactory<Opts>][] = [
   ['orthogonal', [], () => orthogonal()],
   ['symmetric', [], () => symmetric()],
   ['intersect', ['constraints', 'maxIter', 'tol'], (o) => intersect(...partsOf(o), { maxIter: o.maxIter, tol: o.tol })],
+  ['psd', ['minEig'], (o) => psd({ minEig: o.minEig })],
+  [
+    'spectralNorm',
+    ['maxSigma', 'nPowerIterations', 'vectors'],
+    (o) => loadVectors(spectralNorm(o.maxSigma, { nPowerIterations: o.nPowerIterations }), o.vectors),
+  ],
 ];
 const factories = new Map<string, ConstraintFactory<Opts>>(builtins.map(([name, , f]) => [name, f]));
 const builtinKeys = new Map<string, readonly string[]>(builtins.map(([name, keys]) => [name, keys]));

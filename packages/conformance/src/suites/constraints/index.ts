@@ -1,16 +1,20 @@
 /**
  * The constraint behaviour suites: projection laws, the registry, declarations, enforcement after steps,
- * per-element bounds, the sphere, hyperplane, halfspace and capped simplex, clipping, fallbacks, intersect and fallback accuracy against float64, and argument validation.
+ * per-element bounds, the sphere, hyperplane, halfspace and capped simplex, clipping, fallbacks, intersect and fallback accuracy against float64, and argument validation;
+ * then psd and spectralNorm, and the differentiable projections (sparsemax, constraints.project).
  */
 import type { Suite } from '../../context.js';
 import { argumentsSuite } from './arguments.js';
 import { clippingSuite } from './clipping.js';
 import { declarationsSuite } from './declarations.js';
+import { differentiableSuite } from './differentiable.js';
 import { elementBoundsSuite } from './element-bounds.js';
 import { enforcementSuite } from './enforcement.js';
 import { fallbackAccuracySuite } from './fallback-accuracy.js';
 import { fallbacksSuite } from './fallbacks.js';
 import { intersectAccuracySuite } from './intersect-accuracy.js';
+import { matrixSetsSuite } from './matrix-sets.js';
+import { matrixSetsStepsSuite } from './matrix-sets-steps.js';
 import { projectionLawsSuite } from './projection-laws.js';
 import { registrySuite } from './registry.js';
 import { setsSuite } from './sets.js';
@@ -28,4 +32,7 @@ export const CONSTRAINT_SUITES: readonly Suite[] = [
   intersectAccuracySuite,
   fallbackAccuracySuite,
   argumentsSuite,
+  matrixSetsSuite,
+  matrixSetsStepsSuite,
+  differentiableSuite,
 ];

@@ -207,6 +207,10 @@ const FUNCTIONS: Record<string, Entry> = {
     cp.F.scaledDotProductAttention(q, k, v, { attnMask: cp.tensor([true, false, true, true], { shape: [1, 4] }) }),
   ),
   'F.smoothL1Loss': c([S, { shape: [2, 3], values: [1.5, 0, -2, 0.8, 3, -0.4] }], (a, b) => cp.F.smoothL1Loss(a, b)),
+  // Sparsemax (nn/functional/sparsemax.ts): inputs away from the kinks where the support changes.
+  'F.sparsemax': c([{ shape: [2, 4], values: [0.9, -0.35, 0.2, 1.7, -1.3, 0.55, 0.05, -0.6] }], (x) =>
+    cp.F.sparsemax(x),
+  ),
   // Rearranging, masking and scattering (ops/rearrange.ts, ops/scatter.ts, nn/functional/one-hot.ts).
   flip: c([S], (x) => cp.flip(x, [0, 1])),
   indexAdd: c([{ shape: [3, 2] }, S], (x, s) => cp.indexAdd(x, 0, int([2, 0]), s.reshape(3, 2).narrow(0, 0, 2))),

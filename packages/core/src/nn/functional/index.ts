@@ -45,4 +45,5 @@ export {
   maxPool1d,
   maxPool2d,
 } from './pooling.js';
+export { type SparsemaxOptions, sparsemax } from './sparsemax.js';
 export { fold, type UnfoldOptions, unfold } from './unfold.js';
