@@ -49,6 +49,16 @@ export interface CheckResult {
   maxViolation: number;
 }
 
+/** One of the independent slices a constraint is made of, for reports (see `Constraint.slices`). */
+export interface ConstraintSlice {
+  /** How PyTorch indexes the slice (`[3]`, `[:, 2]`), or a block's name (`[gate f]`). */
+  label: string;
+  /** The slice of the value (keeping the value's number of dims when it is an index slice). */
+  value: Tensor;
+  /** The constraint the slice must satisfy on its own. */
+  constraint: Constraint;
+}
+
 /** A constraint raised an error, or returned a value that is not finite or has the wrong shape. */
 export class ConstraintError extends CpError {
   override name = 'ConstraintError';
@@ -139,6 +149,14 @@ export abstract class Constraint {
       const maxViolation = noGrad(() => this.violation(value));
       return { ok: maxViolation <= tol, maxViolation };
     });
+  }
+
+  /**
+   * The independent slices the set is a product of (a `dim` option, a batch of matrices, `chunk` blocks), each
+   * with its label, for reports; null (the default) when the set is one whole-tensor set.
+   */
+  slices(_value: Tensor): ConstraintSlice[] | null {
+    return null;
   }
 
   /** Maps an unconstrained raw tensor into the set (differentiable). Present on reparametrizable constraints. */

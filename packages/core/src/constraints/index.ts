@@ -17,6 +17,7 @@ export {
   softplusInverse,
 } from './builtins/bounds.js';
 export { CappedSimplexConstraint, cappedSimplex } from './builtins/capped-simplex.js';
+export { ChunkConstraint, type ChunkOptions, chunk, GATES, perGate } from './builtins/chunk.js';
 export { type ElementBound, ElementBoxConstraint } from './builtins/element-bounds.js';
 export { HyperplaneConstraint, halfspace, hyperplane, type Normal } from './builtins/hyperplane.js';
 export { IntersectConstraint, type IntersectOptions, intersect } from './builtins/intersect.js';
@@ -49,6 +50,7 @@ export {
   ConstraintError,
   type ConstraintLike,
   type ConstraintMode,
+  type ConstraintSlice,
   type ConstraintSpec,
   type Dims,
   FunctionConstraint,
@@ -57,7 +59,14 @@ export {
   toConstraint,
 } from './constraint.js';
 export { type ConstraintFactory, fromSpec, knownNames, register, unregister } from './names.js';
-export { applyConstraints, applyConstraintsAsync } from './registry/enforce.js';
+export { applyConstraints, applyConstraintsAsync } from './registry/apply.js';
+export { jointConstraintOf, registerJointConstraint, registerJointConstraintAsync } from './registry/joint.js';
+export {
+  JOINT_SPEC_NAME,
+  type JointConstraintSpec,
+  jointConstraintSpecs,
+  loadJointConstraintSpecs,
+} from './registry/joint-specs.js';
 export {
   type ConstraintHandle,
   type RegisterConstraintOptions,
@@ -67,4 +76,5 @@ export {
 } from './registry/register.js';
 export { type ConstraintReportEntry, constraintReport } from './registry/report.js';
 export { constraintSpecs, loadConstraintSpecs } from './registry/serialize.js';
+export type { SliceReport } from './registry/slices.js';
 export { clearConstraints, constraintsOf, gradConstraintsOf } from './registry/store.js';

@@ -1,6 +1,6 @@
 /**
  * The constraint behaviour suites: projection laws, the registry, declarations, enforcement after steps,
- * per-element bounds, the sphere, hyperplane, halfspace and capped simplex, clipping, fallbacks, intersect and fallback accuracy against float64, and argument validation.
+ * per-element bounds, the sphere, hyperplane, halfspace and capped simplex, clipping, fallbacks, intersect and fallback accuracy against float64, argument validation, and joint constraints over several parameters.
  */
 import type { Suite } from '../../context.js';
 import { argumentsSuite } from './arguments.js';
@@ -11,6 +11,7 @@ import { enforcementSuite } from './enforcement.js';
 import { fallbackAccuracySuite } from './fallback-accuracy.js';
 import { fallbacksSuite } from './fallbacks.js';
 import { intersectAccuracySuite } from './intersect-accuracy.js';
+import { jointSuite } from './joint.js';
 import { projectionLawsSuite } from './projection-laws.js';
 import { registrySuite } from './registry.js';
 import { setsSuite } from './sets.js';
@@ -28,4 +29,5 @@ export const CONSTRAINT_SUITES: readonly Suite[] = [
   intersectAccuracySuite,
   fallbackAccuracySuite,
   argumentsSuite,
+  jointSuite,
 ];

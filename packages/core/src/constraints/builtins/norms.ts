@@ -8,9 +8,10 @@ import { relu } from '../../ops/activation.js';
 import { compare, where } from '../../ops/compare.js';
 import { sizeOf } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { Constraint, type JsonValue, reductionDims, type SetShape } from '../constraint.js';
+import { Constraint, type ConstraintSlice, type JsonValue, reductionDims, type SetShape } from '../constraint.js';
 import { renormInPlace } from '../kernels.js';
 import { checkDim, checkNumber, checkOptions } from './args.js';
+import { slicesOver } from './slice-view.js';
 
 /** The `dim` option: the dims a norm or sum is taken over (all dims when omitted). */
 export interface DimOptions {
@@ -39,6 +40,11 @@ export class NormBoundConstraint extends Constraint {
   /** The norms over `dim`, with keepdim. */
   norms(value: Tensor): Tensor {
     return value.norm(2, reductionDims(this.name, this.dim, value.ndim), { keepdim: true });
+  }
+
+  /** Each slice over `dim`, labelled as PyTorch indexes it (for reports). */
+  override slices(value: Tensor): ConstraintSlice[] | null {
+    return slicesOver(this, value, this.dim);
   }
 
   /** A per-slice scaling by a finite factor (the norm is overflow-safe; zero slices get a constant). */
