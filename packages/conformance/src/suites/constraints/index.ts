@@ -1,6 +1,6 @@
 /**
  * The constraint behaviour suites: projection laws, the registry, declarations, enforcement after steps,
- * per-element bounds, the sphere, hyperplane, halfspace and capped simplex, clipping, fallbacks, intersect and fallback accuracy against float64, argument validation, and joint constraints over several parameters.
+ * per-element bounds, the sphere, hyperplane, halfspace and capped simplex, clipping, fallbacks, intersect and fallback accuracy against float64, argument validation, joint constraints over several parameters, and per-slice and per-block constraints on conv and recurrent layers.
  */
 import type { Suite } from '../../context.js';
 import { argumentsSuite } from './arguments.js';
@@ -12,6 +12,7 @@ import { fallbackAccuracySuite } from './fallback-accuracy.js';
 import { fallbacksSuite } from './fallbacks.js';
 import { intersectAccuracySuite } from './intersect-accuracy.js';
 import { jointSuite } from './joint.js';
+import { layerConstraintsSuite } from './layers.js';
 import { projectionLawsSuite } from './projection-laws.js';
 import { registrySuite } from './registry.js';
 import { setsSuite } from './sets.js';
@@ -30,4 +31,5 @@ export const CONSTRAINT_SUITES: readonly Suite[] = [
   fallbackAccuracySuite,
   argumentsSuite,
   jointSuite,
+  layerConstraintsSuite,
 ];
