@@ -41,12 +41,24 @@ export interface ConstraintSpec {
 export interface CheckOptions {
   /** The largest violation still counted as satisfied (default: the constraint's documented tolerance). */
   tol?: number;
+  /** Also check each slice of a per-slice constraint on its own (`CheckResult.slices`; see `Constraint.slices`). */
+  slices?: boolean;
+}
+
+/** One slice's line of `check(value, { slices: true })`. */
+export interface SliceCheck {
+  /** The slice's label: `[3]`, `[:, 2]`, `[gate f]`. */
+  label: string;
+  ok: boolean;
+  maxViolation: number;
 }
 
 /** The result of `check`: whether the value satisfies the constraint, and its largest violation. */
 export interface CheckResult {
   ok: boolean;
   maxViolation: number;
+  /** With `{ slices: true }`, each slice of a per-slice constraint (absent for a whole-tensor set). */
+  slices?: SliceCheck[];
 }
 
 /** One of the independent slices a constraint is made of, for reports (see `Constraint.slices`). */
@@ -147,7 +159,15 @@ export abstract class Constraint {
     return tidy(() => {
       const tol = options?.tol ?? this.tolerance(value);
       const maxViolation = noGrad(() => this.violation(value));
-      return { ok: maxViolation <= tol, maxViolation };
+      const result: CheckResult = { ok: maxViolation <= tol, maxViolation };
+      const parts = options?.slices ? this.slices(value.detach()) : null;
+      if (parts) {
+        result.slices = parts.map(({ label, value: part, constraint }) => {
+          const r = constraint.check(part, options?.tol === undefined ? undefined : { tol: options.tol });
+          return { label, ok: r.ok, maxViolation: r.maxViolation };
+        });
+      }
+      return result;
     });
   }
 

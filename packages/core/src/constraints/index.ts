@@ -56,6 +56,7 @@ export {
   FunctionConstraint,
   type JsonValue,
   type SetShape,
+  type SliceCheck,
   toConstraint,
 } from './constraint.js';
 export { type ConstraintFactory, fromSpec, knownNames, register, unregister } from './names.js';
@@ -74,7 +75,7 @@ export {
   registerConstraintAsync,
   registerGradConstraint,
 } from './registry/register.js';
-export { type ConstraintReportEntry, constraintReport } from './registry/report.js';
+export { type ConstraintReportEntry, constraintReport, type SliceReport } from './registry/report.js';
 export { constraintSpecs, loadConstraintSpecs } from './registry/serialize.js';
-export type { SliceReport } from './registry/slices.js';
+
 export { clearConstraints, constraintsOf, gradConstraintsOf } from './registry/store.js';

@@ -285,6 +285,37 @@ export function jointSuite(ctx: SuiteContext): void {
         expect(l2(concat([a, b]))).toBeGreaterThan(1 - 1e-5);
       }));
 
+    test('the async forms register and enforce a group like the sync ones', async () => {
+      const a = param([3, 4]);
+      const b = param([12]);
+      await C.registerJointConstraintAsync([a, b], C.l2Ball(1));
+      expect(l2(concat([a, b]))).toBeLessThanOrEqual(1 + 1e-6);
+      const opt = new cp.optim.Adam([a, b], { lr: 0.5 });
+      outward([a, b]);
+      await opt.stepAsync();
+      expect(l2(concat([a, b]))).toBeLessThanOrEqual(1 + 1e-6);
+      cp.noGrad(() => a.copy_(cp.tensor([30, 40])));
+      expect(await C.applyConstraintsAsync([a])).toBe(2);
+      expect(l2(concat([a, b]))).toBeLessThanOrEqual(1 + 1e-6);
+      opt.zeroGrad();
+    });
+
+    test('a checkpoint whose values leave a joint group is refused, and the model is unchanged', () => {
+      const make = () => new cp.nn.Sequential(new cp.nn.Linear(2, 2));
+      const a = make();
+      a.registerConstraint(['0.weight', '0.bias'], C.l2Ball(0.5));
+      // Written by hand after registration, without applyConstraints: the saved values violate the group.
+      cp.noGrad(() => a.getParameter('0.bias').copy_(cp.tensor([5, 5])));
+      const bytes = cp.saveCheckpoint({ model: a });
+      const b = make();
+      const before = bits(b.getParameter('0.bias'));
+      expect(() => cp.loadCheckpoint(bytes, { model: b })).toThrow(/joint constraint 'l2Ball\(radius=0\.5\)'/);
+      expect(sameBits(bits(b.getParameter('0.bias')), before)).toBe(true);
+      expect(b.constraintReport()).toEqual([]);
+      a.dispose();
+      b.dispose();
+    });
+
     test('state dicts and checkpoints carry a group; loading projects (state dict) or checks (checkpoint)', () => {
       cp.manualSeed(5);
       const make = () => new cp.nn.Sequential(new cp.nn.Linear(3, 2), new cp.nn.Linear(2, 2));

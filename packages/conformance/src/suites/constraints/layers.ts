@@ -5,8 +5,10 @@
  * the report naming each slice. Every check recomputes the property in float64 from the weights' data.
  */
 import * as cp from '@cp/core';
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { SuiteContext } from '../../context.js';
+import { optimizerArb } from './enforcement.js';
 import { bits, param, sameBits } from './helpers.js';
 
 const C = cp.constraints;
@@ -51,7 +53,7 @@ const optimizers: [string, (ps: P[]) => cp.optim.Optimizer][] = [
 ];
 
 /** Constraints on the layers of issue 10, on the backend under test. */
-export function layerConstraintsSuite(_ctx: SuiteContext): void {
+export function layerConstraintsSuite(ctx: SuiteContext): void {
   describe('constraints: per-slice and per-block constraints on conv and recurrent layers', () => {
     test('C.chunk projects each block on its own, exactly and idempotently, along any dim, and round-trips', () =>
       cp.tidy(() => {
@@ -227,6 +229,79 @@ export function layerConstraintsSuite(_ctx: SuiteContext): void {
       }
       expect(Array.from(conv.weight.dataSync()).filter((v) => v === 0).length).toBeGreaterThan(0);
       conv.dispose();
+    });
+
+    test('check(value, { slices: true }) names each slice and its violation', () =>
+      cp.tidy(() => {
+        const w = cp.tensor([
+          [3, 4],
+          [0.3, 0.4],
+          [0, 2],
+        ]);
+        const r = C.maxNorm(1, { dim: 1 }).check(w, { slices: true });
+        expect(r.ok).toBe(false);
+        expect(r.slices?.map((s) => [s.label, s.ok])).toEqual([
+          ['[0]', false],
+          ['[1]', true],
+          ['[2]', false],
+        ]);
+        expect(r.slices![0].maxViolation).toBeCloseTo(4, 5);
+        expect(r.slices![2].maxViolation).toBeCloseTo(1, 5);
+        expect(C.maxNorm(1).check(w, { slices: true }).slices).toBeUndefined();
+        expect(C.maxNorm(1, { dim: 1 }).check(w).slices).toBeUndefined();
+        const batch = C.orthogonal().check(cp.stack([cp.eye(2), cp.eye(2).mul(2)]), { slices: true });
+        expect(batch.slices?.map((s) => [s.label, s.ok])).toEqual([
+          ['[0]', true],
+          ['[1]', false],
+        ]);
+      }));
+
+    test('property: chunked constraints hold per block after every step of every optimizer, in both modes', () => {
+      const inner = fc.constantFrom(
+        { label: 'maxNorm(0.5, dim 1)', make: () => C.maxNorm(0.5, { dim: 1 }), reparam: true },
+        { label: 'l1Ball(1)', make: () => C.l1Ball(1), reparam: false },
+        { label: 'simplex', make: () => C.simplex(), reparam: true },
+        { label: 'orthogonal', make: () => C.orthogonal(), reparam: true },
+        { label: 'nonNeg', make: () => C.nonNeg(), reparam: true },
+      );
+      const arb = fc.record({
+        blocks: fc.integer({ min: 1, max: 4 }),
+        h: fc.integer({ min: 1, max: 3 }),
+        cols: fc.integer({ min: 1, max: 3 }),
+        inner,
+        reparam: fc.boolean(),
+        opt: optimizerArb,
+        steps: fc.integer({ min: 1, max: 4 }),
+        seed: fc.integer({ min: 0, max: 1000 }),
+      });
+      fc.assert(
+        fc.property(arb, ({ blocks, h, cols, inner: c, reparam, opt, steps, seed }) =>
+          cp.tidy(() => {
+            const rows = blocks * Math.max(h, c.label === 'orthogonal' ? cols : 1);
+            const gen = new cp.Generator(seed);
+            const p = new cp.nn.Parameter(cp.randn([rows, cols], { generator: gen }).add(0.5));
+            const mode = reparam && c.reparam ? 'reparametrize' : 'project';
+            p.registerConstraint(C.chunk(c.make(), blocks), { mode });
+            const target = cp.randn([rows, cols], { generator: gen }).mul(3);
+            const o = opt.make([p]);
+            for (let s = 0; s < steps; s++) {
+              o.zeroGrad();
+              cp.tidy(() => p.sub(target).square().sum().backward());
+              o.step();
+              for (let b = 0; b < blocks; b++) {
+                const block = p.narrow(0, (b * rows) / blocks, rows / blocks);
+                const r = c.make().check(block);
+                expect(
+                  r.ok,
+                  `${c.label} ${mode} block ${b} of ${blocks} with ${opt.label}, step ${s + 1}: ${r.maxViolation}`,
+                ).toBe(true);
+              }
+            }
+            o.zeroGrad();
+          }),
+        ),
+        { numRuns: Math.max(8, Math.floor(ctx.numRuns / 3)), seed: ctx.seed },
+      );
     });
 
     test('clipGradNorm on an LSTM: the clipped global norm equals the bound when it binds, and training converges', () => {

@@ -2,13 +2,13 @@
  * `constraintReport`: for every named parameter and each of its value constraints, whether the constraint
  * holds now and by how much it is violated (each constraint's `check`, with its documented tolerance). A joint
  * group is one entry, named after its members; a constraint made of independent slices (a `dim` option, a
- * batch of matrices, `C.chunk` blocks) also reports each slice by name (slices.ts).
+ * batch of matrices, `C.chunk` blocks) also reports each slice by name (`check(value, { slices: true })`).
  */
 import { tidy } from '../../engine/lifetime.js';
 import type { Parameter } from '../../nn/parameter.js';
 import type { ConstraintMode } from '../constraint.js';
 import { concatOf } from './joint.js';
-import { type SliceReport, sliceReports } from './slices.js';
+
 import { constraintsOf, type JointGroup, jointGroupOf } from './store.js';
 
 /** One line of `constraintReport`. */
@@ -28,6 +28,14 @@ export interface ConstraintReportEntry {
    * (`lstm.weight_hh_l0[gate f]` under `C.chunk`), with its own `ok` and violation.
    */
   slices?: SliceReport[];
+}
+
+/** One slice of a per-slice constraint in a report. */
+export interface SliceReport {
+  /** The parameter's name followed by the slice's label: `conv1.weight[3]`, `lstm.weight_hh_l0[gate f]`. */
+  name: string;
+  ok: boolean;
+  maxViolation: number;
 }
 
 /** Every (parameter, constraint) pair, and every joint group, with whether it holds now and its largest violation. */
@@ -56,10 +64,10 @@ function reportOf(named: [string, Parameter][]): ConstraintReportEntry[] {
       });
     }
     for (const { constraint, mode } of constraintsOf(p)) {
-      const { ok, maxViolation } = constraint.check(p);
+      const { ok, maxViolation, slices } = constraint.check(p, { slices: true });
       const entry: ConstraintReportEntry = { name, constraint: String(constraint), mode, ok, maxViolation };
-      const slices = sliceReports(name, constraint, p);
-      if (slices) entry.slices = slices;
+      if (slices)
+        entry.slices = slices.map((sl) => ({ name: `${name}${sl.label}`, ok: sl.ok, maxViolation: sl.maxViolation }));
       out.push(entry);
     }
   }
