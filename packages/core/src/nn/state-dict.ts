@@ -90,7 +90,8 @@ export function stateDictOf(module: AnyModule, prefix: string): StateDict {
     if (t instanceof Parameter) {
       const specs = constraintSpecs(t);
       const j = joint.get(t);
-      if (j) specs.push(j);
+      // NOTE: a parameter shared under several names carries its group under the name the group lists.
+      if (j && (j.options.params as string[]).includes(k)) specs.push(j);
       if (specs.length > 0) constraints[k] = specs;
     }
   }

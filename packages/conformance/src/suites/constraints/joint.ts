@@ -300,6 +300,22 @@ export function jointSuite(ctx: SuiteContext): void {
       opt.zeroGrad();
     });
 
+    test('a group on a parameter shared under two names survives a state dict round trip', () => {
+      const make = () => {
+        const lin = new cp.nn.Linear(2, 2);
+        return new cp.nn.Sequential(lin, new cp.nn.ReLU(), lin);
+      };
+      const a = make();
+      a.registerConstraint(['0.weight', '0.bias'], C.l2Ball(0.3));
+      const sd = a.stateDict();
+      expect(Object.keys(cp.nn.stateDictMetadata(sd)!.constraints)).toEqual(['0.weight', '0.bias']);
+      const b = make();
+      b.loadStateDict(sd);
+      expect(b.constraintReport().map((e) => [e.name, e.ok])).toEqual([['0.weight + 0.bias', true]]);
+      a.dispose();
+      b.dispose();
+    });
+
     test('a checkpoint whose values leave a joint group is refused, and the model is unchanged', () => {
       const make = () => new cp.nn.Sequential(new cp.nn.Linear(2, 2));
       const a = make();
