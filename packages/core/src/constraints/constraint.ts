@@ -160,14 +160,22 @@ export abstract class Constraint {
       const tol = options?.tol ?? this.tolerance(value);
       const maxViolation = noGrad(() => this.violation(value));
       const result: CheckResult = { ok: maxViolation <= tol, maxViolation };
-      const parts = options?.slices ? this.slices(value.detach()) : null;
-      if (parts) {
-        result.slices = parts.map(({ label, value: part, constraint }) => {
-          const r = constraint.check(part, options?.tol === undefined ? undefined : { tol: options.tol });
-          return { label, ok: r.ok, maxViolation: r.maxViolation };
-        });
-      }
+      const slices = options?.slices ? noGrad(() => this.sliceChecks(value.detach(), options?.tol)) : null;
+      if (slices) result.slices = slices;
       return result;
+    });
+  }
+
+  /**
+   * Each slice's check for `check(value, { slices: true })` (null for a whole-tensor set). The default checks
+   * each slice of `slices(value)` on its own; a per-slice built-in overrides it with one pass over all slices.
+   */
+  protected sliceChecks(value: Tensor, tol: number | undefined): SliceCheck[] | null {
+    const parts = this.slices(value);
+    if (!parts) return null;
+    return parts.map(({ label, value: part, constraint }) => {
+      const r = constraint.check(part, tol === undefined ? undefined : { tol });
+      return { label, ok: r.ok, maxViolation: r.maxViolation };
     });
   }
 
