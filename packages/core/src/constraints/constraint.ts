@@ -41,12 +41,34 @@ export interface ConstraintSpec {
 export interface CheckOptions {
   /** The largest violation still counted as satisfied (default: the constraint's documented tolerance). */
   tol?: number;
+  /** Also check each slice of a per-slice constraint on its own (`CheckResult.slices`; see `Constraint.slices`). */
+  slices?: boolean;
+}
+
+/** One slice's line of `check(value, { slices: true })`. */
+export interface SliceCheck {
+  /** The slice's label: `[3]`, `[:, 2]`, `[gate f]`. */
+  label: string;
+  ok: boolean;
+  maxViolation: number;
 }
 
 /** The result of `check`: whether the value satisfies the constraint, and its largest violation. */
 export interface CheckResult {
   ok: boolean;
   maxViolation: number;
+  /** With `{ slices: true }`, each slice of a per-slice constraint (absent for a whole-tensor set). */
+  slices?: SliceCheck[];
+}
+
+/** One of the independent slices a constraint is made of, for reports (see `Constraint.slices`). */
+export interface ConstraintSlice {
+  /** How PyTorch indexes the slice (`[3]`, `[:, 2]`), or a block's name (`[gate f]`). */
+  label: string;
+  /** The slice of the value (keeping the value's number of dims when it is an index slice). */
+  value: Tensor;
+  /** The constraint the slice must satisfy on its own. */
+  constraint: Constraint;
 }
 
 /** A constraint raised an error, or returned a value that is not finite or has the wrong shape. */
@@ -137,8 +159,32 @@ export abstract class Constraint {
     return tidy(() => {
       const tol = options?.tol ?? this.tolerance(value);
       const maxViolation = noGrad(() => this.violation(value));
-      return { ok: maxViolation <= tol, maxViolation };
+      const result: CheckResult = { ok: maxViolation <= tol, maxViolation };
+      const slices = options?.slices ? noGrad(() => this.sliceChecks(value.detach(), options?.tol)) : null;
+      if (slices) result.slices = slices;
+      return result;
     });
+  }
+
+  /**
+   * Each slice's check for `check(value, { slices: true })` (null for a whole-tensor set). The default checks
+   * each slice of `slices(value)` on its own; a per-slice built-in overrides it with one pass over all slices.
+   */
+  protected sliceChecks(value: Tensor, tol: number | undefined): SliceCheck[] | null {
+    const parts = this.slices(value);
+    if (!parts) return null;
+    return parts.map(({ label, value: part, constraint }) => {
+      const r = constraint.check(part, tol === undefined ? undefined : { tol });
+      return { label, ok: r.ok, maxViolation: r.maxViolation };
+    });
+  }
+
+  /**
+   * The independent slices the set is a product of (a `dim` option, a batch of matrices, `chunk` blocks), each
+   * with its label, for reports; null (the default) when the set is one whole-tensor set.
+   */
+  slices(_value: Tensor): ConstraintSlice[] | null {
+    return null;
   }
 
   /** Maps an unconstrained raw tensor into the set (differentiable). Present on reparametrizable constraints. */

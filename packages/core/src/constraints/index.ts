@@ -17,6 +17,7 @@ export {
   softplusInverse,
 } from './builtins/bounds.js';
 export { CappedSimplexConstraint, cappedSimplex } from './builtins/capped-simplex.js';
+export { ChunkConstraint, type ChunkOptions, chunk, GATES, perGate } from './builtins/chunk.js';
 export { type ElementBound, ElementBoxConstraint } from './builtins/element-bounds.js';
 export { HyperplaneConstraint, halfspace, hyperplane, type Normal } from './builtins/hyperplane.js';
 export { IntersectConstraint, type IntersectOptions, intersect } from './builtins/intersect.js';
@@ -56,16 +57,25 @@ export {
   ConstraintError,
   type ConstraintLike,
   type ConstraintMode,
+  type ConstraintSlice,
   type ConstraintSpec,
   type Dims,
   FunctionConstraint,
   type JsonValue,
   type SetShape,
+  type SliceCheck,
   toConstraint,
 } from './constraint.js';
 export { project } from './differentiable.js';
 export { type ConstraintFactory, fromSpec, knownNames, register, unregister } from './names.js';
-export { applyConstraints, applyConstraintsAsync } from './registry/enforce.js';
+export { applyConstraints, applyConstraintsAsync } from './registry/apply.js';
+export { jointConstraintOf, registerJointConstraint, registerJointConstraintAsync } from './registry/joint.js';
+export {
+  JOINT_SPEC_NAME,
+  type JointConstraintSpec,
+  jointConstraintSpecs,
+  loadJointConstraintSpecs,
+} from './registry/joint-specs.js';
 export {
   type ConstraintHandle,
   type RegisterConstraintOptions,
@@ -73,6 +83,7 @@ export {
   registerConstraintAsync,
   registerGradConstraint,
 } from './registry/register.js';
-export { type ConstraintReportEntry, constraintReport } from './registry/report.js';
+export { type ConstraintReportEntry, constraintReport, type SliceReport } from './registry/report.js';
 export { constraintSpecs, loadConstraintSpecs } from './registry/serialize.js';
+
 export { clearConstraints, constraintsOf, gradConstraintsOf } from './registry/store.js';

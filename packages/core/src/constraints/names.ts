@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { checkOptions, describeValue } from './builtins/args.js';
 import { clamp, greaterThan, interval, lessThan, linfBall, nonNeg, positive } from './builtins/bounds.js';
 import { cappedSimplex } from './builtins/capped-simplex.js';
+import { chunk } from './builtins/chunk.js';
 import { halfspace, hyperplane } from './builtins/hyperplane.js';
 import { intersect } from './builtins/intersect.js';
 import { l2Ball, maxNorm, minMaxNorm, unitNorm } from './builtins/norms.js';
@@ -55,6 +56,11 @@ const builtins: [string, readonly string[], ConstraintFactory<Opts>][] = [
   ['cappedSimplex', ['k', 'dim'], (o) => cappedSimplex(o.k, { dim: dimOf(o) })],
   ['orthogonal', [], () => orthogonal()],
   ['symmetric', [], () => symmetric()],
+  [
+    'chunk',
+    ['constraint', 'chunks', 'dim', 'labels'],
+    (o) => chunk(fromSpec(o.constraint), o.chunks, { dim: o.dim ?? undefined, labels: o.labels ?? undefined }),
+  ],
   ['intersect', ['constraints', 'maxIter', 'tol'], (o) => intersect(...partsOf(o), { maxIter: o.maxIter, tol: o.tol })],
   ['psd', ['minEig'], (o) => psd({ minEig: o.minEig })],
   [

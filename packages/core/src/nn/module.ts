@@ -15,6 +15,7 @@ import {
   type RegisterConstraintOptions,
   registerConstraint,
 } from '../constraints/registry/index.js';
+import { registerJointConstraint } from '../constraints/registry/joint.js';
 import { keep, runModuleCall } from '../engine/lifetime.js';
 import { ArgumentError } from '../errors.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
@@ -399,13 +400,18 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
 
   // ---- constraints --------------------------------------------------------------------------------
 
-  /** Registers a constraint on the parameter at a dotted path (see constraints/registry). */
-  registerConstraint(name: string, constraint: ConstraintLike, options?: RegisterConstraintOptions): ConstraintHandle {
-    return registerConstraint(
-      findEntry(this as unknown as AnyModule, 'parameter', name, 'registerConstraint'),
-      constraint,
-      options,
-    );
+  /**
+   * Registers a constraint on the parameter at a dotted path (see constraints/registry), or, given several
+   * paths, one joint constraint on their concatenation (`registerJointConstraint`).
+   */
+  registerConstraint(
+    name: string | readonly string[],
+    constraint: ConstraintLike,
+    options?: RegisterConstraintOptions,
+  ): ConstraintHandle {
+    const find = (n: string) => findEntry(this as unknown as AnyModule, 'parameter', n, 'registerConstraint');
+    if (Array.isArray(name)) return registerJointConstraint(name.map(find), constraint, options);
+    return registerConstraint(find(name as string), constraint, options);
   }
 
   /** How well every named parameter satisfies its constraints. */

@@ -20,6 +20,15 @@ import {
   registerGradConstraint,
   transformedValue,
 } from '../constraints/registry/index.js';
+import { recordJointGroup } from '../constraints/registry/joint.js';
+import {
+  isJointSpec,
+  type JointLoad,
+  jointSpecsByParam,
+  parseJointSpecs,
+  stageJointLoad,
+} from '../constraints/registry/joint-specs.js';
+import { jointGroupOf } from '../constraints/registry/store.js';
 import { tidy } from '../engine/lifetime.js';
 import { CpError, fmtShape } from '../errors.js';
 import { sameShape } from '../tensor/shape.js';
@@ -73,10 +82,16 @@ function stateTargets(module: AnyModule, prefix: string, out: Map<string, Tensor
 export function stateDictOf(module: AnyModule, prefix: string): StateDict {
   const sd: StateDict = {};
   const constraints: Record<string, ConstraintSpec[]> = {};
-  for (const [k, t] of stateTargets(module, prefix ? `${prefix}.` : '', new Map())) {
+  const targets = stateTargets(module, prefix ? `${prefix}.` : '', new Map());
+  const named = [...targets].filter((e): e is [string, Parameter] => e[1] instanceof Parameter);
+  const joint = jointSpecsByParam(named);
+  for (const [k, t] of targets) {
     sd[k] = t.detach();
     if (t instanceof Parameter) {
       const specs = constraintSpecs(t);
+      const j = joint.get(t);
+      // NOTE: a parameter shared under several names carries its group under the name the group lists.
+      if (j && (j.options.params as string[]).includes(k)) specs.push(j);
       if (specs.length > 0) constraints[k] = specs;
     }
   }
@@ -263,12 +278,17 @@ export function planStateDictLoad(
   // NOTE: without strict, specs may come for a parameter the dict has no value for: they apply to its own value.
   for (const [param, [k]] of specLists)
     if (!staged.has(param)) staged.set(param, { name: k, param, src: param, built: null, value: param, raw: null });
+  const joints = planJoints(specLists, targets);
   noGrad(() => {
     for (const s of staged.values()) {
       const listed = specLists.get(s.param);
-      if (listed) s.built = about(listed[0], () => listed[1].map((spec) => ({ spec, c: fromSpec(spec) })));
+      if (listed)
+        s.built = about(listed[0], () =>
+          listed[1].filter((spec) => !isJointSpec(spec)).map((spec) => ({ spec, c: fromSpec(spec) })),
+        );
       stage(s, options);
     }
+    for (const j of joints.all) stageJoint(j, staged, options);
   });
   return {
     result: { missingKeys, unexpectedKeys },
@@ -290,8 +310,45 @@ export function planStateDictLoad(
           else if (s.built) s.param.copy_(s.src);
           if (s.raw) rawOf(s.param)?.copy_(s.raw);
         }
+        for (const j of joints.fresh) recordJointGroup(j.params, j.constraint);
       }),
   };
+}
+
+/**
+ * The joint groups of a load: those the dict's specs describe (`fresh`, registered by the commit) and the
+ * module's own groups that no spec list of the dict touches (kept; their loaded values are staged against them).
+ */
+function planJoints(
+  specLists: Map<Parameter, [string, ConstraintSpec[]]>,
+  targets: Map<string, Tensor>,
+): { fresh: JointLoad[]; all: JointLoad[] } {
+  const fresh = about([...specLists.values()].map(([k]) => k).join(', '), () =>
+    parseJointSpecs([...specLists.values()], (n) => {
+      const t = targets.get(n);
+      return t instanceof Parameter ? t : null;
+    }),
+  );
+  const kept = new Map<object, JointLoad>();
+  for (const t of targets.values()) {
+    const g = t instanceof Parameter ? jointGroupOf(t) : null;
+    if (!g || kept.has(g) || g.params.some((p) => specLists.has(p))) continue;
+    kept.set(g, { names: [], params: [...g.params], constraint: g.constraint });
+  }
+  return { fresh, all: [...fresh, ...kept.values()] };
+}
+
+/** Stages the members' loaded values against joint group `j`: projected in 'project' mode, checked in 'exact'. */
+function stageJoint(j: JointLoad, staged: Map<Parameter, Staged>, options: StateDictLoadPlanOptions): void {
+  const label = j.names.length > 0 ? j.names.join(' + ') : 'a joint group';
+  const values = j.params.map((p) => staged.get(p)?.value ?? p);
+  const projected = about(label, () => stageJointLoad(j, values, options.values));
+  if (!projected) return;
+  j.params.forEach((p, i) => {
+    const s = staged.get(p) ?? { name: label, param: p, src: p, built: null, value: p, raw: null };
+    s.value = projected[i];
+    staged.set(p, s);
+  });
 }
 
 /** @internal `module.loadStateDict(sd, options)`: plan (validate everything), then commit. */

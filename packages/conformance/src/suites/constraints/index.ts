@@ -1,7 +1,9 @@
 /**
  * The constraint behaviour suites: projection laws, the registry, declarations, enforcement after steps,
- * per-element bounds, the sphere, hyperplane, halfspace and capped simplex, clipping, fallbacks, intersect and fallback accuracy against float64, and argument validation;
- * then psd and spectralNorm, and the differentiable projections (sparsemax, constraints.project).
+ * per-element bounds, the sphere, hyperplane, halfspace and capped simplex, clipping, fallbacks, intersect and
+ * fallback accuracy against float64, and argument validation; then psd and spectralNorm, the differentiable
+ * projections (sparsemax, constraints.project), joint constraints over several parameters, and per-slice and
+ * per-block constraints on conv and recurrent layers.
  */
 import type { Suite } from '../../context.js';
 import { argumentsSuite } from './arguments.js';
@@ -13,6 +15,8 @@ import { enforcementSuite } from './enforcement.js';
 import { fallbackAccuracySuite } from './fallback-accuracy.js';
 import { fallbacksSuite } from './fallbacks.js';
 import { intersectAccuracySuite } from './intersect-accuracy.js';
+import { jointSuite } from './joint.js';
+import { layerConstraintsSuite } from './layers.js';
 import { matrixSetsSuite } from './matrix-sets.js';
 import { matrixSetsStepsSuite } from './matrix-sets-steps.js';
 import { projectionLawsSuite } from './projection-laws.js';
@@ -35,4 +39,6 @@ export const CONSTRAINT_SUITES: readonly Suite[] = [
   matrixSetsSuite,
   matrixSetsStepsSuite,
   differentiableSuite,
+  jointSuite,
+  layerConstraintsSuite,
 ];

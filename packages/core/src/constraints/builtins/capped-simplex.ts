@@ -6,9 +6,10 @@
  */
 import { fmtShape } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { Constraint, ConstraintError, type JsonValue } from '../constraint.js';
+import { Constraint, ConstraintError, type ConstraintSlice, type JsonValue } from '../constraint.js';
 import { checkDim, checkNumber, checkOptions } from './args.js';
 import type { DimOptions } from './norms.js';
+import { slicesOver } from './slice-view.js';
 import { mapSlices, maxOverSlices, roundingBand, sliceSize } from './slices.js';
 
 /** The τ with `Σ clamp(x - τ, 0, 1) = k`, for `0 < k < n`. */
@@ -78,6 +79,11 @@ export class CappedSimplexConstraint extends Constraint {
         `cappedSimplex(k=${this.k}): slices over dim ${JSON.stringify(this.dim ?? 'all')} of shape ${fmtShape(shape)} have ${n} elements, fewer than k, so no point has 0 <= x <= 1 and sum k; lower k or widen dim`,
       );
     return n;
+  }
+
+  /** Each slice over `dim`, labelled as PyTorch indexes it (for reports). */
+  override slices(value: Tensor): ConstraintSlice[] | null {
+    return slicesOver(this, value, this.dim);
   }
 
   override project_(x: Tensor): void {

@@ -6,9 +6,10 @@
  */
 import { ArgumentError, fmtShape } from '../../errors.js';
 import { isTensor, type Tensor } from '../../tensor/tensor.js';
-import { Constraint, ConstraintError, type JsonValue } from '../constraint.js';
+import { Constraint, ConstraintError, type ConstraintSlice, type JsonValue } from '../constraint.js';
 import { checkDim, checkNumber, checkOptions, describeValue } from './args.js';
 import type { DimOptions } from './norms.js';
+import { slicesOver } from './slice-view.js';
 import { mapSlices, maxOverSlices, roundingBand, sliceSize } from './slices.js';
 
 /** The normal as given: a Tensor, an array of numbers, or a spec's `{ shape, values }`. */
@@ -91,6 +92,11 @@ export class HyperplaneConstraint extends Constraint {
       scale += Math.abs(a[j] * row[j]);
     }
     return { r: dot - this.b, scale };
+  }
+
+  /** Each slice over `dim`, labelled as PyTorch indexes it (for reports). */
+  override slices(value: Tensor): ConstraintSlice[] | null {
+    return slicesOver(this, value, this.dim);
   }
 
   override project_(x: Tensor): void {

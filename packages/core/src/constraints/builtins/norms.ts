@@ -3,14 +3,27 @@
  * is taken over (Keras `axis`, `torch.norm(dim)`); no `dim` means the whole tensor. Slices inside the bounds
  * are left bit for bit (no ε in the denominator, unlike Keras), so the projection is idempotent.
  */
+
+import { noGrad } from '../../autograd/grad-mode.js';
+import { tidy } from '../../engine/lifetime.js';
 import { ArgumentError } from '../../errors.js';
 import { relu } from '../../ops/activation.js';
 import { compare, where } from '../../ops/compare.js';
 import { sizeOf } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { Constraint, type JsonValue, reductionDims, type SetShape } from '../constraint.js';
+import {
+  type CheckOptions,
+  type CheckResult,
+  Constraint,
+  type ConstraintSlice,
+  type JsonValue,
+  reductionDims,
+  type SetShape,
+  type SliceCheck,
+} from '../constraint.js';
 import { renormInPlace } from '../kernels.js';
 import { checkDim, checkNumber, checkOptions } from './args.js';
+import { sliceLabels, slicesOver } from './slice-view.js';
 
 /** The `dim` option: the dims a norm or sum is taken over (all dims when omitted). */
 export interface DimOptions {
@@ -39,6 +52,38 @@ export class NormBoundConstraint extends Constraint {
   /** The norms over `dim`, with keepdim. */
   norms(value: Tensor): Tensor {
     return value.norm(2, reductionDims(this.name, this.dim, value.ndim), { keepdim: true });
+  }
+
+  /** Each slice over `dim`, labelled as PyTorch indexes it (for reports). */
+  override slices(value: Tensor): ConstraintSlice[] | null {
+    return slicesOver(this, value, this.dim);
+  }
+
+  /** With `{ slices: true }`, the whole result is the worst slice's: one reduction and one read for both. */
+  override check(value: Tensor, options?: CheckOptions): CheckResult {
+    if (!options?.slices) return super.check(value, options);
+    return tidy(() => {
+      const slices = noGrad(() => this.sliceChecks(value.detach(), options.tol));
+      if (!slices) return super.check(value, options);
+      let maxViolation = 0;
+      for (const sl of slices)
+        maxViolation = Number.isNaN(sl.maxViolation) ? Number.NaN : Math.max(maxViolation, sl.maxViolation);
+      return { ok: maxViolation <= (options.tol ?? this.tolerance(value)), maxViolation, slices };
+    });
+  }
+
+  /** Every slice's violation from one reduction and one read (reports check every slice after every step). */
+  protected override sliceChecks(value: Tensor, tol: number | undefined): SliceCheck[] | null {
+    if (this.dim === undefined) return null;
+    const labels = sliceLabels(value.shape, reductionDims(this.name, this.dim, value.ndim));
+    if (!labels) return null;
+    const n = this.norms(value);
+    let v = relu(n.neg().add(this.lo));
+    if (this.hi !== Infinity) v = v.maximum(relu(n.sub(this.hi)));
+    // NOTE: relu and maximum may hide a NaN norm; add n·0, which is NaN exactly where the norm is.
+    const data = v.add(n.mul(0)).dataSync();
+    const limit = tol ?? this.tolerance(value);
+    return labels.map((label, k) => ({ label, ok: data[k] <= limit, maxViolation: data[k] }));
   }
 
   /** A per-slice scaling by a finite factor (the norm is overflow-safe; zero slices get a constant). */

@@ -7,7 +7,8 @@
 import { ArgumentError, fmtShape } from '../../errors.js';
 import { eye } from '../../tensor/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { Constraint, ConstraintError } from '../constraint.js';
+import { Constraint, ConstraintError, type ConstraintSlice } from '../constraint.js';
+import { slicesOver } from './slice-view.js';
 
 const MAX_ITERS = 100;
 // NOTE: float32 Newton–Schulz stalls at a few ulps times sqrt(n); stop once the Gram error is this small
@@ -90,6 +91,11 @@ export class OrthogonalConstraint extends Constraint {
         );
     }
     x.copy_(y);
+  }
+
+  /** Each matrix of a batch (leading dims), labelled as PyTorch indexes it (for reports). */
+  override slices(value: Tensor): ConstraintSlice[] | null {
+    return value.ndim > 2 ? slicesOver(this, value, [value.ndim - 2, value.ndim - 1]) : null;
   }
 
   override violation(value: Tensor): number {

@@ -6,10 +6,11 @@
 import { relu } from '../../ops/activation.js';
 import { sizeOf } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { Constraint, type JsonValue, reductionDims, type SetShape } from '../constraint.js';
+import { Constraint, type ConstraintSlice, type JsonValue, reductionDims, type SetShape } from '../constraint.js';
 import { l1BallRowsInPlace, simplexRowsInPlace, withRows } from '../kernels.js';
 import { checkDim, checkNumber, checkOptions } from './args.js';
 import type { DimOptions } from './norms.js';
+import { slicesOver } from './slice-view.js';
 
 // NOTE: sums of float32 values carry about n·6e-8 relative rounding; the tolerance scales with sqrt(n) (typical
 // error growth), with a floor for small slices.
@@ -46,6 +47,11 @@ export class SimplexConstraint extends Constraint {
   /** The simplex of sum `total` per slice over `dim`. */
   override get set(): SetShape {
     return { type: 'simplex', total: this.total, dim: this.dim };
+  }
+
+  /** Each slice over `dim`, labelled as PyTorch indexes it (for reports). */
+  override slices(value: Tensor): ConstraintSlice[] | null {
+    return slicesOver(this, value, this.dim);
   }
 
   override project_(x: Tensor): void {
@@ -120,6 +126,11 @@ export class L1BallConstraint extends Constraint {
   /** The L1 ball of `radius` per slice over `dim`. */
   override get set(): SetShape {
     return { type: 'l1Ball', radius: this.radius, dim: this.dim };
+  }
+
+  /** Each slice over `dim`, labelled as PyTorch indexes it (for reports). */
+  override slices(value: Tensor): ConstraintSlice[] | null {
+    return slicesOver(this, value, this.dim);
   }
 
   override project_(x: Tensor): void {

@@ -4,9 +4,10 @@
  * `unitNorm`). Not convex, so intersections fall back to cyclic projections.
  */
 import type { Tensor } from '../../tensor/tensor.js';
-import { Constraint, type JsonValue } from '../constraint.js';
+import { Constraint, type ConstraintSlice, type JsonValue } from '../constraint.js';
 import { checkDim, checkNumber, checkOptions } from './args.js';
 import type { DimOptions } from './norms.js';
+import { slicesOver } from './slice-view.js';
 import { mapSlices, maxOverSlices, norms, roundingBand } from './slices.js';
 
 /** `||slice||_2 = radius` per slice over `dim`. */
@@ -28,6 +29,11 @@ export class SphereConstraint extends Constraint {
   /** A scaling by a finite factor, or a constant slice: finite for finite input. */
   override get safeProjection(): boolean {
     return true;
+  }
+
+  /** Each slice over `dim`, labelled as PyTorch indexes it (for reports). */
+  override slices(value: Tensor): ConstraintSlice[] | null {
+    return slicesOver(this, value, this.dim);
   }
 
   override project_(x: Tensor): void {

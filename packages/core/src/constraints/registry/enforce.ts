@@ -1,11 +1,11 @@
 /**
  * Enforcing registered constraints, as read plans (engine/read.ts) so that sync and async callers share them:
  * running a constraint's own code with its errors named (`guarded`), checking that what it produced is finite,
- * a reparametrization's raw tensor, value and VJP, and `applyConstraints`. The optimizer's step calls these
- * for the parameters whose results it checks (optim/step/plan.ts).
+ * a reparametrization's raw tensor, value and VJP. The optimizer's step (optim/step/plan.ts) and
+ * `applyConstraints` (apply.ts) call these for the parameters whose results they check.
  */
 import { enableGrad, noGrad } from '../../autograd/grad-mode.js';
-import { type Held, type ReadPlan, readNumber, runAsync, runSync } from '../../engine/read.js';
+import { type Held, type ReadPlan, readNumber, runSync } from '../../engine/read.js';
 import { BackendError, fmtShape } from '../../errors.js';
 import type { Parameter } from '../../nn/parameter.js';
 import { compare } from '../../ops/compare.js';
@@ -121,54 +121,4 @@ export function* rawGrad(param: Parameter, grad: Tensor, held: Held): ReadPlan<T
   if (!stale) return out.g;
   raw.copy_(yield* rawFor(c, param, held));
   return vjp().g;
-}
-
-/** Every parameter of a module (`parameters()`) or an iterable of parameters. */
-function paramsOf(target: Iterable<Parameter> | { parameters(): Iterable<Parameter> }): Parameter[] {
-  const maybe = target as { parameters?: () => Iterable<Parameter> };
-  const list = typeof maybe.parameters === 'function' ? maybe.parameters() : (target as Iterable<Parameter>);
-  return [...new Set(list)];
-}
-
-/** `applyConstraints` as a plan: every new value (and raw tensor) is computed and checked before any is written. */
-function* applyPlan(params: Parameter[], held: Held): ReadPlan<number> {
-  const staged: [Parameter, Tensor, Tensor | null][] = [];
-  for (const p of params) {
-    const e = enforcementOf(p);
-    if (e.mode === 'none') continue;
-    if (e.mode === 'project') {
-      const c = e.constraint;
-      const value = held.hold(p.detach().clone());
-      guarded(c, p, 'project_', () => c.project_(value));
-      yield* assertFinite(value, p, c, { tensor: p, what: 'its input' });
-      staged.push([p, value, null]);
-    } else {
-      const raw = yield* rawFor(e.constraint, p, held);
-      const value = held.hold(transformOf(e.constraint, p, raw));
-      yield* assertFinite(value, p, e.constraint, { tensor: raw, what: 'the raw tensor' });
-      staged.push([p, value, raw]);
-    }
-  }
-  for (const [p, value, raw] of staged) {
-    p.copy_(value);
-    if (raw) reparametrization(p).raw.copy_(raw);
-  }
-  return staged.length;
-}
-
-/**
- * Makes every given parameter (or every parameter of a module) satisfy its constraints now, e.g. after
- * writing values by hand. All-or-nothing: on an error no parameter changes. Returns how many were constrained.
- */
-export function applyConstraints(target: Iterable<Parameter> | { parameters(): Iterable<Parameter> }): number {
-  const params = paramsOf(target);
-  return runSync('applyConstraints', (held) => applyPlan(params, held), 'await constraints.applyConstraintsAsync(...)');
-}
-
-/** Async form of `applyConstraints`, for backends that cannot read synchronously. */
-export function applyConstraintsAsync(
-  target: Iterable<Parameter> | { parameters(): Iterable<Parameter> },
-): Promise<number> {
-  const params = paramsOf(target);
-  return runAsync('applyConstraintsAsync', (held) => applyPlan(params, held));
 }

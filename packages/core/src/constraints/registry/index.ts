@@ -4,7 +4,8 @@
  * (serialize.ts). Modules outside constraints/ import it from here.
  */
 export type { ConstraintLike, ConstraintMode, ConstraintSpec } from '../constraint.js';
-export { applyConstraints, transformedValue } from './enforce.js';
+export { applyConstraints } from './apply.js';
+export { transformedValue } from './enforce.js';
 export {
   type ConstraintHandle,
   type RegisterConstraintOptions,

@@ -11,7 +11,7 @@ import type { Parameter } from '../../nn/parameter.js';
 import { isTensor } from '../../tensor/tensor.js';
 import { ConstraintError, type ConstraintLike, type ConstraintMode, toConstraint } from '../constraint.js';
 import { assertFinite, guarded, rawFor, transformOf } from './enforce.js';
-import { effective, entryOf, type ParamEntry, type ValueEntry } from './store.js';
+import { effective, entryOf, jointGroupOf, type ParamEntry, type ValueEntry } from './store.js';
 
 /** Options of `registerConstraint`. */
 export interface RegisterConstraintOptions {
@@ -38,6 +38,12 @@ function* registerPlan(
   const mode = options?.mode ?? constraint.defaultMode;
   if (mode !== 'project' && mode !== 'reparametrize')
     throw new ArgumentError(`registerConstraint: unknown mode '${mode}'`);
+  const joint = jointGroupOf(param);
+  if (joint) {
+    throw new ConstraintError(
+      `a parameter of shape ${fmtShape(param.shape)} is in a joint group (joint(${joint.constraint}) over ${joint.params.length} parameters); a joint group's members carry no constraints of their own: put '${constraint}' into the joint constraint with C.intersect(...), or remove the group first`,
+    );
+  }
   const e = entryOf(param);
   if (mode === 'reparametrize') {
     if (!constraint.reparametrizable) {

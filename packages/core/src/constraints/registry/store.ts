@@ -1,7 +1,9 @@
 /**
  * Which constraints each parameter carries: a WeakMap from the parameter (so `Parameter` stays a plain tensor)
  * to its value constraints with their modes, its gradient constraints, and the raw tensor of a reparametrized
- * parameter. Registration (register.ts) writes it; everything else reads it through the functions here.
+ * parameter; and which joint group (joint.ts: one constraint on the concatenation of several parameters) each
+ * parameter belongs to. Registration (register.ts, joint.ts) writes it; everything else reads it through the
+ * functions here.
  */
 import type { Parameter } from '../../nn/parameter.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -34,6 +36,32 @@ export type Enforcement =
   | { mode: 'reparametrize'; constraint: Constraint; raw: Tensor };
 
 const registry = new WeakMap<Parameter, ParamEntry>();
+
+/**
+ * One constraint on the concatenation of several parameters, each flattened in row-major order, in the order
+ * given (`registerJointConstraint`). Always project mode.
+ */
+export interface JointGroup {
+  readonly params: readonly Parameter[];
+  readonly constraint: Constraint;
+}
+
+const joints = new WeakMap<Parameter, JointGroup>();
+
+/** The joint group `param` belongs to, or null. A parameter belongs to at most one. */
+export function jointGroupOf(param: Parameter): JointGroup | null {
+  return joints.get(param) ?? null;
+}
+
+/** Records `group` on each of its parameters (the caller checked that none is in another group). */
+export function addJointGroup(group: JointGroup): void {
+  for (const p of group.params) joints.set(p, group);
+}
+
+/** Dissolves `group`: none of its parameters is jointly constrained afterwards (values stay as they are). */
+export function removeJointGroup(group: JointGroup): void {
+  for (const p of group.params) if (joints.get(p) === group) joints.delete(p);
+}
 
 /** `param`'s entry, made empty on first use. */
 export function entryOf(param: Parameter): ParamEntry {
@@ -68,8 +96,10 @@ export function enforcement(param: Parameter): 'none' | 'project' | 'reparametri
   return enforcementOf(param).mode;
 }
 
-/** Removes every constraint (value and gradient) from `param`. */
+/** Removes every constraint (value and gradient) from `param`, and dissolves the joint group it is in. */
 export function clearConstraints(param: Parameter): void {
+  const g = joints.get(param);
+  if (g) removeJointGroup(g);
   const e = registry.get(param);
   if (!e) return;
   e.raw?.dispose();

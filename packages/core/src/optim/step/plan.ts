@@ -12,11 +12,20 @@
  * unconstrained parameter, nor for an exact projection (`safeProjection`) after a rule that keeps finite inputs
  * finite (`UpdateTraits.finite`), whose gradient check already vouches for the result; the result and the
  * state of everything else (custom constraints, Dykstra intersections, reparametrizations, other rules).
+ * A joint group (constraints/registry/joint.ts) is projected once, after all of its members this step updates,
+ * and is read back unless its constraint is exact and every member's rule keeps finite inputs finite.
  */
 import { type Constraint, ConstraintError } from '../../constraints/constraint.js';
 import { countNonFinite, nonFiniteIndices } from '../../constraints/finite.js';
 import { assertFinite, guarded, rawGrad, transformOf } from '../../constraints/registry/enforce.js';
-import { constraintsOf, enforcementOf, gradConstraintsOf } from '../../constraints/registry/store.js';
+import { jointName, projectedGroup, projectGroupInPlace, writeGroup } from '../../constraints/registry/joint.js';
+import {
+  constraintsOf,
+  enforcementOf,
+  gradConstraintsOf,
+  type JointGroup,
+  jointGroupOf,
+} from '../../constraints/registry/store.js';
 import type { Held, ReadPlan } from '../../engine/read.js';
 import { fmtShape } from '../../errors.js';
 import type { Parameter } from '../../nn/parameter.js';
@@ -32,14 +41,19 @@ import { Journal } from './journal.js';
  * `free`: no value constraint. `projection`: update, then project in place; `checked` when the result is read
  * back (the constraint is not an exact projection, or the rule may make non-finite values from finite ones).
  * `reparametrization`: update the raw tensor with the transform's VJP, then `value = transform(raw)`, checked.
+ * `joint`: update, then project the parameter's joint group once all its members are updated; `checked` is
+ * decided per group (see `planGroups`).
  */
 type Treatment =
   | { kind: 'free' }
+  | { kind: 'joint'; group: JointGroup; checked: boolean }
   | { kind: 'projection'; constraint: Constraint; checked: boolean }
   | { kind: 'reparametrization'; constraint: Constraint; raw: Tensor };
 
 /** The treatment of `it` (see `Treatment`). */
 function treatment(it: Item): Treatment {
+  const group = jointGroupOf(it.param);
+  if (group) return { kind: 'joint', group, checked: !(group.constraint.safeProjection && it.traits.finite) };
   const e = enforcementOf(it.param);
   switch (e.mode) {
     case 'none':
@@ -66,11 +80,31 @@ interface Planned {
 
 /** True when the step reads `p`'s result back (and undoes the step if it is not finite). */
 function isChecked(p: Planned): boolean {
-  return p.how.kind === 'reparametrization' || (p.how.kind === 'projection' && p.how.checked);
+  return (
+    p.how.kind === 'reparametrization' || ((p.how.kind === 'projection' || p.how.kind === 'joint') && p.how.checked)
+  );
+}
+
+/** The joint groups of `planned` with the members this step updates; a group is checked when any member is. */
+function planGroups(planned: Planned[]): Map<JointGroup, Planned[]> {
+  const groups = new Map<JointGroup, Planned[]>();
+  for (const p of planned) {
+    if (p.how.kind !== 'joint') continue;
+    const list = groups.get(p.how.group) ?? [];
+    list.push(p);
+    groups.set(p.how.group, list);
+  }
+  for (const list of groups.values()) {
+    const checked = list.some(isChecked);
+    for (const p of list) if (p.how.kind === 'joint') p.how.checked = checked;
+  }
+  return groups;
 }
 
 /** The constraint standing for `param`'s value constraints (else its gradient constraints), as messages name it. */
 function constraintName(param: Parameter): string {
+  const group = jointGroupOf(param);
+  if (group) return jointName(group);
   const cs = constraintsOf(param).map((e) => String(e.constraint));
   if (cs.length === 0) return `${gradConstraintsOf(param).join(', ')} (gradient constraint)`;
   return cs.length === 1 ? cs[0] : `intersect(${cs.join(', ')})`;
@@ -132,32 +166,57 @@ function* checkState(opt: Optimizer, checked: readonly Planned[]): ReadPlan<void
   );
 }
 
+/** Updates a checked joint group's members, projects the group, then reads every member back. */
+function* updateCheckedGroup(
+  opt: Optimizer,
+  journal: Journal,
+  group: JointGroup,
+  members: readonly Planned[],
+  held: Held,
+): ReadPlan<void> {
+  for (const p of members) update(opt, journal, p.it);
+  journal.holdNewState();
+  writeGroup(group, yield* projectedGroup(group, held));
+}
+
 /** The writes of a step whose gradients passed their checks, undoable until they all succeed. */
 function* write(opt: Optimizer, planned: readonly Planned[], held: Held): ReadPlan<void> {
-  const checked = planned.filter(isChecked);
+  const groups = planGroups([...planned]);
+  const checked = planned.filter((p) => p.how.kind !== 'joint' && isChecked(p));
   const exact = planned.filter((p) => p.how.kind === 'projection' && !isChecked(p));
   const free = planned.filter((p) => p.how.kind === 'free');
+  const checkedGroups = [...groups].filter(([, members]) => members.some(isChecked));
+  const exactGroups = [...groups].filter(([, members]) => !members.some(isChecked));
   // NOTE: a backend call that throws is taken to have written nothing (backends check before they write), so
   // the last write of the step needs no snapshot when it is a single write (`singleWrite`) of an unconstrained
   // parameter. The largest such parameter goes last, so the common case (a model whose biggest weight is
   // unconstrained) copies least.
   let last: Planned | null = null;
   for (const p of free) if (p.it.traits.singleWrite && (!last || p.it.param.size > last.it.param.size)) last = p;
-  const targets: Tensor[] = [];
-  for (const p of [...checked, ...exact, ...free]) {
+  const targets = new Set<Tensor>();
+  const members = [...groups.values()].flat();
+  for (const p of [...checked, ...members, ...exact, ...free]) {
     if (p === last) continue;
-    targets.push(p.it.param);
-    if (p.how.kind === 'reparametrization') targets.push(p.how.raw);
+    targets.add(p.it.param);
+    if (p.how.kind === 'reparametrization') targets.add(p.how.raw);
     if (!p.it.traits.writesStateInPlace) continue;
-    for (const v of Object.values(opt.state.get(p.it.param) ?? {})) if (isTensor(v)) targets.push(v);
+    for (const v of Object.values(opt.state.get(p.it.param) ?? {})) if (isTensor(v)) targets.add(v);
   }
-  const journal = new Journal(targets);
+  // A group's projection writes every member, also those without a gradient this step (or in another optimizer).
+  for (const g of groups.keys()) for (const m of g.params) targets.add(m);
+  const journal = new Journal([...targets]);
   try {
     for (const p of checked) yield* updateChecked(opt, journal, p, held);
-    if (checked.length > 0) yield* checkState(opt, checked);
+    for (const [g, ms] of checkedGroups) yield* updateCheckedGroup(opt, journal, g, ms, held);
+    const readBack = [...checked, ...checkedGroups.flatMap(([, ms]) => ms)];
+    if (readBack.length > 0) yield* checkState(opt, readBack);
     for (const { it, how } of exact) {
       update(opt, journal, it);
       if (how.kind === 'projection') how.constraint.project_(it.param.detach());
+    }
+    for (const [g, ms] of exactGroups) {
+      for (const p of ms) update(opt, journal, p.it);
+      projectGroupInPlace(g);
     }
     for (const p of free) if (p !== last) update(opt, journal, p.it);
     if (last) update(opt, journal, last.it);
