@@ -56,6 +56,16 @@ export {
   type SetShape,
   toConstraint,
 } from './constraint.js';
+export type { ConstraintStepRecord, ConstraintSummary } from './lagrangian/history.js';
+export {
+  ConstrainedProblem,
+  type ConstrainedProblemOptions,
+  type ConstrainedProblemReport,
+  type ConstraintKind,
+  type FunctionConstraintReport,
+  type FunctionConstraintSpec,
+  violationOf,
+} from './lagrangian/problem.js';
 export { type ConstraintFactory, fromSpec, knownNames, register, unregister } from './names.js';
 export { applyConstraints, applyConstraintsAsync } from './registry/enforce.js';
 export {
