@@ -10,6 +10,7 @@ import { describe, expect, test } from 'vitest';
 import type { SuiteContext } from '../../context.js';
 import { bits, param, sameBits } from '../constraints/helpers.js';
 import { build, type KnownProblem, PROBLEMS } from './lagrangian-problems.js';
+import { noSyncReads } from './no-sync-reads.js';
 
 const METHODS: cp.optim.LagrangianMethod[] = ['gda', 'extragradient', 'augmented'];
 /** Stated tolerance on |x - x*| and |λ - λ*| after each problem's `steps` steps. */
@@ -58,7 +59,7 @@ function converge(kp: KnownProblem, method: cp.optim.LagrangianMethod) {
   }
 }
 
-export function lagrangianSuite(_ctx: SuiteContext): void {
+export function lagrangianSuite(ctx: SuiteContext): void {
   describe('optim.Lagrangian: known solutions', () => {
     for (const kp of PROBLEMS) {
       for (const method of METHODS) {
@@ -141,6 +142,27 @@ export function lagrangianSuite(_ctx: SuiteContext): void {
         } finally {
           release(a.ps);
           release(b.ps);
+        }
+      });
+    }
+
+    for (const method of METHODS) {
+      test(`${method}: on a backend without synchronous reads, stepAsync() trains as step() does on the backend, and step() names stepAsync`, async () => {
+        const a = build(PROBLEMS[4], method);
+        const prev = cp.getBackend();
+        cp.setBackendSync(noSyncReads(ctx.backend()));
+        let b: ReturnType<typeof build> | null = null;
+        try {
+          b = build(PROBLEMS[4], method);
+          expect(() => b!.opt.step()).toThrow(/await lagrangian\.stepAsync\(\)/);
+          expect(b.cmp.report().steps).toBe(0);
+          for (let s = 0; s < 15; s++) expect(await b.opt.stepAsync()).toEqual(a.opt.step());
+          const x = (await b.ps[0].data()) as Float32Array;
+          expect(sameBits(Float32Array.from(x), bits(a.ps[0]))).toBe(true);
+        } finally {
+          cp.setBackendSync(prev);
+          release(a.ps);
+          if (b) release(b.ps);
         }
       });
     }
