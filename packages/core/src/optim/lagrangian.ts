@@ -8,17 +8,11 @@
  * ("Constraints on functions of the parameters"). A step is all or nothing: a failure leaves parameters,
  * multipliers and both optimizers' state as they were.
  */
-import { enableGrad, noGrad } from '../autograd/grad-mode.js';
+import { noGrad } from '../autograd/grad-mode.js';
 import type { Backend } from '../backend/backend.js';
 import { nonNeg } from '../constraints/builtins/bounds.js';
-import { ConstraintError } from '../constraints/constraint.js';
 import type { ConstraintStepRecord } from '../constraints/lagrangian/history.js';
-import {
-  type ConstrainedProblem,
-  type ConstraintKind,
-  type Evaluation,
-  violationOf,
-} from '../constraints/lagrangian/problem.js';
+import type { ConstrainedProblem, ConstraintKind, Evaluation } from '../constraints/lagrangian/problem.js';
 import { ArgumentError } from '../errors.js';
 import {
   type LoadCheckpointOptions,
@@ -30,11 +24,10 @@ import {
 import { readJson } from '../io/checkpoint-format.js';
 import { decodeSafetensors } from '../io/safetensors.js';
 import { Parameter } from '../nn/parameter.js';
-import { stack } from '../ops/movement.js';
 import { tensor } from '../tensor/creation.js';
-import { isTensor } from '../tensor/tensor.js';
 import { type Command, driveAsync, driveSync, type StepProgram } from './lagrangian-drive.js';
 import { type LagrangianDualState, type PenaltyWindow, Snapshot, validateDualState } from './lagrangian-state.js';
+import { backwardLagrangian, type Measured, measure, readScalars } from './lagrangian-terms.js';
 import type { Optimizer, OptimizerStateDict } from './optimizer.js';
 import { checkKeys, checkNumber, withContext } from './options.js';
 import { SGD } from './sgd.js';
@@ -96,15 +89,6 @@ export interface LagrangianStateDict {
 export const LAGRANGIAN_CHECKPOINT_KEY = 'lagrangian';
 
 const OPTION_KEYS = ['primal', 'method', 'dualLr', 'rho', 'rhoGrowth', 'rhoEvery', 'rhoTolerance', 'rhoAtol', 'rhoMax'];
-
-/** The numbers of one evaluation, read in one go. */
-interface Measured {
-  loss: number;
-  values: number[];
-  proxies: number[];
-  /** The violation of each proxy: the multipliers' ascent direction. */
-  violations: number[];
-}
 
 /** Solves a `ConstrainedProblem`: primal descent on the Lagrangian, projected dual ascent on the multipliers. */
 export class Lagrangian {
@@ -206,7 +190,7 @@ export class Lagrangian {
 
   private *program(op: string): StepProgram<LagrangianStepResult> {
     const ev = this.problem._evaluate(op);
-    const m = yield* this.measure(op, ev);
+    const m = yield* measure(this.problem, op, ev);
     yield* this.ensureMultipliers(ev.objective.backend);
     const dual = this.dual!;
     if (this.method === 'augmented') {
@@ -223,7 +207,7 @@ export class Lagrangian {
         yield { kind: 'step', opt: this.primal };
         const lambdaHalf = yield* this.readMultipliers(op);
         const ev2 = this.problem._evaluate(op);
-        const m2 = yield* this.measure(op, ev2);
+        const m2 = yield* measure(this.problem, op, ev2);
         this.backward(ev2, lambdaHalf, m2.violations);
         this.setDualGrads(m2.violations);
         primalSnap.restore();
@@ -248,47 +232,6 @@ export class Lagrangian {
     }
   }
 
-  /** Reads the objective, values and proxies of `ev` (one read) and checks that they are finite. */
-  private *measure(op: string, ev: Evaluation): Generator<Command, Measured, unknown> {
-    const tensors = [ev.objective, ...ev.values, ...ev.proxies.filter(isTensor)];
-    const data = (yield {
-      kind: 'read',
-      op,
-      plan: function* () {
-        const d = yield stack(tensors.map((t) => t.detach().to(ev.objective.backend).float().reshape([])));
-        return Array.from(d, Number);
-      },
-    }) as number[];
-    const names = this.problem.names;
-    const where = `${op}: problem '${this.problem.name}'`;
-    const loss = data[0];
-    if (!Number.isFinite(loss)) {
-      throw new ConstraintError(
-        `${where}: the objective is ${loss}; nothing was changed (check the model, the data and the learning rates)`,
-      );
-    }
-    const values = names.map((_, i) => data[1 + i]);
-    let k = 1 + names.length;
-    const proxies = ev.proxies.map((p) => (isTensor(p) ? data[k++] : p));
-    names.forEach((name, i) => {
-      const c = this.problem.constraints[name];
-      for (const [what, v] of [
-        ['fn()', values[i]],
-        ['proxy()', proxies[i]],
-      ] as const) {
-        if (!Number.isFinite(v)) {
-          throw new ConstraintError(
-            `${where}: constraint '${name}' (${c.kind} ${c.bound}): ${what} is ${v}; nothing was changed (parameters, multipliers and optimizer state are as before the step)`,
-          );
-        }
-      }
-    });
-    const violations = names.map((n, i) =>
-      violationOf(this.problem.constraints[n].kind, proxies[i], this.problem.constraints[n].bound),
-    );
-    return { loss, values, proxies, violations };
-  }
-
   /** Makes the multipliers and their optimizer on `backend` (the first step), registering nonNeg for 'le'/'ge'. */
   private *ensureMultipliers(backend: Backend): Generator<Command, void, unknown> {
     if (this.params) return;
@@ -304,30 +247,20 @@ export class Lagrangian {
   }
 
   /**
-   * Backward into the primal parameters' gradients (zeroed first) of f + sum c_i·g_i, each weight c_i held
-   * constant: c_i = λ_i ('gda', 'extragradient'), or the augmented Lagrangian's c_i = max(0, λ_i + rho_i·v_i)
-   * ('le'/'ge'; λ_i + rho_i·v_i for 'eq'), where g_i is fn's violation and v_i the proxy's (`violations`).
+   * Backward into the primal parameters' gradients (zeroed first) through f + sum c_i·g_i: c_i = λ_i ('gda',
+   * 'extragradient'), or the augmented Lagrangian's c_i = max(0, λ_i + rho_i·v_i) ('le'/'ge'; λ_i + rho_i·v_i
+   * for 'eq'), with v_i the proxy's violation (`violations`).
    */
   private backward(ev: Evaluation, lambda: readonly number[], violations: readonly number[]): void {
-    this.primal.zeroGrad();
-    const L = enableGrad(() => {
-      let total = ev.objective.reshape([]);
-      this.problem.names.forEach((name, i) => {
-        const c = this.problem.constraints[name];
-        const v = ev.values[i].reshape([]);
-        const g = c.kind === 'ge' ? v.neg().add(c.bound) : v.sub(c.bound);
-        // NOTE: without a proxy, max(0, λ + rho·g)·∇g is the gradient of the augmented term
-        // (rho/2)(max(0, g + λ/rho)² - (λ/rho)²); with one, the weight comes from the proxy, as in the dual step.
-        let weight = lambda[i];
-        if (this.method === 'augmented') {
-          weight = lambda[i] + this.rho[i] * violations[i];
-          if (c.kind !== 'eq') weight = Math.max(0, weight);
-        }
-        total = total.add(g.mul(weight));
-      });
-      return total;
+    // NOTE: without a proxy, max(0, λ + rho·g)·∇g is the gradient of the augmented term
+    // (rho/2)(max(0, g + λ/rho)² - (λ/rho)²); with one, the weight comes from the proxy, as in the dual step.
+    const weights = lambda.map((l, i) => {
+      if (this.method !== 'augmented') return l;
+      const w = l + this.rho[i] * violations[i];
+      return this.kinds[i] === 'eq' ? w : Math.max(0, w);
     });
-    L.backward();
+    this.primal.zeroGrad();
+    backwardLagrangian(this.problem, ev, weights);
   }
 
   /** The multipliers' gradients: each constraint's (proxy) violation, the ascent direction. */
@@ -339,15 +272,7 @@ export class Lagrangian {
   }
 
   private *readMultipliers(op: string): Generator<Command, number[], unknown> {
-    const params = this.params!;
-    return (yield {
-      kind: 'read',
-      op,
-      plan: function* () {
-        const d = yield stack(params.map((p) => p.reshape([])));
-        return Array.from(d, Number);
-      },
-    }) as number[];
+    return yield* readScalars(op, this.params!);
   }
 
   /** After a step taken: the multipliers, the penalty schedule, the problem's records. */
