@@ -14,7 +14,7 @@ import { noSyncReads } from './no-sync-reads.js';
 
 const METHODS: cp.optim.LagrangianMethod[] = ['gda', 'extragradient', 'augmented'];
 /** Stated tolerance on |x - x*| and |λ - λ*| after each problem's `steps` steps. */
-const TOL = 1e-3;
+const TOL = 1e-5;
 
 type P = cp.nn.Parameter;
 
