@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { main } from './cli/main.js';
+import { addRateOptions, rateMainFor, rateSettingsFrom } from './cli/rate-constraint.js';
 import { DEFAULT_SETTINGS } from './train/settings.js';
 
 function positiveInt(name: string) {
@@ -60,10 +61,12 @@ const program = new Command('cp-mnist')
   .option('--clip-norm <x>', 'bound on the global gradient L2 norm', positiveNumber('--clip-norm'), d.clipNorm)
   .option('--out <dir>', 'where the report and the checkpoint go', 'out/mnist')
   .showHelpAfterError();
+addRateOptions(program);
 
 program.parse();
 const o = program.opts();
-const code = await main(
+const rate = rateSettingsFrom(o);
+const code = await (rate ? rateMainFor(rate) : main)(
   {
     epochs: o.epochs,
     batch: o.batch,

@@ -67,6 +67,16 @@ export {
   toConstraint,
 } from './constraint.js';
 export { project } from './differentiable.js';
+export type { ConstraintStepRecord, ConstraintSummary } from './lagrangian/history.js';
+export {
+  ConstrainedProblem,
+  type ConstrainedProblemOptions,
+  type ConstrainedProblemReport,
+  type ConstraintKind,
+  type FunctionConstraintReport,
+  type FunctionConstraintSpec,
+  violationOf,
+} from './lagrangian/problem.js';
 export { type ConstraintFactory, fromSpec, knownNames, register, unregister } from './names.js';
 export { applyConstraints, applyConstraintsAsync } from './registry/apply.js';
 export { jointConstraintOf, registerJointConstraint, registerJointConstraintAsync } from './registry/joint.js';

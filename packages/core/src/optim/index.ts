@@ -5,6 +5,16 @@
 
 export { Adagrad, type AdagradOptions } from './adagrad.js';
 export { Adam, type AdamOptions, AdamW } from './adam.js';
+export {
+  LAGRANGIAN_CHECKPOINT_KEY,
+  Lagrangian,
+  type LagrangianDualState,
+  type LagrangianMethod,
+  type LagrangianOptions,
+  type LagrangianStateDict,
+  type LagrangianStepResult,
+  type PenaltyWindow,
+} from './lagrangian.js';
 export * as lrScheduler from './lr-scheduler/index.js';
 export {
   type ClipOptions,

@@ -5,6 +5,7 @@ import { atomicStepSuite } from './atomic-step.js';
 import { optimizerDisposeSuite } from './dispose.js';
 import { exactProjectionsSuite } from './exact-projections.js';
 import { gradChecksSuite } from './grad-checks.js';
+import { lagrangianSuite } from './lagrangian.js';
 import { noSyncReadsSuite } from './no-sync-reads.js';
 import { nonFiniteGradientsSuite } from './non-finite-gradients.js';
 import { optionsSuite } from './options.js';
@@ -29,4 +30,5 @@ export const OPTIM_SUITES: readonly Suite[] = [
   optimizerDisposeSuite,
   asyncStepSuite,
   noSyncReadsSuite,
+  lagrangianSuite,
 ];
