@@ -9,7 +9,7 @@ import { loadCheckpoint, manualSeed } from '@cp/core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
-import { createModel } from '../src/model.js';
+import { createModel } from '../src/models/mlp.js';
 import { DEFAULT_SETTINGS } from '../src/train/settings.js';
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,7 +24,7 @@ beforeAll(async () => {
     return true;
   });
   try {
-    code = await main({ ...DEFAULT_SETTINGS, epochs: 1, constraints: 'compare' }, { backend: 'wasm', out });
+    code = await main([{ ...DEFAULT_SETTINGS, epochs: 1, constraints: 'compare' }], { backend: 'wasm', out });
   } finally {
     write.mockRestore();
   }
