@@ -3,6 +3,7 @@
  * with and without constraints, and the comparison of several models.
  */
 import type { ModelSpec, Registration } from '../models/spec.js';
+import { constraintsCell, overheadPercent, variantLabel } from '../report/labels.js';
 import type { Overhead } from '../train/overhead.js';
 import type { RunResult } from '../train/run.js';
 
@@ -37,11 +38,6 @@ export function constraintReportLines(run: RunResult): string[] {
     );
   }
   return lines;
-}
-
-/** The label of an overhead variant: one of `spec`'s constraint parts, or all of them. */
-export function variantLabel(spec: ModelSpec, name: string): string {
-  return name === 'all' ? 'all of them (this run)' : (spec.partLabels[name] ?? name);
 }
 
 /** The measured per-step cost of each of `spec`'s constraints and of all together. */
@@ -82,17 +78,6 @@ export interface ModelFigures {
   run: RunResult;
   epochs: number;
   overhead: Overhead | null;
-}
-
-/** The overhead of all of a model's constraints together, in percent of its unconstrained step. */
-export function overheadPercent(o: Overhead | null): number | null {
-  return o?.variants.find((v) => v.name === 'all')?.overheadPercent ?? null;
-}
-
-/** The constraints of a run in one short cell: `target: constraint` joined with `; `. */
-export function constraintsCell(run: RunResult): string {
-  if (run.registrations.length === 0) return 'none';
-  return run.registrations.map((r) => `${r.target}: ${r.constraint}`).join('; ');
 }
 
 /** Several models side by side: accuracy, speed, constraint overhead, size (constraints are listed below). */

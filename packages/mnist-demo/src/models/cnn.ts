@@ -71,6 +71,6 @@ export const CNN: ModelSpec = {
   },
   register,
   normed: [...CNN_FILTERS, 'fc.weight'],
-  defaults: { epochs: 8, batch: 64, lr: 3e-3, schedule: 'oneCycle', shift: 2, maxNorm: 3, clipNorm: 1 },
+  defaults: { epochs: 15, batch: 64, lr: 3e-3, schedule: 'oneCycle', shift: 1, maxNorm: 3, clipNorm: 1 },
   target: 0.98,
 };

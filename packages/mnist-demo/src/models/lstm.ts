@@ -58,6 +58,6 @@ export const LSTM: ModelSpec = {
   },
   register,
   normed: ['lstm.weight_ih_l0'],
-  defaults: { epochs: 8, batch: 64, lr: 3e-3, schedule: 'oneCycle', shift: 1, maxNorm: 3, clipNorm: 1 },
+  defaults: { epochs: 12, batch: 64, lr: 3e-3, schedule: 'oneCycle', shift: 1, maxNorm: 3, clipNorm: 1 },
   target: 0.96,
 };

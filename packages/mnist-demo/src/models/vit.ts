@@ -19,7 +19,7 @@ const FEEDFORWARD = 128;
 export class PatchTransformer extends nn.Module {
   patch = new nn.Conv2d(1, DIM, 7, { stride: 7 });
   pos = new nn.Parameter(randn([1, TOKENS, DIM]).mul(0.02));
-  encoder = new nn.ModuleList(
+  encoder = new nn.ModuleList<nn.TransformerEncoderLayer>(
     Array.from(
       { length: LAYERS },
       () =>
@@ -38,7 +38,7 @@ export class PatchTransformer extends nn.Module {
   override forward(x: Tensor): Tensor {
     // [B, 64, 4, 4] -> [B, 64, 16] -> [B, 16, 64]: one token per patch, in row-major patch order.
     let t = this.patch.call(x).flatten(2).transpose(1, 2).add(this.pos);
-    for (const layer of this.encoder) t = (layer as nn.TransformerEncoderLayer).call(t);
+    for (const layer of this.encoder) t = layer.call(t);
     return this.head.call(this.norm.call(t).mean(1));
   }
 }

@@ -4,12 +4,13 @@
  * and why, the constraint report, the overhead, and the settings. With several models, a table comparing
  * them comes first. Inline SVG and CSS only; no network references.
  */
-import { constraintsCell, overheadPercent, variantLabel } from '../cli/summary.js';
+
 import type { ModelSpec, Registration } from '../models/spec.js';
 import type { Overhead, VariantTime } from '../train/overhead.js';
 import type { RunResult } from '../train/run.js';
 import type { RunSettings } from '../train/settings.js';
 import { histogram, lineChart, type Series } from './charts.js';
+import { constraintsCell, overheadPercent, variantLabel } from './labels.js';
 import { esc } from './svg.js';
 
 /** What the report shows of one model: its settings, its runs (with constraints first) and the overhead. */

@@ -125,9 +125,9 @@ export class Trainer {
     const { clipNorm } = this.options;
     if (clipNorm !== null) this.monitor.observeClip(nn.utils.clipGradNorm(this.model.parameters(), clipNorm), clipNorm);
     this.optimizer.step();
-    // NOTE: the schedule ends after its last step; a trainer stepped further (the overhead benchmark
-    // reuses it) keeps the final learning rate rather than failing.
-    if (this.scheduler && this.scheduler.lastEpoch < this.scheduler.totalSteps) this.scheduler.step();
+    // NOTE: the schedule's last rate (its minimum) is the one of step `totalSteps - 1`, counted from 0; a
+    // trainer stepped further keeps it rather than going past the end of the schedule.
+    if (this.scheduler && this.scheduler.lastEpoch + 1 < this.scheduler.totalSteps) this.scheduler.step();
     const stats = {
       loss: loss.item(),
       correct: logits.argmax(1).eq(y).float().sum().item(),
