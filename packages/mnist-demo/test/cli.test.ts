@@ -28,7 +28,9 @@ beforeAll(async () => {
   } finally {
     write.mockRestore();
   }
-});
+  // NOTE: two runs of an epoch and the overhead benchmark take several seconds, longer on a busy machine
+  // than vitest's 10 s default for a hook.
+}, 300_000);
 
 afterAll(() => rm(out, { recursive: true, force: true }));
 
