@@ -48,7 +48,7 @@ export function createProgram(): Command {
     .option('--epochs <n>', `passes over the training digits (${perModel((d) => d.epochs)})`, positiveInt('--epochs'))
     .option('--batch <n>', 'mini-batch size (default 64)', positiveInt('--batch'))
     .option('--lr <x>', `Adam's (peak) learning rate (${perModel((d) => d.lr)})`, positiveNumber('--lr'))
-    .option('--seed <n>', 'seed of the split, the initialization and the shuffles', (v) => {
+    .option('--seed <n>', 'seed of the split, the initialization and the shuffles (default 0)', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('--seed must be a non-negative integer');
       return n;

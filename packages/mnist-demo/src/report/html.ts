@@ -197,7 +197,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px}.sub{color:
 svg .title{font-size:14px;font-weight:600}svg .tick{font-size:11px;fill:#555}svg .label{font-size:12px;fill:#333}svg .legend{font-size:12px}
 svg .marker{font-size:12px;fill:#d62728;font-weight:600}svg .axis{stroke:#444}svg .grid{stroke:#eee}
 table{border-collapse:collapse;margin:6px 0}td,th{border:1px solid #ddd;padding:4px 10px;text-align:left;font-size:14px}th{background:#f6f6f6}
-h2.model{font-size:22px;border-top:2px solid #ccc;padding-top:16px;margin-top:40px}
+h2.model{font-size:22px;border-top:2px solid #ccc;padding-top:16px;margin-top:40px}.compare td:not(:last-child){white-space:nowrap}
 .ok{color:#2ca02c;font-weight:600}.no{color:#d62728;font-weight:600}code{font-size:13px}`;
 
 /** One model's part of the report. */
