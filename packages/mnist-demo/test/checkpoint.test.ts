@@ -16,7 +16,7 @@ import {
   setBackend,
 } from '@cp/core';
 import { describe, expect, test } from 'vitest';
-import { createModel, registerConstraints } from '../src/model.js';
+import { createModel, registerConstraints } from '../src/models/mlp.js';
 
 function build(seed: number): { model: nn.Sequential; opt: optim.Adam } {
   manualSeed(seed);

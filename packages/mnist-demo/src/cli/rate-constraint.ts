@@ -18,7 +18,7 @@ import {
   rateConstraintRuns,
 } from '../train/rate-constraint.js';
 import type { RunSettings } from '../train/settings.js';
-import type { MainOptions, main } from './main.js';
+import type { MainOptions } from './main.js';
 
 function fraction(name: string) {
   return (v: string): number => {
@@ -137,9 +137,4 @@ export async function rateConstraintMain(
   say();
   say(`summary: ${join(options.out, 'rate-summary.json')}`);
   return 0;
-}
-
-/** `main`'s signature running the rate-constrained comparison with `rate` instead (the CLI picks one). */
-export function rateMainFor(rate: RateSettings): typeof main {
-  return (settings, options) => rateConstraintMain(settings, rate, options);
 }

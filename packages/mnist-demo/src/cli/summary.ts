@@ -1,5 +1,9 @@
-/** The text the CLI prints: what it registered, the constraint report, the overhead and the comparison. */
-import type { Registration } from '../model.js';
+/**
+ * The text the CLI prints: what it registered and why, the constraint report, the overhead, the comparison
+ * with and without constraints, and the comparison of several models.
+ */
+import type { ModelSpec, Registration } from '../models/spec.js';
+import { constraintsCell, overheadPercent, variantLabel } from '../report/labels.js';
 import type { Overhead } from '../train/overhead.js';
 import type { RunResult } from '../train/run.js';
 
@@ -11,9 +15,9 @@ export function table(rows: string[][]): string[] {
   return rows.map((r) => `  ${r.map((cell, c) => cell.padEnd(widths[c])).join('  ')}`.trimEnd());
 }
 
-/** The constraints a run registered, one per line. */
+/** The constraints a run registered, one per line, each with why the model carries it. */
 export function registrationLines(regs: readonly Registration[]): string[] {
-  return table([['target', 'constraint', 'mode'], ...regs.map((r) => [r.target, r.constraint, r.mode])]);
+  return table([['target', 'constraint', 'mode', 'why'], ...regs.map((r) => [r.target, r.constraint, r.mode, r.why])]);
 }
 
 /** The worst violation of every constraint over the run, and the clip statistics. */
@@ -36,17 +40,10 @@ export function constraintReportLines(run: RunResult): string[] {
   return lines;
 }
 
-const PART_LABELS: Record<string, string> = {
-  maxNorm: 'maxNorm on 0.weight and 2.weight (projection)',
-  positive: 'positive on 5.scale (reparametrization)',
-  clip: 'clipGradNorm (global gradient norm)',
-  all: 'all of them (this run)',
-};
-
-/** The measured per-step cost of each constraint and of all together. */
-export function overheadLines(o: Overhead, meanCheckMs: number): string[] {
+/** The measured per-step cost of each of `spec`'s constraints and of all together. */
+export function overheadLines(spec: ModelSpec, o: Overhead, meanCheckMs: number): string[] {
   const rows = o.variants.map((v) => [
-    PART_LABELS[v.name],
+    variantLabel(spec, v.name),
     `${v.ms.toFixed(2)} ms`,
     `${v.overheadMs >= 0 ? '+' : ''}${v.overheadMs.toFixed(2)} ms`,
     `${v.overheadPercent >= 0 ? '+' : ''}${v.overheadPercent.toFixed(1)}%`,
@@ -70,8 +67,38 @@ export function compareLines(on: RunResult, off: RunResult): string[] {
     row('train accuracy', (r) => pct(r.train.accuracy)),
     row('train - held-out gap', (r) => `${((r.train.accuracy - r.heldOut.accuracy) * 100).toFixed(2)} pts`),
     row('held-out loss', (r) => r.heldOut.loss.toFixed(4)),
-    row('largest hidden-unit norm', (r) => Math.max(...Object.values(r.norms).flat()).toFixed(3)),
+    row('largest unit norm', (r) => Math.max(...Object.values(r.norms).flat()).toFixed(3)),
     row('median step', (r) => `${r.medianStepMs.toFixed(2)} ms`),
     row('wall time', (r) => `${r.seconds.toFixed(1)} s`),
   ]);
+}
+
+/** One model's figures for the comparison of several models (its first run: the one the settings ask for). */
+export interface ModelFigures {
+  run: RunResult;
+  epochs: number;
+  overhead: Overhead | null;
+}
+
+/** Several models side by side: accuracy, speed, constraint overhead, size (constraints are listed below). */
+export function modelComparisonLines(models: readonly ModelFigures[]): string[] {
+  const rows = models.map(({ run, epochs, overhead }) => {
+    const o = overheadPercent(overhead);
+    return [
+      run.spec.name,
+      String(epochs),
+      pct(run.heldOut.accuracy),
+      pct(run.train.accuracy),
+      `${run.medianStepMs.toFixed(1)} ms`,
+      o === null ? '-' : `${o >= 0 ? '+' : ''}${o.toFixed(1)}%`,
+      `${run.seconds.toFixed(1)} s`,
+      run.parameterCount.toLocaleString('en-US'),
+    ];
+  });
+  const lines = table([
+    ['model', 'epochs', 'held-out', 'train', 'median step', 'constraint overhead', 'run time', 'parameters'],
+    ...rows,
+  ]);
+  for (const { run } of models) lines.push(`  ${run.spec.name} constraints: ${constraintsCell(run)}`);
+  return lines;
 }

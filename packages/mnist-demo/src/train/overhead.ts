@@ -1,19 +1,19 @@
 /**
- * The per-step cost of the constraints, measured rather than guessed: models built from the same seed
+ * The per-step cost of a model's constraints, measured rather than guessed: models built from the same seed
  * with no constraint, each constraint alone, and all of them, trained in alternating rounds on the same
  * batches (so machine noise hits every variant alike). The per-step constraint check is not included.
  */
 import { manualSeed } from '@cp/core';
 import type { Digits } from '../data/digits.js';
-import { CONSTRAINT_PARTS, type ConstraintPart, createModel, registerConstraints } from '../model.js';
-import { median } from './run.js';
+import { MODELS } from '../models/index.js';
+import { median, trainerOptions } from './run.js';
 import type { RunSettings } from './settings.js';
 import { Trainer } from './trainer.js';
 
 /** The median step time of one variant and its cost over the unconstrained step. */
 export interface VariantTime {
-  /** `maxNorm`, `positive`, `clip`, or `all`. */
-  name: ConstraintPart | 'all';
+  /** One of the model's constraint parts (`ModelSpec.parts`, e.g. `maxNorm`, `clip`), or `all`. */
+  name: string;
   ms: number;
   overheadMs: number;
   /** The overhead relative to the unconstrained step, in percent. */
@@ -35,27 +35,26 @@ export interface OverheadOptions {
   stepsPerRound?: number;
 }
 
-function trainer(settings: RunSettings, train: Digits, parts: readonly ConstraintPart[]): Trainer {
+function trainer(settings: RunSettings, train: Digits, parts: readonly string[]): Trainer {
+  const spec = MODELS[settings.model];
   manualSeed(settings.seed);
-  const model = createModel();
-  registerConstraints(model, settings, parts);
-  return new Trainer(model, train, {
-    batch: settings.batch,
-    lr: settings.lr,
-    seed: settings.seed,
-    clipNorm: parts.includes('clip') ? settings.clipNorm : null,
-    check: false,
-  });
+  const model = spec.create();
+  spec.register(model, settings, parts);
+  // NOTE: a constant learning rate: the timing does not depend on it, and a one-cycle schedule sized for
+  // the timed steps would be a different run anyway.
+  const options = trainerOptions(spec, { ...settings, schedule: 'constant' }, train.count, parts.includes('clip'));
+  return new Trainer(model, train, { ...options, check: false });
 }
 
 /** Times `rounds` × `stepsPerRound` steps of every variant, alternating, after a short warm-up. */
 export function measureOverhead(settings: RunSettings, train: Digits, options: OverheadOptions = {}): Overhead {
   const rounds = options.rounds ?? 3;
   const perRound = options.stepsPerRound ?? 10;
-  const configs: { name: VariantTime['name'] | 'none'; parts: readonly ConstraintPart[] }[] = [
+  const all = MODELS[settings.model].parts;
+  const configs: { name: string; parts: readonly string[] }[] = [
     { name: 'none', parts: [] },
-    ...CONSTRAINT_PARTS.map((p) => ({ name: p, parts: [p] })),
-    { name: 'all', parts: CONSTRAINT_PARTS },
+    ...all.map((p) => ({ name: p, parts: [p] })),
+    { name: 'all', parts: all },
   ];
   const trainers = configs.map((c) => trainer(settings, train, c.parts));
   const times: number[][] = configs.map(() => []);
@@ -70,7 +69,7 @@ export function measureOverhead(settings: RunSettings, train: Digits, options: O
   const variants = configs.slice(1).map((c, i) => {
     const ms = median(times[i + 1]);
     return {
-      name: c.name as VariantTime['name'],
+      name: c.name,
       ms,
       overheadMs: ms - plainMs,
       overheadPercent: ((ms - plainMs) / plainMs) * 100,

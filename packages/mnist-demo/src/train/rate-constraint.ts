@@ -10,7 +10,7 @@
  */
 import { constraints, F, Generator, manualSeed, noGrad, optim, type Tensor, tensor, tidy } from '@cp/core';
 import { type Digits, PIXELS, permutation, pick } from '../data/digits.js';
-import { createModel } from '../model.js';
+import { createModel } from '../models/mlp.js';
 import type { RunSettings } from './settings.js';
 
 /** The settings of the rate-constrained comparison. */

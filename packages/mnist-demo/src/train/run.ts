@@ -1,13 +1,15 @@
 /**
- * One complete training run: seed, build the model, register the constraints (or not), train for the
- * configured epochs while reporting progress, and collect everything the summary and the report show.
+ * One complete training run of any of the demo's models: seed, build the model, register its constraints
+ * (or not), train for the configured epochs while reporting progress, and collect everything the summary
+ * and the report show.
  */
-import { manualSeed, type nn } from '@cp/core';
+import { manualSeed } from '@cp/core';
 import type { Digits } from '../data/digits.js';
-import { createModel, HIDDEN_WEIGHTS, type Registration, registerConstraints } from '../model.js';
+import { MODELS } from '../models/index.js';
+import type { ModelSpec, Registration } from '../models/spec.js';
 import type { ClipRecord, ViolationRecord } from './monitor.js';
 import type { RunSettings } from './settings.js';
-import { type Evaluation, type StepStats, Trainer } from './trainer.js';
+import { type Evaluation, type StepStats, Trainer, type TrainerOptions } from './trainer.js';
 import { rowNorms } from './weights.js';
 
 /** One epoch's figures. */
@@ -22,7 +24,10 @@ export interface EpochRecord {
 
 /** What a run produced. */
 export interface RunResult {
+  spec: ModelSpec;
   constrained: boolean;
+  /** Trainable numbers in the model. */
+  parameterCount: number;
   registrations: Registration[];
   epochs: EpochRecord[];
   /** The loss of every step. */
@@ -32,10 +37,10 @@ export interface RunResult {
   heldOut: Evaluation;
   violations: ViolationRecord[];
   clip: ClipRecord | null;
-  /** Per-unit incoming-weight norms of each hidden layer at the end, by parameter name. */
+  /** Per-unit (per-filter) norms of each of the model's `normed` weights at the end, by parameter name. */
   norms: Record<string, number[]>;
-  /** The learned logit scale. */
-  scale: number;
+  /** The learned logit scale (the MLP's `5.scale`), null for the other models. */
+  scale: number | null;
   seconds: number;
   /** Median wall time of a training step (with the constraint check) in ms. */
   medianStepMs: number;
@@ -61,23 +66,38 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Trains one model from `settings.seed`, with the demo's constraints when `constrained`. */
+/** The trainer options of `settings` for `spec` (`oneCycle` spans `epochs` passes over `trainCount` digits). */
+export function trainerOptions(
+  spec: ModelSpec,
+  settings: RunSettings,
+  trainCount: number,
+  clip: boolean,
+): TrainerOptions {
+  const steps = settings.epochs * Math.ceil(trainCount / settings.batch);
+  return {
+    batch: settings.batch,
+    lr: settings.lr,
+    seed: settings.seed,
+    clipNorm: clip ? settings.clipNorm : null,
+    inputShape: spec.inputShape,
+    shift: settings.shift,
+    oneCycleSteps: settings.schedule === 'oneCycle' ? steps : undefined,
+  };
+}
+
+/** Trains `settings.model` from `settings.seed`, with the model's constraints when `constrained`. */
 export function trainRun(
   settings: RunSettings,
   constrained: boolean,
   data: { train: Digits; heldOut: Digits },
   events: RunEvents = {},
 ): RunResult {
+  const spec = MODELS[settings.model];
   manualSeed(settings.seed);
-  const model: nn.Sequential = createModel();
-  const registrations = constrained ? registerConstraints(model, settings) : [];
+  const model = spec.create();
+  const registrations = constrained ? spec.register(model, settings) : [];
   events.onStart?.(registrations);
-  const trainer = new Trainer(model, data.train, {
-    batch: settings.batch,
-    lr: settings.lr,
-    seed: settings.seed,
-    clipNorm: constrained ? settings.clipNorm : null,
-  });
+  const trainer = new Trainer(model, data.train, trainerOptions(spec, settings, data.train.count, constrained));
   const epochs: EpochRecord[] = [];
   const stepLosses: number[] = [];
   const stepMs: number[] = [];
@@ -112,9 +132,11 @@ export function trainRun(
     events.onEpochEnd?.(record);
   }
   const norms: Record<string, number[]> = {};
-  for (const name of HIDDEN_WEIGHTS) norms[name] = rowNorms(model.getParameter(name));
+  for (const name of spec.normed) norms[name] = rowNorms(model.getParameter(name));
   return {
+    spec,
     constrained,
+    parameterCount: model.parameters().reduce((n, p) => n + p.size, 0),
     registrations,
     epochs,
     stepLosses,
@@ -123,7 +145,7 @@ export function trainRun(
     violations: trainer.monitor.report(),
     clip: trainer.monitor.clip,
     norms,
-    scale: model.getParameter('5.scale').item(),
+    scale: settings.model === 'mlp' ? model.getParameter('5.scale').item() : null,
     seconds: (performance.now() - start) / 1000,
     medianStepMs: median(stepMs),
     checkMs,

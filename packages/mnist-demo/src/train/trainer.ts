@@ -1,11 +1,16 @@
 /**
- * One training run's state and its step: a shuffled pass over the training digits in mini-batches, the
- * cross-entropy loss, backward, the global-norm gradient clip, the Adam update (which enforces the
- * parameter constraints), and a check of every constraint. Browser-safe.
+ * One training run's state and its step: a shuffled pass over the training digits in mini-batches (shaped
+ * for the model, optionally shifted a pixel or two), the cross-entropy loss, backward, the global-norm
+ * gradient clip, the Adam update (which enforces the parameter constraints), the learning-rate schedule,
+ * and a check of every constraint. The same trainer serves every model of the demo. Browser-safe.
  */
 import { F, Generator, nn, noGrad, optim, tensor, tidy } from '@cp/core';
+import { randomShift, shiftInto } from '../data/augment.js';
 import { type Digits, PIXELS, permutation } from '../data/digits.js';
 import { ConstraintMonitor } from './monitor.js';
+
+/** The flat `[n, 784]` batch the MLP reads (the default input shape). */
+export const flatInput = (n: number): number[] => [n, PIXELS];
 
 /** Options of a `Trainer`. */
 export interface TrainerOptions {
@@ -19,6 +24,15 @@ export interface TrainerOptions {
   clipNorm: number | null;
   /** Check every constraint after every step (default true; the overhead benchmark turns it off). */
   check?: boolean;
+  /** The shape of a batch of `n` digits as the model reads them (default `[n, 784]`). */
+  inputShape?: (n: number) => number[];
+  /** Shift each training digit by up to this many pixels in each direction, at random (default 0: none). */
+  shift?: number;
+  /**
+   * Run Adam's learning rate through a one-cycle schedule (warm-up to `lr`, then cosine decay) over this
+   * many steps, stepped after every update (default: a constant `lr`).
+   */
+  oneCycleSteps?: number;
 }
 
 /** What one step measured. */
@@ -42,12 +56,17 @@ export interface Evaluation {
 /** Trains `model` on `train`, one step at a time (so callers can draw progress or yield between steps). */
 export class Trainer {
   readonly optimizer: optim.Adam;
+  /** The one-cycle schedule, when the options ask for one. */
+  readonly scheduler: optim.lrScheduler.OneCycleLR | null;
   readonly monitor = new ConstraintMonitor();
   /** Completed epochs. */
   epoch = 0;
   /** Completed steps. */
   steps = 0;
   readonly #shuffle: Generator;
+  /** Draws the shifts (its own stream, so the shuffles do not depend on `shift`). */
+  readonly #augment: Generator;
+  readonly #inputShape: (n: number) => number[];
   #order: Int32Array;
   #pos = 0;
   readonly #x: Float32Array;
@@ -61,7 +80,13 @@ export class Trainer {
     if (!(Number.isInteger(options.batch) && options.batch > 0))
       throw new Error(`batch must be a positive integer, got ${options.batch}`);
     this.optimizer = new optim.Adam(model.parameters(), { lr: options.lr });
+    this.scheduler =
+      options.oneCycleSteps === undefined
+        ? null
+        : new optim.lrScheduler.OneCycleLR(this.optimizer, { maxLr: options.lr, totalSteps: options.oneCycleSteps });
     this.#shuffle = new Generator(options.seed);
+    this.#augment = new Generator(options.seed + 1);
+    this.#inputShape = options.inputShape ?? flatInput;
     this.#order = permutation(train.count, this.#shuffle);
     this.#x = new Float32Array(options.batch * PIXELS);
     this.#y = new Int32Array(options.batch);
@@ -81,12 +106,17 @@ export class Trainer {
   step(): StepStats {
     const start = performance.now();
     const n = Math.min(this.options.batch, this.train.count - this.#pos);
+    const shift = this.options.shift ?? 0;
     for (let i = 0; i < n; i++) {
       const r = this.#order[this.#pos + i];
-      this.#x.set(this.train.images.subarray(r * PIXELS, (r + 1) * PIXELS), i * PIXELS);
+      const image = this.train.images.subarray(r * PIXELS, (r + 1) * PIXELS);
+      if (shift > 0)
+        shiftInto(image, this.#x, i * PIXELS, randomShift(this.#augment, shift), randomShift(this.#augment, shift));
+      else this.#x.set(image, i * PIXELS);
       this.#y[i] = this.train.labels[r];
     }
-    const x = tensor(this.#x.subarray(0, n * PIXELS), { shape: [n, PIXELS] });
+    this.model.train();
+    const x = tensor(this.#x.subarray(0, n * PIXELS), { shape: this.#inputShape(n) });
     const y = tensor(this.#y.subarray(0, n), { shape: [n] });
     const logits = this.model.call(x);
     const loss = F.crossEntropy(logits, y);
@@ -95,6 +125,9 @@ export class Trainer {
     const { clipNorm } = this.options;
     if (clipNorm !== null) this.monitor.observeClip(nn.utils.clipGradNorm(this.model.parameters(), clipNorm), clipNorm);
     this.optimizer.step();
+    // NOTE: the schedule's last rate (its minimum) is the one of step `totalSteps - 1`, counted from 0; a
+    // trainer stepped further keeps it rather than going past the end of the schedule.
+    if (this.scheduler && this.scheduler.lastEpoch + 1 < this.scheduler.totalSteps) this.scheduler.step();
     const stats = {
       loss: loss.item(),
       correct: logits.argmax(1).eq(y).float().sum().item(),
@@ -128,15 +161,18 @@ export class Trainer {
     this.model.dispose();
   }
 
-  /** Accuracy and mean loss of the model on `data` (no gradients, in chunks). */
+  /** Accuracy and mean loss of the model on `data` (in eval mode, no gradients, in chunks). */
   evaluate(data: Digits, chunk = 1000): Evaluation {
     let correct = 0;
     let lossSum = 0;
+    this.model.eval();
     for (let start = 0; start < data.count; start += chunk) {
       const n = Math.min(chunk, data.count - start);
       noGrad(() =>
         tidy(() => {
-          const x = tensor(data.images.subarray(start * PIXELS, (start + n) * PIXELS), { shape: [n, PIXELS] });
+          const x = tensor(data.images.subarray(start * PIXELS, (start + n) * PIXELS), {
+            shape: this.#inputShape(n),
+          });
           const y = tensor(data.labels.subarray(start, start + n), { shape: [n] });
           const logits = this.model.call(x);
           lossSum += F.crossEntropy(logits, y).item() * n;
@@ -144,6 +180,7 @@ export class Trainer {
         }),
       );
     }
+    this.model.train();
     return { accuracy: correct / data.count, loss: lossSum / data.count };
   }
 }
