@@ -143,7 +143,9 @@ export function makeKernels(c: Ctx): Kernels {
       if (size === 0 && outer * inner > 0) throw new ArgumentError(`wasm backend: argReduce '${op}' of size 0`);
       const px = c.ptr(x, outer * size * inner, 'argReduce x', dtype);
       const po = c.ptr(out, outer * inner, 'argReduce out', 'int32');
-      k.cp_arg_reduce(d, ARG_REDUCE_CODE[op], px, po, outer, size, inner);
+      const args = [d, ARG_REDUCE_CODE[op], px, po, outer, size, inner];
+      if (!c.par('argReduce', 'cp_arg_reduce_task', args, outer, rowsOf(cheap, size * inner)))
+        k.cp_arg_reduce(d, args[1], px, po, outer, size, inner);
     },
 
     matmul({ a, b, out, batch, m, k: kk, n, transA, transB, aBatchStride, bBatchStride }) {
@@ -184,7 +186,10 @@ export function makeKernels(c: Ctx): Kernels {
       const pi = c.span(index, 0, [outer, count, inner], indexStrides, 'gather index', 'int32');
       const po = c.ptr(out, outer * count * inner, 'gather out', dtype);
       if (outer * count * inner === 0) return;
-      k.cp_gather(WIDTH[dtype], px, pi, c.ints(indexStrides), po, outer, size, inner, count);
+      const args = [WIDTH[dtype], px, pi, c.ints(indexStrides), po, outer, size, inner, count];
+      // NOTE: split over the outer rows (each writes its own output rows), in chunks of about CHEAP_CHUNK outputs.
+      if (!c.par('gather', 'cp_gather_task', args, outer, rowsOf(cheap, count * inner)))
+        k.cp_gather(args[0], px, pi, args[3], po, outer, size, inner, count);
     },
 
     scatterAdd({ dtype, src, index, out, outer, size, inner, count, indexStrides }) {
@@ -193,7 +198,10 @@ export function makeKernels(c: Ctx): Kernels {
       const pi = c.span(index, 0, [outer, count, inner], indexStrides, 'scatterAdd index', 'int32');
       const po = c.ptr(out, outer * size * inner, 'scatterAdd out', dtype);
       if (outer * count * inner === 0) return;
-      k.cp_scatter_add(d, ps, pi, c.ints(indexStrides), po, outer, size, inner, count);
+      const args = [d, ps, pi, c.ints(indexStrides), po, outer, size, inner, count];
+      // NOTE: split over the outer rows: row o sums into out[o] only, in the serial order, so the bits match.
+      if (!c.par('scatterAdd', 'cp_scatter_add_task', args, outer, rowsOf(cheap, count * inner)))
+        k.cp_scatter_add(d, ps, pi, args[3], po, outer, size, inner, count);
     },
 
     scan({ op, dtype, x, out, outer, size, inner }) {

@@ -73,6 +73,53 @@ export function cnnInputs() {
   return { x, labels };
 }
 
+/**
+ * The LSTM of issue 10: MNIST rows as a sequence (28 steps of 28 inputs, batch-first), LSTM hidden 128,
+ * Linear 128->10 on the last step's hidden state, batch 64, Adam. Inputs are `cnnInputs()` read as
+ * `[batch, steps, features]`.
+ */
+export const LSTM = { batch: 64, steps: 28, features: 28, hidden: 128, classes: 10, lr: 1e-3 };
+
+/**
+ * The patch transformer of issue 10: each 28x28 image cut into 16 patches of 7x7 (49 pixels, row-major
+ * patch order), a Linear 49->64 patch embedding plus a learned position embedding `[16, 64]`, 2 post-norm
+ * encoder layers (PyTorch's TransformerEncoderLayer: 4 heads of 16, ReLU feed-forward 64->128->64,
+ * LayerNorm eps 1e-5, no dropout), mean over the tokens, Linear 64->10, batch 64, Adam.
+ */
+export const VIT = {
+  batch: 64,
+  tokens: 16,
+  patch: 7,
+  dim: 64,
+  layers: 2,
+  heads: 4,
+  ff: 128,
+  classes: 10,
+  lr: 1e-3,
+};
+
+/**
+ * The CNN batch cut into patches on the host (input preparation, not timed): `[batch, 16, 49]`, patch
+ * `(pi, pj)` is token `pi·4 + pj` and holds its 7x7 pixels row-major.
+ */
+export function vitInputs() {
+  const { x, labels } = cnnInputs();
+  const { batch, patch } = VIT;
+  const side = CNN.side;
+  const per = side / patch;
+  const out = new Float32Array(x.length);
+  for (let b = 0; b < batch; b++)
+    for (let pi = 0; pi < per; pi++)
+      for (let pj = 0; pj < per; pj++)
+        for (let r = 0; r < patch; r++)
+          for (let c = 0; c < patch; c++) {
+            const token = pi * per + pj;
+            const src = b * side * side + (pi * patch + r) * side + pj * patch + c;
+            out[((b * per * per + token) * patch + r) * patch + c] = x[src];
+          }
+  return { x: out, labels };
+}
+
 /** One-hot float32 [batch, classes] of int labels. */
 export function oneHot(labels, classes) {
   const out = new Float32Array(labels.length * classes);

@@ -8,6 +8,11 @@ export const ENGINES = {
   // NOTE: a build of another checkout (CP_BENCH_BASELINE=/path/to/checkout), for before/after in one run.
   'cp-js-baseline': { module: './engines/cp.mjs', variant: 'js@baseline', label: 'cp js (baseline)' },
   'cp-wasm-baseline': { module: './engines/cp.mjs', variant: 'wasm@baseline', label: 'cp wasm (baseline)' },
+  'cp-wasm-threads-baseline': {
+    module: './engines/cp.mjs',
+    variant: 'wasm-threads@baseline',
+    label: 'cp wasm threads (baseline)',
+  },
   'tfjs-cpu': { module: './engines/tfjs.mjs', variant: 'cpu', label: 'TF.js cpu' },
   'tfjs-wasm': { module: './engines/tfjs.mjs', variant: 'wasm', label: 'TF.js wasm' },
   'jax-wasm': { module: './engines/jax.mjs', variant: 'wasm', label: 'jax-js wasm' },

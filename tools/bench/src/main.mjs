@@ -14,7 +14,7 @@ import { CONSTRAINTS } from './engines/cp.mjs';
 import { CP_ENGINES, ENGINES } from './engines.mjs';
 import { aggregate, constraintsTable, mainTable, Notes, renderMarkdown, renderTerminal, rowKey } from './report.mjs';
 
-const CASES = ['matmul', 'elementwise', 'mlp', 'cnn', 'constraints'];
+const CASES = ['matmul', 'elementwise', 'mlp', 'cnn', 'lstm', 'vit', 'constraints'];
 const HELP = `Usage: pnpm bench [-- flags]   (or: node tools/bench/src/main.mjs [flags])
 
   --only LIST       cases, comma-separated: ${CASES.join(',')} (default: all)
@@ -73,9 +73,8 @@ if (!(repeat >= 1) || sizes.some((n) => !(n >= 1))) {
 const specs = [];
 for (const c of cases) {
   if (c === 'matmul') for (const n of sizes) for (const engine of engines) specs.push({ engine, case: 'matmul', n });
-  if (c === 'elementwise' || c === 'mlp') for (const engine of engines) specs.push({ engine, case: c });
-  // NOTE: the CNN step runs on cp's engines only for now; the peers' adapters do not implement it yet.
-  if (c === 'cnn') for (const engine of engines.filter((e) => CP_ENGINES.includes(e))) specs.push({ engine, case: c });
+  if (['elementwise', 'mlp', 'cnn', 'lstm', 'vit'].includes(c))
+    for (const engine of engines) specs.push({ engine, case: c });
   if (c === 'constraints') {
     for (const constraint of [null, ...Object.keys(CONSTRAINTS)]) {
       for (const engine of engines.filter((e) => CP_ENGINES.includes(e)))
@@ -143,7 +142,7 @@ for (let r = 0; r < repeat; r++) {
     const what = res.ok
       ? res.case === 'matmul'
         ? `${((2 * res.n ** 3) / (res.median * 1e6)).toFixed(2)} GFLOP/s`
-        : `${res.median.toFixed(2)} ms`
+        : `${res.median.toFixed(2)} ms${res.check?.first !== undefined ? ` (loss ${res.check.first.toFixed(3)} -> ${res.check.last.toFixed(3)})` : ''}`
       : `n/a: ${res.error}`;
     console.error(`[${done}/${specs.length * repeat}] ${describe(spec)}: ${what}`);
   }

@@ -18,6 +18,14 @@ function rowLabel(key) {
   if (key === 'elementwise') return { label: 'relu(a*b+c), 2^20 f32', unit: 'ms', higherIsBetter: false };
   if (key === 'cnn')
     return { label: 'CNN step conv16-pool-conv32-pool-linear, b=64, Adam', unit: 'ms', higherIsBetter: false };
+  if (key === 'lstm')
+    return { label: 'LSTM step 28x28 rows, hidden 128, linear, b=64, Adam', unit: 'ms', higherIsBetter: false };
+  if (key === 'vit')
+    return {
+      label: 'ViT step 16 tokens x 64, 2 layers, 4 heads, ff 128, b=64, Adam',
+      unit: 'ms',
+      higherIsBetter: false,
+    };
   return { label: 'MLP step 784-256-128-10, b=128, Adam', unit: 'ms', higherIsBetter: false };
 }
 

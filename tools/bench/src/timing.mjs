@@ -12,6 +12,13 @@ export const BUDGETS = {
 };
 
 /**
+ * A call slower than this (ms) in the warm-up marks a slow cell (TF.js cpu's CNN step takes seconds): it
+ * gets 2 warm-up calls and 5 timed ones, so a process stays within minutes.
+ */
+export const SLOW_CALL_MS = 1000;
+const SLOW = { warmup: 2, reps: 5 };
+
+/**
  * Times `fn` (sync, or async when it returns a promise: only then is it awaited, so synchronous
  * engines pay no microtask). Returns the per-call samples in milliseconds.
  * @param {() => unknown} fn
@@ -20,10 +27,19 @@ export const BUDGETS = {
  */
 export async function measure(fn, budget) {
   const warmStart = performance.now();
-  for (let i = 0; i < budget.warmup || performance.now() - warmStart < budget.warmupMs; i++) {
+  let slow = false;
+  for (
+    let i = 0;
+    i < (slow ? Math.min(budget.warmup, SLOW.warmup) : budget.warmup) ||
+    (!slow && performance.now() - warmStart < budget.warmupMs);
+    i++
+  ) {
+    const t0 = performance.now();
     const r = fn();
     if (r instanceof Promise) await r;
+    slow ||= performance.now() - t0 > SLOW_CALL_MS;
   }
+  if (slow) budget = { ...budget, reps: Math.min(budget.reps, SLOW.reps), minMs: 0 };
   const samples = [];
   const start = performance.now();
   while (

@@ -1,7 +1,7 @@
 /**
  * Runs ONE engine × case in this fresh process and prints one result line, `@@result <json>`, on stdout
  * (libraries may print their own lines around it). Usage: node worker.mjs '<json spec>' where the spec is
- * { engine, case: 'matmul'|'elementwise'|'mlp'|'cnn', n?, constraint?, quick }.
+ * { engine, case: 'matmul'|'elementwise'|'mlp'|'cnn'|'lstm'|'vit', n?, constraint?, quick }.
  */
 
 import {
@@ -12,12 +12,16 @@ import {
   elementwiseInputs,
   matmulInputs,
   mlpInputs,
+  vitInputs,
 } from './data.mjs';
 import { NotAvailable } from './engines/common.mjs';
 import { ENGINES } from './engines.mjs';
 import { BUDGETS, measure, summarize } from './timing.mjs';
 
 const spec = JSON.parse(process.argv[2]);
+
+/** The training-step cases and their inputs (the LSTM reads the CNN's images as 28 rows of 28). */
+const MODEL_INPUTS = { mlp: mlpInputs, cnn: cnnInputs, lstm: cnnInputs, vit: vitInputs };
 const budget = spec.quick ? BUDGETS.quick : BUDGETS.full;
 
 function emit(result) {
@@ -49,10 +53,10 @@ async function run() {
     return emit({ ok: true, ...summarize(samples), samples, check, meta });
   }
 
-  if (spec.case === 'mlp' || spec.case === 'cnn') {
-    const { x, labels } = spec.case === 'mlp' ? mlpInputs() : cnnInputs();
-    if (spec.case === 'cnn' && !engine.cnn) throw new NotAvailable(`${spec.engine}: no CNN step in its adapter yet`);
-    const model = spec.case === 'mlp' ? engine.mlp(x, labels, spec.constraint) : engine.cnn(x, labels);
+  if (spec.case in MODEL_INPUTS) {
+    const { x, labels } = MODEL_INPUTS[spec.case]();
+    if (!engine[spec.case]) throw new NotAvailable(`${spec.engine}: no ${spec.case} step in its adapter`);
+    const model = await engine[spec.case](x, labels, spec.constraint);
     const losses = [];
     const step = () => {
       const r = model.step();

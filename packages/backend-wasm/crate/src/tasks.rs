@@ -4,7 +4,7 @@
 //! the shape alone, never from the thread count, and every unit is computed exactly as the whole-call
 //! kernel computes it, so a call split over any number of threads gives the same bits as the serial call.
 
-use crate::kernels::{matmul, nd::MAX_RANK};
+use crate::kernels::{matmul, movement as mv, nd::MAX_RANK};
 use crate::*;
 
 /// Bytes of the per-thread block a worker passes to `cp_thread_init`.
@@ -116,4 +116,35 @@ pub unsafe extern "C" fn cp_adam_task(param: P, grad: P, m: P, v: P, vmax: P, n:
     let (lo, hi) = span(chunk, task, n);
     let at = |p: P| p + 4 * lo;
     cp_adam(at(param), at(grad), at(m), at(v), opt(vmax, lo), hi - lo, beta1, beta2, eps, coupled_wd, decay, step_size, bc2_sqrt, flags)
+}
+
+/// Chunk of `cp_arg_reduce` over the outer dimension (int32 indices out; x of dtype 0/1 4 bytes, 2 bool).
+#[no_mangle]
+pub unsafe extern "C" fn cp_arg_reduce_task(dtype: u32, op: u32, x: P, out: P, outer: usize, size: usize, inner: usize, chunk: usize, task: usize) {
+    let (lo, hi) = span(chunk, task, outer);
+    let width = if dtype == 2 { 1 } else { 4 };
+    cp_arg_reduce(dtype, op, x + width * lo * size * inner, out + 4 * lo * inner, hi - lo, size, inner)
+}
+
+/// Chunk of `cp_gather` over the outer dimension.
+#[no_mangle]
+pub unsafe extern "C" fn cp_gather_task(width: u32, x: P, index: P, strides: P, out: P, outer: usize, size: usize, inner: usize, count: usize, chunk: usize, task: usize) {
+    let (lo, hi) = span(chunk, task, outer);
+    if width == 4 {
+        mv::gather_rows(u(x), i(index), i(strides), u(out), lo, hi, size, inner, count)
+    } else {
+        mv::gather_rows(x as *const u8, i(index), i(strides), out as *mut u8, lo, hi, size, inner, count)
+    }
+}
+
+/// Chunk of `cp_scatter_add` over the outer dimension (each output row is summed by one task, in order).
+#[no_mangle]
+pub unsafe extern "C" fn cp_scatter_add_task(dtype: u32, src: P, index: P, strides: P, out: P, outer: usize, size: usize, inner: usize, count: usize, chunk: usize, task: usize) {
+    let (lo, hi) = span(chunk, task, outer);
+    if dtype == 0 {
+        mv::scatter_add_rows(f(src), i(index), i(strides), f(out), lo, hi, size, inner, count, |a, b| a + b)
+    } else {
+        let (s, o) = (src as *const i32, out as *mut i32);
+        mv::scatter_add_rows(s, i(index), i(strides), o, lo, hi, size, inner, count, i32::wrapping_add)
+    }
 }

@@ -3,7 +3,7 @@
  * nn.functional.crossEntropy, optim.Adam, constraints.registerConstraint.
  */
 
-import { CNN, MLP } from '../data.mjs';
+import { CNN, LSTM, MLP, VIT } from '../data.mjs';
 import { importBuilt, NotAvailable } from './common.mjs';
 
 /** Built-in constraints of the constraints table, as factories over the `constraints` namespace. */
@@ -57,6 +57,8 @@ export async function load(variant) {
         'tidy(() => a.mul(b).add(c).relu()) (cp kernels are eager and synchronous, so the result is computed when the call returns)',
       mlp: 'model.call(x); F.crossEntropy; opt.zeroGrad(); loss.backward(); opt.step(); loss.item()',
       cnn: 'the same step as mlp on the Conv2d/MaxPool2d model of CNN in data.mjs',
+      lstm: 'nn.LSTM(28, 128, {batchFirst}) then nn.Linear on hN; crossEntropy; zeroGrad; backward; Adam step; loss.item()',
+      vit: 'patch nn.Linear + position Parameter, 2 nn.TransformerEncoderLayer (batchFirst, dropout 0), mean, nn.Linear; the same step',
     },
 
     matmul(a, b, n) {
@@ -153,6 +155,63 @@ export async function load(variant) {
       return {
         step() {
           const loss = nn.functional.crossEntropy(model.call(X), Y);
+          opt.zeroGrad();
+          loss.backward();
+          opt.step();
+          return loss.item();
+        },
+        dispose: () => {
+          X.dispose();
+          Y.dispose();
+        },
+      };
+    },
+
+    lstm(x, labels) {
+      const { nn, optim } = cp;
+      if (!nn?.LSTM) throw new NotAvailable('@cp/core exports no nn.LSTM yet');
+      const { batch, steps, features, hidden, classes } = LSTM;
+      const rnn = new nn.LSTM(features, hidden, { batchFirst: true });
+      const head = new nn.Linear(hidden, classes);
+      const opt = new optim.Adam([...rnn.parameters(), ...head.parameters()], { lr: LSTM.lr });
+      const X = f32(x, [batch, steps, features]);
+      const Y = cp.tensor(labels, { dtype: 'int32', shape: [batch] });
+      return {
+        step() {
+          const [, [h]] = rnn.call(X);
+          const loss = nn.functional.crossEntropy(head.call(h.reshape([batch, hidden])), Y);
+          opt.zeroGrad();
+          loss.backward();
+          opt.step();
+          return loss.item();
+        },
+        dispose: () => {
+          X.dispose();
+          Y.dispose();
+        },
+      };
+    },
+
+    vit(x, labels) {
+      const { nn, optim } = cp;
+      if (!nn?.TransformerEncoderLayer) throw new NotAvailable('@cp/core exports no nn.TransformerEncoderLayer yet');
+      const { batch, tokens, patch, dim, layers, heads, ff, classes } = VIT;
+      const embed = new nn.Linear(patch * patch, dim);
+      const pos = new nn.Parameter(cp.randn([tokens, dim], { std: 0.02 }));
+      const blocks = Array.from(
+        { length: layers },
+        () => new nn.TransformerEncoderLayer(dim, heads, { dimFeedforward: ff, dropout: 0, batchFirst: true }),
+      );
+      const head = new nn.Linear(dim, classes);
+      const params = [embed, ...blocks, head].flatMap((m) => [...m.parameters()]);
+      const opt = new optim.Adam([...params, pos], { lr: VIT.lr });
+      const X = f32(x, [batch, tokens, patch * patch]);
+      const Y = cp.tensor(labels, { dtype: 'int32', shape: [batch] });
+      return {
+        step() {
+          let h = embed.call(X).add(pos);
+          for (const block of blocks) h = block.call(h);
+          const loss = nn.functional.crossEntropy(head.call(h.mean(1)), Y);
           opt.zeroGrad();
           loss.backward();
           opt.step();

@@ -1,12 +1,14 @@
 /**
- * TensorFlow.js 4.22 (tfjs-core, no tfjs-layers) on its cpu or wasm backend, written as its users would:
- * tfjs-core's functional ops (chained methods need a side-effect import), tensors created once, `tf.tidy` around each step, `tf.variable`s and `optimizer.minimize`.
+ * TensorFlow.js 4.22 on its cpu or wasm backend, written as its users would: tfjs-core's functional ops
+ * (chained methods need a side-effect import), tensors created once, `tf.tidy` around each step,
+ * `tf.variable`s and `optimizer.minimize`; the LSTM step uses tfjs-layers' `tf.layers.lstm` (the layer a TF.js
+ * user reaches for), still trained through `optimizer.minimize`. The CNN is NHWC, TF.js's native layout.
  */
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { MLP, oneHot } from '../data.mjs';
+import { CNN, LSTM, MLP, oneHot, VIT } from '../data.mjs';
 import { NotAvailable } from './common.mjs';
-import { registerAllGradients } from './tfjs-gradients.mjs';
+import { registerAllGradients, registerChainedOps } from './tfjs-gradients.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -42,6 +44,9 @@ export async function load(variant) {
       matmul: 'tf.matMul(A, B), then dataSync() of the whole result, then dispose()',
       elementwise: 'tf.tidy(() => tf.relu(tf.add(tf.mul(a, b), c))) (kernels run synchronously in the call)',
       mlp: 'tf.tidy(() => optimizer.minimize(() => tf.losses.softmaxCrossEntropy(onehot, logits), true).dataSync()[0]), Adam',
+      cnn: 'the same step with tf.conv2d (NHWC, valid), tf.relu, tf.maxPool(2, 2) twice and a dense layer',
+      lstm: 'the same step through a tfjs-layers model: tf.layers.lstm(128, recurrentActivation sigmoid) then tf.layers.dense(10), model.apply(x, {training: true})',
+      vit: 'the same step with the transformer written in tfjs-core ops (matMul, softmax, moments for LayerNorm)',
     },
 
     matmul(a, b, n) {
@@ -98,5 +103,113 @@ export async function load(variant) {
         },
       };
     },
+
+    cnn(x, labels) {
+      // NOTE: tfjs-backend-wasm 4.22 registers Conv2D and Conv2DBackpropInput but not Conv2DBackpropFilter, the
+      // weight gradient: a CNN cannot train there. Said up front rather than as a kernel error mid-step.
+      if (!tf.getKernel('Conv2DBackpropFilter', tf.getBackend()))
+        throw new NotAvailable(`no Conv2DBackpropFilter kernel in TF.js ${tf.getBackend()}: conv weights cannot train`);
+      const { batch, side, classes } = CNN;
+      const conv1 = uniformVar([3, 3, 1, 16], 9);
+      const cb1 = uniformVar([16], 9);
+      const conv2 = uniformVar([3, 3, 16, 32], 144);
+      const cb2 = uniformVar([32], 144);
+      const wf = uniformVar([800, classes], 800);
+      const bf = uniformVar([classes], 800);
+      const X = tf.tensor4d(x, [batch, side, side, 1]);
+      const Y = tf.tensor2d(oneHot(labels, classes), [batch, classes]);
+      const optimizer = tf.train.adam(CNN.lr);
+      const lossFn = () => {
+        const h1 = tf.maxPool(tf.relu(tf.add(tf.conv2d(X, conv1, 1, 'valid'), cb1)), 2, 2, 'valid');
+        const h2 = tf.maxPool(tf.relu(tf.add(tf.conv2d(h1, conv2, 1, 'valid'), cb2)), 2, 2, 'valid');
+        const logits = tf.add(tf.matMul(tf.reshape(h2, [batch, 800]), wf), bf);
+        return tf.losses.softmaxCrossEntropy(Y, logits);
+      };
+      return trainer(optimizer, lossFn, [conv1, cb1, conv2, cb2, wf, bf, X, Y]);
+    },
+
+    async lstm(x, labels) {
+      await registerChainedOps();
+      const layers = await import('@tensorflow/tfjs-layers');
+      const { batch, steps, features, hidden, classes } = LSTM;
+      // NOTE: tfjs-layers' LSTM defaults to recurrentActivation 'hardSigmoid' (old Keras); 'sigmoid' is PyTorch's cell.
+      const model = layers.sequential({
+        layers: [
+          layers.layers.lstm({ units: hidden, inputShape: [steps, features], recurrentActivation: 'sigmoid' }),
+          layers.layers.dense({ units: classes }),
+        ],
+      });
+      const X = tf.tensor3d(x, [batch, steps, features]);
+      const Y = tf.tensor2d(oneHot(labels, classes), [batch, classes]);
+      const optimizer = tf.train.adam(LSTM.lr);
+      const lossFn = () => tf.losses.softmaxCrossEntropy(Y, model.apply(X, { training: true }));
+      const t = trainer(optimizer, lossFn, [X, Y]);
+      return {
+        step: t.step,
+        dispose: () => {
+          t.dispose();
+          model.dispose();
+        },
+      };
+    },
+
+    vit(x, labels) {
+      const { batch, tokens, patch, dim, layers, heads, ff, classes } = VIT;
+      const hd = dim / heads;
+      const P = patch * patch;
+      const dense = (fanIn, fanOut) => [uniformVar([fanIn, fanOut], fanIn), uniformVar([fanOut], fanIn)];
+      const [we, be] = dense(P, dim);
+      const pos = tf.variable(tf.randomNormal([tokens, dim], 0, 0.02));
+      const blocks = Array.from({ length: layers }, () => ({
+        qkv: dense(dim, 3 * dim),
+        out: dense(dim, dim),
+        ff1: dense(dim, ff),
+        ff2: dense(ff, dim),
+        ln1: [tf.variable(tf.ones([dim])), tf.variable(tf.zeros([dim]))],
+        ln2: [tf.variable(tf.ones([dim])), tf.variable(tf.zeros([dim]))],
+      }));
+      const [wh, bh] = dense(dim, classes);
+      const X = tf.tensor2d(x, [batch * tokens, P]);
+      const Y = tf.tensor2d(oneHot(labels, classes), [batch, classes]);
+      const optimizer = tf.train.adam(VIT.lr);
+      const lin = (h, [w, b]) => tf.add(tf.matMul(h, w), b);
+      const layerNorm = (h, [g, b]) => {
+        const { mean, variance } = tf.moments(h, -1, true);
+        return tf.add(tf.mul(tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b);
+      };
+      // [B·T, dim] -> [B, heads, T, hd]
+      const split = (h) => tf.transpose(tf.reshape(h, [batch, tokens, heads, hd]), [0, 2, 1, 3]);
+      const lossFn = () => {
+        let h = tf.reshape(tf.add(tf.reshape(lin(X, [we, be]), [batch, tokens, dim]), pos), [batch * tokens, dim]);
+        for (const blk of blocks) {
+          const [q, k, v] = tf.split(lin(h, blk.qkv), 3, 1).map(split);
+          const weights = tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)));
+          const merged = tf.reshape(tf.transpose(tf.matMul(weights, v), [0, 2, 1, 3]), [batch * tokens, dim]);
+          h = layerNorm(tf.add(h, lin(merged, blk.out)), blk.ln1);
+          h = layerNorm(tf.add(h, lin(tf.relu(lin(h, blk.ff1)), blk.ff2)), blk.ln2);
+        }
+        const pooled = tf.mean(tf.reshape(h, [batch, tokens, dim]), 1);
+        return tf.losses.softmaxCrossEntropy(Y, lin(pooled, [wh, bh]));
+      };
+      const vars = [we, be, pos, wh, bh, ...blocks.flatMap((b) => [b.qkv, b.out, b.ff1, b.ff2, b.ln1, b.ln2].flat())];
+      return trainer(optimizer, lossFn, [...vars, X, Y]);
+    },
   };
+
+  /** A variable uniform in ±1/sqrt(fanIn), torch's default for Linear and Conv2d. */
+  function uniformVar(shape, fanIn) {
+    const s = 1 / Math.sqrt(fanIn);
+    return tf.variable(tf.randomUniform(shape, -s, s));
+  }
+
+  /** One `optimizer.minimize` step per call, the loss read back; `dispose` frees `tensors` and the optimizer. */
+  function trainer(optimizer, lossFn, tensors) {
+    return {
+      step: () => tf.tidy(() => optimizer.minimize(lossFn, true).dataSync()[0]),
+      dispose: () => {
+        tf.dispose(tensors);
+        optimizer.dispose();
+      },
+    };
+  }
 }

@@ -38,8 +38,22 @@ unsafe fn idx_at(index: *const i32, s: *const i32, o: usize, c: usize, i: usize)
 
 /// `out[o, c, i] = x[o, index[o·s0 + c·s1 + i·s2], i]`; out is `[outer, count, inner]`.
 pub unsafe fn gather<T: Copy>(x: *const T, index: *const i32, s: *const i32, out: *mut T, outer: usize, size: usize, inner: usize, count: usize) {
+    gather_rows(x, index, s, out, 0, outer, size, inner, count)
+}
+
+/// `gather` over the outer rows `[lo, hi)` only (a task of the threaded backend: rows write disjoint output).
+pub unsafe fn gather_rows<T: Copy>(x: *const T, index: *const i32, s: *const i32, out: *mut T, lo: usize, hi: usize, size: usize, inner: usize, count: usize) {
     let row_const = *s.add(2) == 0;
-    for o in 0..outer {
+    for o in lo..hi {
+        if inner == 1 {
+            // NOTE: the im2col and pooling shape (one element per index): a plain loop, no copy call per element.
+            let (xs, os, s1) = (x.add(o * size), out.add(o * count), *s.add(1) as isize);
+            let ix = index.offset(o as isize * *s as isize);
+            for c in 0..count {
+                *os.add(c) = *xs.add(*ix.offset(c as isize * s1) as usize);
+            }
+            continue;
+        }
         for c in 0..count {
             let dst = out.add((o * count + c) * inner);
             if row_const {
@@ -57,7 +71,21 @@ pub unsafe fn gather<T: Copy>(x: *const T, index: *const i32, s: *const i32, out
 
 /// `out[o, index[o·s0 + c·s1 + i·s2], i] += src[o, c, i]`, in (o, c, i) order like the reference.
 pub unsafe fn scatter_add<T: Copy>(src: *const T, index: *const i32, s: *const i32, out: *mut T, outer: usize, size: usize, inner: usize, count: usize, add: impl Fn(T, T) -> T) {
-    for o in 0..outer {
+    scatter_add_rows(src, index, s, out, 0, outer, size, inner, count, add)
+}
+
+/// `scatter_add` over the outer rows `[lo, hi)` only: row `o` adds into `out[o]` alone, in the same order.
+pub unsafe fn scatter_add_rows<T: Copy>(src: *const T, index: *const i32, s: *const i32, out: *mut T, lo: usize, hi: usize, size: usize, inner: usize, count: usize, add: impl Fn(T, T) -> T) {
+    for o in lo..hi {
+        if inner == 1 {
+            let (from, dst, s1) = (src.add(o * count), out.add(o * size), *s.add(1) as isize);
+            let ix = index.offset(o as isize * *s as isize);
+            for c in 0..count {
+                let d = dst.add(*ix.offset(c as isize * s1) as usize);
+                *d = add(*d, *from.add(c));
+            }
+            continue;
+        }
         for c in 0..count {
             let from = src.add((o * count + c) * inner);
             for i in 0..inner {

@@ -5,7 +5,7 @@
  * the backward direction) and init (every parameter uniform in ±1/sqrt(H)).
  */
 import { ArgumentError, fmtShape, ShapeError } from '../../errors.js';
-import { cat, narrow, squeeze, stack, transpose, unsqueeze } from '../../ops/movement.js';
+import { cat, narrow, split, squeeze, stack, transpose, unsqueeze } from '../../ops/movement.js';
 import { zeros } from '../../tensor/creation.js';
 import type { Generator } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -157,20 +157,24 @@ abstract class RecurrentBase<In extends unknown[], Out> extends Module<In, Out> 
     const c = lstm ? this.#state(op, 'c0', c0, batch, unbatched) : null;
     const hs: Tensor[] = [];
     const cs: Tensor[] = [];
+    // The sequence as a list of [N, features] steps (see recurrent-cells.ts for why).
+    const unbind = (t: Tensor): Tensor[] => split(t, 1, 0).map((s) => squeeze(s, 0));
+    let steps = unbind(x);
     for (let layer = 0; layer < this.numLayers; layer++) {
       if (layer > 0 && this.dropout > 0 && this.training)
-        x = dropout(x, this.dropout, true, { generator: this.#generator });
-      const outs: Tensor[] = [];
+        steps = unbind(dropout(stack(steps, 0), this.dropout, true, { generator: this.#generator }));
+      const outs: Tensor[][] = [];
       for (let d = 0; d < this.#directions; d++) {
         const k = layer * this.#directions + d;
         const at = (s: Tensor): Tensor => squeeze(narrow(s, 0, k, 1), 0);
-        const r = runDirection(this.#mode, x, at(h), c ? at(c) : null, this.#weights(layer, d), d === 1);
-        outs.push(r.out);
+        const r = runDirection(this.#mode, steps, at(h), c ? at(c) : null, this.#weights(layer, d), d === 1);
+        outs.push(r.outs);
         hs.push(r.h);
         if (r.c) cs.push(r.c);
       }
-      x = outs.length === 1 ? outs[0] : cat(outs, 2);
+      steps = outs.length === 1 ? outs[0] : outs[0].map((fwd, t) => cat([fwd, outs[1][t]], 1));
     }
+    x = stack(steps, 0);
     const fix = (t: Tensor): Tensor => (unbatched ? squeeze(t, 1) : t);
     return {
       output: unbatched ? squeeze(x, 1) : this.batchFirst ? transpose(x, 0, 1) : x,
