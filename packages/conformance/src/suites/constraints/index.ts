@@ -1,6 +1,6 @@
 /**
  * The constraint behaviour suites: projection laws, the registry, declarations, enforcement after steps,
- * per-element bounds, the sphere, hyperplane, halfspace and capped simplex, clipping, fallbacks, intersect and fallback accuracy against float64, and argument validation.
+ * per-element bounds, the sphere, hyperplane, halfspace and capped simplex, clipping, fallbacks, intersect and fallback accuracy against float64, argument validation, and the analytic VJPs of reparametrizations.
  */
 import type { Suite } from '../../context.js';
 import { argumentsSuite } from './arguments.js';
@@ -13,6 +13,7 @@ import { fallbacksSuite } from './fallbacks.js';
 import { intersectAccuracySuite } from './intersect-accuracy.js';
 import { projectionLawsSuite } from './projection-laws.js';
 import { registrySuite } from './registry.js';
+import { reparamVjpSuite } from './reparam-vjp.js';
 import { setsSuite } from './sets.js';
 
 /** The constraint suites, in the order they run. */
@@ -28,4 +29,5 @@ export const CONSTRAINT_SUITES: readonly Suite[] = [
   intersectAccuracySuite,
   fallbackAccuracySuite,
   argumentsSuite,
+  reparamVjpSuite,
 ];
