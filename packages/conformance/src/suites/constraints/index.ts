@@ -1,6 +1,6 @@
 /**
  * The constraint behaviour suites: projection laws, the registry, declarations, enforcement after steps,
- * per-element bounds, the sphere, hyperplane, halfspace and capped simplex, clipping, fallbacks, intersect and fallback accuracy against float64, argument validation, and the analytic VJPs of reparametrizations.
+ * per-element bounds, the sphere, hyperplane, halfspace and capped simplex, clipping, fallbacks, intersect and fallback accuracy against float64, argument validation, the analytic VJPs of reparametrizations, and the orthogonal projection's warm start.
  */
 import type { Suite } from '../../context.js';
 import { argumentsSuite } from './arguments.js';
@@ -11,6 +11,7 @@ import { enforcementSuite } from './enforcement.js';
 import { fallbackAccuracySuite } from './fallback-accuracy.js';
 import { fallbacksSuite } from './fallbacks.js';
 import { intersectAccuracySuite } from './intersect-accuracy.js';
+import { orthogonalWarmSuite } from './orthogonal-warm.js';
 import { projectionLawsSuite } from './projection-laws.js';
 import { registrySuite } from './registry.js';
 import { reparamVjpSuite } from './reparam-vjp.js';
@@ -30,4 +31,5 @@ export const CONSTRAINT_SUITES: readonly Suite[] = [
   fallbackAccuracySuite,
   argumentsSuite,
   reparamVjpSuite,
+  orthogonalWarmSuite,
 ];
