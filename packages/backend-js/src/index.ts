@@ -16,7 +16,7 @@ export { gemm, matmul, type Operand } from './kernels/matmul.js';
 export { type AdamOptions, adamUpdate, type SgdOptions, sgdUpdate } from './kernels/optimizer-updates.js';
 export { clamp, renormSlices } from './kernels/projections.js';
 export { argReduce, reduceFloat, reduceI32 } from './kernels/reduce.js';
-export { condatThreshold, l1BallProject, simplexProject } from './kernels/simplex.js';
+export { l1BallProject, simplexProject, simplexThreshold } from './kernels/simplex.js';
 export { logSoftmax, softmax, softmaxCrossEntropy } from './kernels/softmax.js';
 export { reluF32, sigmoid, unaryF32, unaryI32 } from './kernels/unary.js';
 export { where } from './kernels/where.js';

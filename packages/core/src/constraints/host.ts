@@ -15,15 +15,52 @@ export function writeHost(t: Tensor, data: Float32Array): void {
   t.backend.write(t.storage.handle, data);
 }
 
+/** Michelot passes before Condat's algorithm takes over (typical slices need a handful). */
+const MICHELOT_PASSES = 4;
+
 /**
  * The threshold θ of the simplex projection `max(u - θ, 0)` of `u[0..n)` onto `{ y >= 0, sum(y) = radius }`, in
- * expected linear time by Condat's algorithm (Condat 2016; the backends' fused kernels run the same one). `u`
- * must already have its maximum subtracted (so its largest entry is 0); it is overwritten (scratch).
+ * linear time as the backends' fused kernels compute it: Michelot's fixed point `τ ← (Σ_{u > τ} u − radius)/|{u > τ}|`
+ * from the lower bound `-radius`, then Condat's algorithm (expected linear time) after `MICHELOT_PASSES` passes.
+ * `u` must already have its maximum subtracted (so its largest entry is 0); it is overwritten (scratch).
  */
 function simplexThreshold(u: Float64Array, n: number, radius: number): number {
   // NOTE: with the max subtracted first the largest entry is exactly 0, so a radius far below max|x| (1e16 times
   // smaller) is not lost to rounding in `u - radius` and the projection keeps its sum.
   if (radius <= 0) return 0;
+  // NOTE: θ = max over k of (sum of the k largest - radius)/k, so -radius is a lower bound, and every set
+  // {u > τ} with τ <= θ holds the whole active set.
+  let len = 0;
+  let sum = 0;
+  for (let j = 0; j < n; j++) {
+    const y = u[j];
+    u[len] = y;
+    if (y > -radius) {
+      len++;
+      sum += y;
+    }
+  }
+  for (let pass = 0; pass < MICHELOT_PASSES; pass++) {
+    const t = (sum - radius) / len;
+    let kept = 0;
+    let next = 0;
+    for (let i = 0; i < len; i++) {
+      const y = u[i];
+      u[kept] = y;
+      if (y > t) {
+        kept++;
+        next += y;
+      }
+    }
+    if (kept === len) return t;
+    len = kept;
+    sum = next;
+  }
+  return condatThreshold(u, len, radius);
+}
+
+/** Condat's algorithm (Condat 2016) on `u[0..n)` in place: the fallback of `simplexThreshold`. */
+function condatThreshold(u: Float64Array, n: number, radius: number): number {
   // NOTE: u[0, old) holds the candidates the first pass set aside, u[old, len) the active list (Condat's ṽ and v
   // in u's own storage: an element is read before any write reaches its index). The list starts empty at
   // threshold -Infinity, so -Infinity entries are never taken.

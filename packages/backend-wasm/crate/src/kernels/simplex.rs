@@ -1,7 +1,9 @@
-//! The simplex and L1-ball projections of rows, in expected linear time (Condat 2016, "Fast projection onto
-//! the simplex and the l1 ball"): one pass finds the max (and any NaN), one pass of Condat's algorithm finds
-//! the active set with a running threshold, a short cleanup over that set settles it, and the threshold is
-//! then recomputed from the active set's double sum, so it is the sort-based one's up to double rounding.
+//! The simplex and L1-ball projections of rows, in linear time: one pass finds the max (and any NaN), then
+//! Michelot's fixed point `τ ← (Σ_{u > τ} u − radius) / |{u > τ}|` from the lower bound `τ = −radius`, each pass
+//! compacting the candidates and summing them without a branch or a division in its loop (about 2n element
+//! visits on typical rows); after `MICHELOT_PASSES` passes, Condat's algorithm (Condat 2016, "Fast projection
+//! onto the simplex and the l1 ball", expected linear time) settles the remaining candidates. The threshold is
+//! computed from the final active set's double sum, so it is the sort-based one's up to double rounding.
 //! Everything runs in double on `x - max(x)` (the largest entry exactly 0, so a radius far below max|x|
 //! keeps its sum); results are rounded to float32 once. `out` may be `x`.
 
@@ -27,23 +29,19 @@ unsafe fn row_max(x: *const f32, n: usize, abs: bool) -> f32 {
     f32x4_extract_lane::<0>(acc)
 }
 
-/// The threshold θ of the projection `max(u - θ, 0)` of `u_j = value(j)`, j < n, onto `{y >= 0, Σ y = radius}`,
-/// by Condat's algorithm. The largest `u` must be 0 (its max subtracted). `aux` holds `n` doubles.
-#[inline(always)]
-fn condat_threshold(value: impl Fn(usize) -> f64, n: usize, radius: f64, aux: &mut [f64]) -> f64 {
+/// The threshold θ of the projection `max(u - θ, 0)` of `aux[0..n)` onto `{y >= 0, Σ y = radius}`, by
+/// Condat's algorithm, in place (`aux` is overwritten: an element is read before any write reaches its index).
+/// The largest entry must be 0 (its max subtracted).
+unsafe fn condat_threshold(aux: *mut f64, n: usize, radius: f64) -> f64 {
     // NOTE: aux[..old] holds the candidates the first pass set aside, aux[old..len] the current active list
-    // (Condat's v-tilde and v, sharing one buffer). The list starts empty at threshold -inf, so -inf entries
-    // are never taken (a running mean with one would be NaN).
-    if radius <= 0.0 {
-        return 0.0;
-    }
+    // (Condat's v-tilde and v, sharing one buffer). The list starts empty at threshold -inf.
     let mut len = 0usize;
     let mut old = 0usize;
     let mut tau = f64::NEG_INFINITY;
     for j in 0..n {
-        let y = value(j);
+        let y = *aux.add(j);
         if y > tau {
-            aux[len] = y;
+            *aux.add(len) = y;
             if len == old {
                 tau = y - radius;
             } else {
@@ -59,10 +57,10 @@ fn condat_threshold(value: impl Fn(usize) -> f64, n: usize, radius: f64, aux: &m
     // The set-aside candidates above the threshold rejoin the active list (placed just before it).
     let mut start = old;
     for j in (0..old).rev() {
-        let y = aux[j];
+        let y = *aux.add(j);
         if y > tau {
             start -= 1;
-            aux[start] = y;
+            *aux.add(start) = y;
             tau += (y - tau) / (len - start) as f64;
         }
     }
@@ -71,12 +69,12 @@ fn condat_threshold(value: impl Fn(usize) -> f64, n: usize, radius: f64, aux: &m
         let before = len - start;
         let mut kept = 0usize;
         for i in 0..before {
-            let y = aux[start + i];
+            let y = *aux.add(start + i);
             let rest = before - i - 1 + kept;
             // NOTE: the largest entry (0) is above every threshold of a positive radius; the guard only keeps
             // rounding from ever emptying the list.
             if y > tau || rest == 0 {
-                aux[start + kept] = y;
+                *aux.add(start + kept) = y;
                 kept += 1;
             } else {
                 tau += (tau - y) / rest as f64;
@@ -87,14 +85,55 @@ fn condat_threshold(value: impl Fn(usize) -> f64, n: usize, radius: f64, aux: &m
             break;
         }
     }
-    // NOTE: the running update rounds at every step; the threshold of the final active set, from its sum,
-    // is what the sort-based algorithm computes (to double rounding).
-    let k = len - start;
+    // NOTE: the threshold of the final active set, from its sum, as the sort-based algorithm computes it.
     let mut sum = 0f64;
-    for &y in &aux[start..len] {
-        sum += y;
+    for i in start..len {
+        sum += *aux.add(i);
     }
-    (sum - radius) / k as f64
+    (sum - radius) / (len - start) as f64
+}
+
+/// Michelot passes before Condat's algorithm takes over (the fixed point needs a handful on typical rows; a
+/// pathological row could need one per element).
+const MICHELOT_PASSES: usize = 4;
+
+/// The threshold θ of the projection `max(u − θ, 0)` of `u_j = value(j)`, j < n, onto `{y >= 0, Σ y = radius}`
+/// (see the module comment). The largest `u` must be 0 (its max subtracted). `aux` holds `n` doubles.
+#[inline(always)]
+unsafe fn threshold(value: impl Fn(usize) -> f64, n: usize, radius: f64, aux: *mut f64) -> f64 {
+    if radius <= 0.0 {
+        return 0.0;
+    }
+    // NOTE: θ = max over k of (sum of the k largest − radius)/k, so −radius (k = 1, the max being 0) is a lower
+    // bound, and every set {u > τ} with τ <= θ holds the whole active set.
+    let tau = -radius;
+    let mut len = 0usize;
+    let mut sum = 0f64;
+    for j in 0..n {
+        let y = value(j);
+        let keep = y > tau;
+        *aux.add(len) = y;
+        len += keep as usize;
+        sum += if keep { y } else { 0.0 };
+    }
+    for _ in 0..MICHELOT_PASSES {
+        let t = (sum - radius) / len as f64;
+        let mut kept = 0usize;
+        let mut next = 0f64;
+        for i in 0..len {
+            let y = *aux.add(i);
+            let keep = y > t;
+            *aux.add(kept) = y;
+            kept += keep as usize;
+            next += if keep { y } else { 0.0 };
+        }
+        if kept == len {
+            return t;
+        }
+        len = kept;
+        sum = next;
+    }
+    condat_threshold(aux, len, radius)
 }
 
 /// Projects each row of `[rows, cols]` onto `{y >= 0, Σ y = radius}` (see the module comment). A row
@@ -103,7 +142,7 @@ pub unsafe fn simplex_project(x: *const f32, out: *mut f32, rows: usize, cols: u
     if cols == 0 {
         return;
     }
-    let aux = core::slice::from_raw_parts_mut(scratch, cols);
+    let aux = scratch;
     for r in 0..rows {
         let (xr, or) = (x.add(r * cols), out.add(r * cols));
         let m = row_max(xr, cols, false) as f64;
@@ -113,7 +152,7 @@ pub unsafe fn simplex_project(x: *const f32, out: *mut f32, rows: usize, cols: u
             }
             continue;
         }
-        let theta = condat_threshold(|j| *xr.add(j) as f64 - m, cols, radius, aux);
+        let theta = threshold(|j| *xr.add(j) as f64 - m, cols, radius, aux);
         for j in 0..cols {
             let y = *xr.add(j) as f64 - m - theta;
             *or.add(j) = (if y > 0.0 { y } else { 0.0 }) as f32;
@@ -156,7 +195,7 @@ pub unsafe fn l1_ball_project(x: *const f32, out: *mut f32, rows: usize, cols: u
         return;
     }
     let in_place = x == out as *const f32;
-    let aux = core::slice::from_raw_parts_mut(scratch, cols);
+    let aux = scratch;
     // NOTE: a float32 sum of n non-negative terms is within (n + 1)·2^-24 (relative) of the exact one; twice
     // that margin on each side decides exactly as the double sum would.
     let delta = (cols as f64 + 4.0) / 8_388_608.0;
@@ -187,7 +226,7 @@ pub unsafe fn l1_ball_project(x: *const f32, out: *mut f32, rows: usize, cols: u
             continue;
         }
         let m = row_max(xr, cols, true) as f64;
-        let theta = condat_threshold(|j| (*xr.add(j) as f64).abs() - m, cols, radius, aux);
+        let theta = threshold(|j| (*xr.add(j) as f64).abs() - m, cols, radius, aux);
         for j in 0..cols {
             let v = *xr.add(j);
             let y = (v as f64).abs() - m - theta;
