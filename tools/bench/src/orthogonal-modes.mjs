@@ -8,7 +8,9 @@
  */
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { steps: { type: 'string', default: '600' }, seeds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { steps: { type: 'string', default: '600' }, seeds: { type: 'string', default: '3' } },
+});
 const steps = Number(values.steps);
 const cp = await import('../../../packages/core/dist/index.js');
 const { createJsBackend } = await import('../../../packages/backend-js/dist/index.js');
