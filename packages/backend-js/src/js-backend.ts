@@ -7,14 +7,16 @@ import type { Backend, FusedKernels, Kernels } from '@cp/core/backend';
 import { UnsupportedDTypeError } from './errors.js';
 import { binaryF32, binaryI32 } from './kernels/binary.js';
 import { binaryScalarF32, binaryScalarI32 } from './kernels/binary-scalar.js';
+import { boxTransform } from './kernels/box-transform.js';
 import { cast, toInt32Saturating } from './kernels/cast.js';
 import { compare } from './kernels/compare.js';
 import { copyStrided, fill } from './kernels/copy-strided.js';
 import { gather, scatterAdd } from './kernels/gather.js';
 import { matmul } from './kernels/matmul.js';
 import { adamUpdate, sgdUpdate } from './kernels/optimizer-updates.js';
-import { clamp, renormSlices, simplexProject } from './kernels/projections.js';
+import { clamp, renormSlices } from './kernels/projections.js';
 import { argReduce, reduceFloat, reduceI32 } from './kernels/reduce.js';
+import { l1BallProject, simplexProject } from './kernels/simplex.js';
 import { logSoftmax, softmax, softmaxCrossEntropy } from './kernels/softmax.js';
 import { argsort, scan } from './kernels/sort-scan.js';
 import { unaryF32, unaryI32 } from './kernels/unary.js';
@@ -137,6 +139,14 @@ function makeFused(st: Storage): Required<FusedKernels> {
     },
     simplexProject({ x, out, rows, cols, radius }) {
       simplexProject(st.f32(x, 'simplexProject'), st.f32(out, 'simplexProject'), rows, cols, radius);
+    },
+    l1BallProject({ x, out, rows, cols, radius }) {
+      l1BallProject(st.f32(x, 'l1BallProject'), st.f32(out, 'l1BallProject'), rows, cols, radius);
+    },
+    boxTransform({ raw, out, n, lo, hi, grad, gradOut }) {
+      const op = 'boxTransform';
+      const g = grad === null || gradOut === null ? null : { grad: st.f32(grad, op), out: st.f32(gradOut, op) };
+      boxTransform(st.f32(raw, op), st.f32(out, op), n, lo, hi, g);
     },
   };
 }

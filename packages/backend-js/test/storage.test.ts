@@ -106,7 +106,9 @@ describe('storage', () => {
     expect(be.capabilities).toEqual({ sync: true, inPlace: true });
     expect(Object.keys(be.fused).sort()).toEqual([
       'adamUpdate',
+      'boxTransform',
       'clamp',
+      'l1BallProject',
       'logSoftmax',
       'renormSlices',
       'sgdUpdate',

@@ -121,6 +121,17 @@ export interface KernelExports {
     rate: number,
   ): void;
   cp_simplex_project(x: Ptr, out: Ptr, rows: number, cols: number, radius: number, scratch: Ptr): void;
+  cp_l1_ball_project(x: Ptr, out: Ptr, rows: number, cols: number, radius: number, scratch: Ptr): void;
+  cp_box_transform(
+    raw: Ptr,
+    out: Ptr,
+    n: number,
+    lo: number,
+    hi: number,
+    withGrad: number,
+    grad: Ptr,
+    gradOut: Ptr,
+  ): void;
 }
 
 /** Highest rank the strided kernels take (MAX_RANK in crate/src/kernels/nd.rs). */

@@ -1,5 +1,5 @@
 /**
- * The fused kernels of the wasm backend (all eight optional ones): softmax family, torch-style SGD and
+ * The fused kernels of the wasm backend (every optional one): softmax family, torch-style SGD and
  * Adam/AdamW updates in one in-place pass, and the constraint projections. Scalar coefficients (bias
  * corrections, 1 - dampening) are computed here in double, exactly as the reference backend computes them.
  */
@@ -93,6 +93,24 @@ export function makeFused(c: Ctx): Required<FusedKernels> {
       const po = c.ptr(out, n, 'simplexProject out', F);
       // NOTE: the pointers stay valid across the temp allocation: a grow moves no data, it only detaches views.
       c.withTemp(8 * cols, (scratch) => k.cp_simplex_project(px, po, rows, cols, radius, scratch));
+    },
+
+    l1BallProject({ x, out, rows, cols, radius }) {
+      const n = rows * cols;
+      const px = c.ptr(x, n, 'l1BallProject x', F);
+      const po = c.ptr(out, n, 'l1BallProject out', F);
+      c.withTemp(8 * cols, (scratch) => k.cp_l1_ball_project(px, po, rows, cols, radius, scratch));
+    },
+
+    boxTransform({ raw, out, n, lo, hi, grad, gradOut }) {
+      const pr = c.ptr(raw, n, 'boxTransform raw', F);
+      const po = c.ptr(out, n, 'boxTransform out', F);
+      if (grad === null || gradOut === null) {
+        k.cp_box_transform(pr, po, n, lo, hi, 0, pr, po);
+        return;
+      }
+      const pg = c.ptr(grad, n, 'boxTransform grad', F);
+      k.cp_box_transform(pr, po, n, lo, hi, 1, pg, c.ptr(gradOut, n, 'boxTransform gradOut', F));
     },
   };
 }

@@ -1,6 +1,6 @@
 // Differential tests of the fused kernels against @cp/backend-js: softmax family within 1 ulp (double
 // arithmetic in both, sums in another order), optimizer updates (float32 SIMD) within the relative bounds of
-// docs/numerics.md with special values exactly like the reference, clamp and simplexProject bit-identical,
+// docs/numerics.md with special values exactly like the reference, clamp, simplexProject and l1BallProject bit-identical,
 // renormSlices bit for bit on slices inside the bounds and within 2 ulp on rescaled ones.
 import type { Backend } from '@cp/core/backend';
 import fc from 'fast-check';
@@ -311,6 +311,23 @@ describe('projections', () => {
             fused(be).simplexProject({ x: h.x, out: inPlace ? h.x : h.out, rows, cols, radius }),
           );
           expectExact(got[inPlace ? 'x' : 'out'], want[inPlace ? 'x' : 'out'], 'simplexProject');
+        },
+      ),
+    );
+  });
+  it('l1BallProject is bit-identical to the reference, rows inside untouched, rows with NaN become NaN', () => {
+    fc.assert(
+      fc.property(
+        rowsCols,
+        fc.constantFrom(0.5, 4, 40),
+        fc.boolean(),
+        ({ rows, cols, seed, specials }, radius, inPlace) => {
+          const x = data(F, rows * cols, seed, { lo: -2, hi: 2 });
+          if (specials && x.length > 0) x[seed % x.length] = Number.NaN;
+          const { got, want } = runBoth({ x: { dtype: F, init: x }, out: { dtype: F, size: rows * cols } }, (be, h) =>
+            fused(be).l1BallProject({ x: h.x, out: inPlace ? h.x : h.out, rows, cols, radius }),
+          );
+          expectExact(got[inPlace ? 'x' : 'out'], want[inPlace ? 'x' : 'out'], 'l1BallProject');
         },
       ),
     );

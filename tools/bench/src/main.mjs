@@ -15,6 +15,8 @@ import { CP_ENGINES, ENGINES } from './engines.mjs';
 import { aggregate, constraintsTable, mainTable, Notes, renderMarkdown, renderTerminal, rowKey } from './report.mjs';
 
 const CASES = ['matmul', 'elementwise', 'mlp', 'cnn', 'lstm', 'vit', 'constraints'];
+// NOTE: the constraints table runs on cp's engines, and on baseline builds (CP_BENCH_BASELINE) for before/after.
+const CONSTRAINT_ENGINES = [...CP_ENGINES, 'cp-js-baseline', 'cp-wasm-baseline'];
 const HELP = `Usage: pnpm bench [-- flags]   (or: node tools/bench/src/main.mjs [flags])
 
   --only LIST       cases, comma-separated: ${CASES.join(',')} (default: all)
@@ -77,7 +79,7 @@ for (const c of cases) {
     for (const engine of engines) specs.push({ engine, case: c });
   if (c === 'constraints') {
     for (const constraint of [null, ...Object.keys(CONSTRAINTS)]) {
-      for (const engine of engines.filter((e) => CP_ENGINES.includes(e)))
+      for (const engine of engines.filter((e) => CONSTRAINT_ENGINES.includes(e)))
         specs.push({ engine, case: 'mlp', constraint, table: 'constraints' });
     }
   }
@@ -192,7 +194,7 @@ if (constraints.size) {
     render(
       constraintsTable(
         constraints,
-        engines.filter((e) => CP_ENGINES.includes(e)),
+        engines.filter((e) => CONSTRAINT_ENGINES.includes(e)),
         notes,
       ),
     ),

@@ -1,6 +1,6 @@
 /**
- * Projections that constraints apply after an optimizer step: clamp, per-slice L2 renorm, and the
- * Euclidean projection of rows onto the simplex. All accept `out === x` (in place).
+ * Projections that constraints apply after an optimizer step: clamp and per-slice L2 renorm (the simplex and the
+ * L1 ball are in simplex.ts). All accept `out === x` (in place).
  */
 
 /** `out[i] = min(max(x[i], lo), hi)`; NaN stays NaN, and -0 clamped at lo = 0 becomes +0 (Math semantics). */
@@ -89,45 +89,4 @@ function fitFactor(
     factor *= shrinking ? 1 - NUDGE : 1 + NUDGE;
   }
   return factor;
-}
-
-/**
- * Each row of a `[rows, cols]` view replaced by its Euclidean projection onto `{y >= 0, sum(y) = radius}`,
- * computed in float64 by the sort-based algorithm (Held, Wolfe and Crowder; Duchi et al. 2008) on `x - max(x)`:
- * sort descending, find the last k with `u_k > (sum_{j<=k} u_j - radius) / k`, shift by that threshold, clip
- * at 0. A row containing NaN (or with an infinite maximum) becomes all NaN.
- */
-export function simplexProject(x: Float32Array, out: Float32Array, rows: number, cols: number, radius: number): void {
-  if (cols === 0) return;
-  const u = new Float64Array(cols);
-  for (let r = 0, base = 0; r < rows; r++, base += cols) {
-    let m = Number.NEGATIVE_INFINITY;
-    let sum = 0;
-    for (let j = 0; j < cols; j++) {
-      const v = x[base + j];
-      sum += v;
-      if (v > m) m = v;
-    }
-    if (Number.isNaN(sum) || !Number.isFinite(m)) {
-      for (let j = 0; j < cols; j++) out[base + j] = Number.NaN;
-      continue;
-    }
-    // NOTE: subtracting the max first makes the largest entry exactly 0, so a radius 1e16 times below max|x| is
-    // not lost to rounding in `cum - radius` (which would give all zeros).
-    for (let j = 0; j < cols; j++) u[j] = x[base + j] - m;
-    u.sort();
-    // Walk from the largest element; the condition holds on a prefix, so keep the last threshold that passes.
-    let cum = u[cols - 1];
-    let theta = cum - radius;
-    for (let k = 2; k <= cols; k++) {
-      const v = u[cols - k];
-      cum += v;
-      const t = (cum - radius) / k;
-      if (v - t > 0) theta = t;
-      else break;
-    }
-    for (let j = 0; j < cols; j++) {
-      out[base + j] = Math.max(x[base + j] - m - theta, 0);
-    }
-  }
 }

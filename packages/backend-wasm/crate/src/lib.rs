@@ -12,7 +12,7 @@ mod ops;
 mod simd;
 mod tasks;
 
-use kernels::{elementwise as ew, matmul, movement as mv, optim, projections as pj, reduce, softmax, sort_scan};
+use kernels::{box_transform as bx, elementwise as ew, matmul, movement as mv, optim, projections as pj, reduce, simplex as sx, softmax, sort_scan};
 
 #[global_allocator]
 static NO_HEAP: alloc::NoHeap = alloc::NoHeap;
@@ -208,5 +208,18 @@ pub unsafe extern "C" fn cp_renorm_slices(x: P, out: P, outer: usize, size: usiz
 /// Simplex projection of rows; `scratch` holds `cols` doubles.
 #[no_mangle]
 pub unsafe extern "C" fn cp_simplex_project(x: P, out: P, rows: usize, cols: usize, radius: f64, scratch: P) {
-    pj::simplex_project(f(x), f(out), rows, cols, radius, scratch as *mut f64)
+    sx::simplex_project(f(x), f(out), rows, cols, radius, scratch as *mut f64)
+}
+
+/// L1-ball projection of rows; `scratch` holds `cols` doubles.
+#[no_mangle]
+pub unsafe extern "C" fn cp_l1_ball_project(x: P, out: P, rows: usize, cols: usize, radius: f64, scratch: P) {
+    sx::l1_ball_project(f(x), f(out), rows, cols, radius, scratch as *mut f64)
+}
+
+/// Box reparametrization `out = T(raw)` and, with `with_grad` 1, its VJP `grad_out = grad·T'(raw)`.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn cp_box_transform(raw: P, out: P, n: usize, lo: f64, hi: f64, with_grad: u32, grad: P, grad_out: P) {
+    bx::box_transform(f(raw), f(out), n, lo, hi, with_grad != 0, f(grad), f(grad_out))
 }

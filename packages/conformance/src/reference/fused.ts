@@ -5,7 +5,7 @@
  */
 import type { FusedKernelArgs, FusedKernelName } from '@cp/core/backend';
 import type { Resolve } from './kernels.js';
-import { f32, maxNaN, minNaN } from './scalar.js';
+import { f32, maxNaN, minNaN, sigmoid64 } from './scalar.js';
 
 /** Row statistics of a softmax: the max, and `log(sum(exp(x - max)))`. */
 export function rowLogSum(x: ArrayLike<number>, start: number, cols: number): { max: number; logSum: number } {
@@ -147,6 +147,51 @@ export const referenceFused: { [K in FusedKernelName]: (args: FusedKernelArgs[K]
     for (let r = 0; r < rows; r++) {
       const y = projectSimplex(src.slice(r * cols, (r + 1) * cols), radius);
       for (let c = 0; c < cols; c++) dst[r * cols + c] = f32(y[c]);
+    }
+  },
+  boxTransform({ raw, out, n, lo, hi, grad, gradOut }, mem) {
+    const r = Array.from(mem(raw));
+    const g = grad === null ? null : Array.from(mem(grad));
+    const dst = mem(out);
+    const gdst = gradOut === null ? null : mem(gradOut);
+    const sp = (v: number) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+    for (let i = 0; i < n; i++) {
+      const v = r[i];
+      const both = Number.isFinite(lo) && Number.isFinite(hi);
+      const value = both
+        ? lo + (hi - lo) * sigmoid64(v)
+        : Number.isFinite(lo)
+          ? lo + sp(v)
+          : Number.isFinite(hi)
+            ? hi - sp(-v)
+            : v;
+      const slope = both
+        ? (hi - lo) * sigmoid64(v) * sigmoid64(-v)
+        : Number.isFinite(lo)
+          ? sigmoid64(v)
+          : Number.isFinite(hi)
+            ? sigmoid64(-v)
+            : 1;
+      dst[i] = f32(value);
+      if (g && gdst) gdst[i] = f32(g[i] * slope);
+    }
+  },
+  l1BallProject({ x, out, rows, cols, radius }, mem) {
+    const src = Array.from(mem(x));
+    const dst = mem(out);
+    for (let r = 0; r < rows; r++) {
+      const row = src.slice(r * cols, (r + 1) * cols);
+      const l1 = row.reduce((a, v) => a + Math.abs(v), 0);
+      if (l1 <= radius) {
+        for (let c = 0; c < cols; c++) dst[r * cols + c] = row[c];
+        continue;
+      }
+      if (!Number.isFinite(l1)) {
+        for (let c = 0; c < cols; c++) dst[r * cols + c] = Number.NaN;
+        continue;
+      }
+      const y = projectSimplex(row.map(Math.abs), radius);
+      for (let c = 0; c < cols; c++) dst[r * cols + c] = f32(y[c] > 0 ? Math.sign(row[c]) * y[c] : 0);
     }
   },
 };

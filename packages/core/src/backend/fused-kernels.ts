@@ -93,7 +93,8 @@ export interface RenormSlicesArgs {
 
 /**
  * Arguments of `simplexProject`: each row of a `[rows, cols]` view is replaced by its Euclidean projection
- * onto `{ y >= 0, sum(y) = radius }` (sort-based, exact). `out` may be `x`.
+ * onto `{ y >= 0, sum(y) = radius }` (exact; any exact algorithm: the backends use Condat's expected-linear-time
+ * one, the reference the sort-based one). `out` may be `x`.
  */
 export interface SimplexProjectArgs {
   x: Handle;
@@ -101,6 +102,36 @@ export interface SimplexProjectArgs {
   rows: number;
   cols: number;
   radius: number;
+}
+
+/**
+ * Arguments of `l1BallProject`: each row of a `[rows, cols]` view whose L1 norm (summed in float64) is at most
+ * `radius` is left bit-for-bit unchanged; the others are replaced by `sign(x)·simplex(|x|, radius)`, the Euclidean
+ * projection onto `{ ||y||_1 <= radius }`; a row whose norm is NaN or infinite becomes all NaN. `out` may be `x`.
+ */
+export interface L1BallProjectArgs {
+  x: Handle;
+  out: Handle;
+  rows: number;
+  cols: number;
+  radius: number;
+}
+
+/**
+ * Arguments of `boxTransform`: the reparametrization of the box `[lo, hi]` (either bound may be infinite; both
+ * are float32 values) and, when `grad` is not null, its VJP. `out = T(raw)` with `T(r) = lo + softplus(r)` (lower
+ * bound only), `hi - softplus(-r)` (upper only), `lo + (hi - lo)·σ(r)` (both), `r` (neither); and
+ * `gradOut = grad·T'(raw)` (`σ(r)`, `σ(-r)`, `(hi - lo)·σ(r)·σ(-r)`, 1). Computed in float64 and rounded once.
+ * `out` may be `raw`; `gradOut` may be `grad`. `gradOut` is null exactly when `grad` is.
+ */
+export interface BoxTransformArgs {
+  raw: Handle;
+  out: Handle;
+  n: number;
+  lo: number;
+  hi: number;
+  grad: Handle | null;
+  gradOut: Handle | null;
 }
 
 /** Argument types of every optional fused kernel, by name. */
@@ -113,6 +144,8 @@ export interface FusedKernelArgs {
   clamp: ClampArgs;
   renormSlices: RenormSlicesArgs;
   simplexProject: SimplexProjectArgs;
+  l1BallProject: L1BallProjectArgs;
+  boxTransform: BoxTransformArgs;
 }
 
 /** The name of an optional fused kernel. */
@@ -131,4 +164,6 @@ export const FUSED_KERNEL_NAMES: readonly FusedKernelName[] = [
   'clamp',
   'renormSlices',
   'simplexProject',
+  'l1BallProject',
+  'boxTransform',
 ];

@@ -191,6 +191,12 @@ export abstract class Constraint {
   transform?(raw: Tensor): Tensor;
   /** A raw tensor whose transform is `value` (`value` is in the set). Present with `transform`. */
   inverse?(value: Tensor): Tensor;
+  /**
+   * Optional: `transform(raw)` and the VJP of `transform` at raw applied to `grad`, computed without autograd (an
+   * analytic derivative). The optimizer's step uses it when present instead of differentiating `transform`; the
+   * value must equal `transform(raw)` bit for bit (the step compares it with the parameter).
+   */
+  transformVjp?(raw: Tensor, grad: Tensor): { value: Tensor; grad: Tensor };
 
   /** True when the constraint supports `{ mode: 'reparametrize' }`. */
   get reparametrizable(): boolean {

@@ -1,7 +1,7 @@
 /**
  * Float64 projections of slices of a host copy of a float32 tensor: the exact paths of core's fallbacks (for
  * backends without the fused projection kernels) and of the closed-form intersections. Each works on one
- * slice in O(n log n) time and O(n) memory, computes in float64 and rounds each result to float32 once.
+ * slice in O(n) (expected) time and O(n) memory, computes in float64 and rounds each result to float32 once.
  */
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -15,25 +15,98 @@ export function writeHost(t: Tensor, data: Float32Array): void {
   t.backend.write(t.storage.handle, data);
 }
 
+/** Michelot passes before Condat's algorithm takes over (typical slices need a handful). */
+const MICHELOT_PASSES = 4;
+
 /**
- * The threshold θ of the simplex projection `max(u - θ, 0)` of `u[0..n)` onto `{ y >= 0, sum(y) = radius }`,
- * by the sort-based algorithm (Held–Wolfe–Crowder; Duchi et al. 2008). `u` must already have its maximum
- * subtracted (so its largest entry is 0) and is sorted in place.
+ * The threshold θ of the simplex projection `max(u - θ, 0)` of `u[0..n)` onto `{ y >= 0, sum(y) = radius }`, in
+ * linear time as the backends' fused kernels compute it: Michelot's fixed point `τ ← (Σ_{u > τ} u − radius)/|{u > τ}|`
+ * from the lower bound `-radius`, then Condat's algorithm (expected linear time) after `MICHELOT_PASSES` passes.
+ * `u` must already have its maximum subtracted (so its largest entry is 0); it is overwritten (scratch).
  */
 function simplexThreshold(u: Float64Array, n: number, radius: number): number {
-  const v = u.subarray(0, n).sort();
   // NOTE: with the max subtracted first the largest entry is exactly 0, so a radius far below max|x| (1e16 times
-  // smaller) is not lost to rounding in `cum - radius` and the projection keeps its sum.
-  let cum = v[n - 1];
-  let theta = cum - radius;
-  for (let k = 2; k <= n; k++) {
-    const e = v[n - k];
-    cum += e;
-    const t = (cum - radius) / k;
-    if (e - t > 0) theta = t;
-    else break;
+  // smaller) is not lost to rounding in `u - radius` and the projection keeps its sum.
+  if (radius <= 0) return 0;
+  // NOTE: θ = max over k of (sum of the k largest - radius)/k, so -radius is a lower bound, and every set
+  // {u > τ} with τ <= θ holds the whole active set.
+  let len = 0;
+  let sum = 0;
+  for (let j = 0; j < n; j++) {
+    const y = u[j];
+    u[len] = y;
+    if (y > -radius) {
+      len++;
+      sum += y;
+    }
   }
-  return theta;
+  for (let pass = 0; pass < MICHELOT_PASSES; pass++) {
+    const t = (sum - radius) / len;
+    let kept = 0;
+    let next = 0;
+    for (let i = 0; i < len; i++) {
+      const y = u[i];
+      u[kept] = y;
+      if (y > t) {
+        kept++;
+        next += y;
+      }
+    }
+    if (kept === len) return t;
+    len = kept;
+    sum = next;
+  }
+  return condatThreshold(u, len, radius);
+}
+
+/** Condat's algorithm (Condat 2016) on `u[0..n)` in place: the fallback of `simplexThreshold`. */
+function condatThreshold(u: Float64Array, n: number, radius: number): number {
+  // NOTE: u[0, old) holds the candidates the first pass set aside, u[old, len) the active list (Condat's ṽ and v
+  // in u's own storage: an element is read before any write reaches its index). The list starts empty at
+  // threshold -Infinity, so -Infinity entries are never taken.
+  let len = 0;
+  let old = 0;
+  let tau = Number.NEGATIVE_INFINITY;
+  for (let j = 0; j < n; j++) {
+    const y = u[j];
+    if (y > tau) {
+      u[len] = y;
+      if (len === old) tau = y - radius;
+      else {
+        tau += (y - tau) / (len - old + 1);
+        if (tau <= y - radius) {
+          tau = y - radius;
+          old = len;
+        }
+      }
+      len++;
+    }
+  }
+  let start = old;
+  for (let j = old - 1; j >= 0; j--) {
+    const y = u[j];
+    if (y > tau) {
+      start--;
+      u[start] = y;
+      tau += (y - tau) / (len - start);
+    }
+  }
+  for (;;) {
+    const before = len - start;
+    let kept = 0;
+    for (let i = 0; i < before; i++) {
+      const y = u[start + i];
+      const rest = before - i - 1 + kept;
+      if (y > tau || rest === 0) u[start + kept++] = y;
+      else tau += (tau - y) / rest;
+    }
+    len = start + kept;
+    if (kept === before) break;
+  }
+  // NOTE: the threshold of the final active set from its sum, as the sort-based algorithm computes it.
+  let sum = 0;
+  for (let i = start; i < len; i++) sum += u[i];
+  return (sum - radius) / (len - start);
 }
 
 /**

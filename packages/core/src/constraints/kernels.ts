@@ -82,7 +82,7 @@ export function renormInPlace(x: Tensor, dims: readonly number[], lo: number, hi
 
 /**
  * Projects each row of `x2d` (shape `[rows, cols]`) onto `{ y >= 0, sum(y) = radius }` in place. The fallback
- * is the sort-based algorithm in float64 on a host copy (O(cols log cols) time, O(cols) memory per row).
+ * is Condat's algorithm in float64 on a host copy (expected O(cols) time, O(cols) memory per row).
  */
 export function simplexRowsInPlace(x2d: Tensor, radius: number): void {
   const [rows, cols] = x2d.shape;
@@ -100,11 +100,17 @@ export function simplexRowsInPlace(x2d: Tensor, radius: number): void {
 
 /**
  * Projects each row of `x2d` (shape `[rows, cols]`) onto `{ ||y||_1 <= radius }` in place: rows inside are left
- * bit for bit, the others become `sign(x)·simplex(|x|, radius)`, in float64 on a host copy.
+ * bit for bit, the others become `sign(x)·simplex(|x|, radius)`: the fused `l1BallProject`, else in float64 on a
+ * host copy.
  */
 export function l1BallRowsInPlace(x2d: Tensor, radius: number): void {
   const [rows, cols] = x2d.shape;
   if (rows === 0 || cols === 0) return;
+  const fused = fusedFor(x2d, 'l1BallProject');
+  if (fused) {
+    fused({ x: x2d.storage.handle, out: x2d.storage.handle, rows, cols, radius });
+    return;
+  }
   // NOTE: a float32 sum of n non-negative terms is within (n - 1)·2^-24 (relative) of the exact one, so below
   // this margin every row is certainly inside and nothing is read back but one number.
   const inside = radius * (1 - (cols + 2) * 2 ** -23);

@@ -1,8 +1,8 @@
-//! Fused parameter projections used by constraints: clamp, renormSlices (max/min norm along an axis: a
+//! Fused parameter projections used by constraints: clamp and renormSlices (max/min norm along an axis: a
 //! float32 SIMD sum of squares decides the slices clearly inside the bounds, the others get their norm in
-//! double, which cannot overflow for float32 input) and simplexProject (sort-based Euclidean projection).
-//! clamp and simplexProject follow the reference step for step (bit-identical); renormSlices leaves slices
-//! inside the bounds bit for bit and rescaled ones within 2 ulp of the reference.
+//! double, which cannot overflow for float32 input); the simplex and L1 ball are in simplex.rs. clamp
+//! follows the reference step for step (bit-identical); renormSlices leaves slices inside the bounds bit for
+//! bit and rescaled ones within 2 ulp of the reference.
 
 use crate::simd::*;
 use core::arch::wasm32::*;
@@ -232,62 +232,3 @@ pub unsafe fn renorm_slices(x: *const f32, out: *mut f32, outer: usize, size: us
         }
     }
 }
-
-/// Projects each row of `[rows, cols]` onto `{y >= 0, Σ y = radius}` (Duchi et al. 2008) in double, on
-/// `x - max(x)`: sort descending, keep the last prefix threshold `(Σ u - radius) / k` below `u_k`,
-/// `y = max(x - max - theta, 0)`. `scratch` holds `cols` doubles. A row containing NaN (or with an infinite
-/// maximum) becomes all NaN. `out` may be `x`.
-pub unsafe fn simplex_project(x: *const f32, out: *mut f32, rows: usize, cols: usize, radius: f64, scratch: *mut f64) {
-    if cols == 0 {
-        return;
-    }
-    for r in 0..rows {
-        let (xr, or) = (x.add(r * cols), out.add(r * cols));
-        let u = core::slice::from_raw_parts_mut(scratch, cols);
-        let row = core::slice::from_raw_parts(xr, cols);
-        let mut sum = 0f64;
-        let mut m = f64::NEG_INFINITY;
-        for &v in row {
-            let v = v as f64;
-            sum += v;
-            if v > m {
-                m = v;
-            }
-        }
-        if sum.is_nan() || !m.is_finite() {
-            for j in 0..cols {
-                *or.add(j) = f32::NAN;
-            }
-            continue;
-        }
-        // NOTE: subtracting the max first makes the largest entry exactly 0, so a radius 1e16 times below
-        // max|x| is not lost to rounding in `cum - radius` (which would give all zeros).
-        for (v, &e) in u.iter_mut().zip(row) {
-            *v = e as f64 - m;
-        }
-        let theta = simplex_threshold(u, radius);
-        for j in 0..cols {
-            let y = *xr.add(j) as f64 - m - theta;
-            *or.add(j) = (if y > 0.0 { y } else { 0.0 }) as f32;
-        }
-    }
-}
-
-/// The threshold of the simplex projection of `u` (its max already subtracted; sorted in place, descending).
-fn simplex_threshold(u: &mut [f64], radius: f64) -> f64 {
-    u.sort_unstable_by(|a, b| b.total_cmp(a));
-    let mut cum = u[0];
-    let mut theta = cum - radius;
-    for k in 2..=u.len() {
-        let v = u[k - 1];
-        cum += v;
-        let t = (cum - radius) / k as f64;
-        if v - t > 0.0 {
-            theta = t;
-        } else {
-            break;
-        }
-    }
-    theta
-}
-

@@ -3,7 +3,8 @@
  * per-element bounds, the sphere, hyperplane, halfspace and capped simplex, clipping, fallbacks, intersect and
  * fallback accuracy against float64, and argument validation; then psd and spectralNorm, the differentiable
  * projections (sparsemax, constraints.project), joint constraints over several parameters, and per-slice and
- * per-block constraints on conv and recurrent layers.
+ * per-block constraints on conv and recurrent layers, the analytic VJPs of reparametrizations, and the
+ * orthogonal projection's warm start.
  */
 import type { Suite } from '../../context.js';
 import { argumentsSuite } from './arguments.js';
@@ -19,8 +20,10 @@ import { jointSuite } from './joint.js';
 import { layerConstraintsSuite } from './layers.js';
 import { matrixSetsSuite } from './matrix-sets.js';
 import { matrixSetsStepsSuite } from './matrix-sets-steps.js';
+import { orthogonalWarmSuite } from './orthogonal-warm.js';
 import { projectionLawsSuite } from './projection-laws.js';
 import { registrySuite } from './registry.js';
+import { reparamVjpSuite } from './reparam-vjp.js';
 import { setsSuite } from './sets.js';
 
 /** The constraint suites, in the order they run. */
@@ -41,4 +44,6 @@ export const CONSTRAINT_SUITES: readonly Suite[] = [
   differentiableSuite,
   jointSuite,
   layerConstraintsSuite,
+  reparamVjpSuite,
+  orthogonalWarmSuite,
 ];

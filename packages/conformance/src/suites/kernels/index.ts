@@ -5,6 +5,8 @@ import { castCopySuite } from './cast-copy.js';
 import { compareWhereSuite } from './compare-where.js';
 import { fusedSuite } from './fused.js';
 import { fusedOptimSuite } from './fused-optim.js';
+import { fusedProjectionsSuite } from './fused-projections.js';
+import { fusedReparamSuite } from './fused-reparam.js';
 import { matmulGatherSuite } from './matmul-gather.js';
 import { reduceSuite } from './reduce.js';
 import { scanSortSuite } from './scan-sort.js';
@@ -23,4 +25,6 @@ export const KERNEL_SUITES: readonly Suite[] = [
   matmulGatherSuite,
   fusedSuite,
   fusedOptimSuite,
+  fusedProjectionsSuite,
+  fusedReparamSuite,
 ];

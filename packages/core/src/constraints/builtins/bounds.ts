@@ -3,6 +3,7 @@
  * The projection is a clip (exact, idempotent, the same in every diagonal metric); the reparametrizations
  * are `lo + softplus`, `hi - softplus(-r)` and a sigmoid onto `[lo, hi]`, with inverses that cannot overflow.
  */
+import { isGradEnabled, noGrad } from '../../autograd/grad-mode.js';
 import { ArgumentError } from '../../errors.js';
 import { relu, sigmoid, softplus } from '../../ops/activation.js';
 import { compare, where } from '../../ops/compare.js';
@@ -10,6 +11,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { Constraint, type ConstraintMode, type JsonValue, type SetShape } from '../constraint.js';
 import { clampInPlace } from '../kernels.js';
 import { checkNumber, checkOptions, describeValue } from './args.js';
+import { boxVjp, fusedBoxTransform } from './box-reparam.js';
 import { boundSpec, ElementBoxConstraint, readBound } from './element-bounds.js';
 import { softplusInverse } from './softplus-inverse.js';
 
@@ -73,6 +75,11 @@ export class BoxConstraint extends Constraint {
 
   override transform(raw: Tensor): Tensor {
     const { lo, hi } = this;
+    // NOTE: without autograd the backend's fused kernel computes it (as transformVjp does: the same bits).
+    if (!(raw.requiresGrad && isGradEnabled())) {
+      const fused = fusedBoxTransform(raw, lo, hi, null);
+      if (fused) return fused.value;
+    }
     if (lo !== -Infinity && hi !== Infinity) {
       // NOTE: each half measures from its nearer bound, lo + w·σ(raw) below 0 and hi - w·σ(-raw) above, so a
       // value near either bound keeps its float32 precision (1 - σ(raw) would round to 0 for raw > 17). The
@@ -85,6 +92,13 @@ export class BoxConstraint extends Constraint {
     if (lo !== -Infinity) return softplus(raw).add(lo);
     if (hi !== Infinity) return softplus(raw.neg()).neg().add(hi);
     return raw;
+  }
+
+  /** `transform(raw)` and the VJP `grad·transform'(raw)`, analytically (no autograd). */
+  override transformVjp(raw: Tensor, grad: Tensor): { value: Tensor; grad: Tensor } {
+    const fused = noGrad(() => fusedBoxTransform(raw, this.lo, this.hi, grad));
+    if (fused?.grad) return { value: fused.value, grad: fused.grad };
+    return noGrad(() => ({ value: this.transform(raw), grad: boxVjp(raw, grad, this.lo, this.hi) }));
   }
 
   /** The raw value for `value`: `log((v - lo) / (hi - v))` on an interval, `softplus⁻¹` of the distance otherwise. */

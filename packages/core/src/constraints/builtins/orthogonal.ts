@@ -2,6 +2,12 @@
  * `orthogonal()`: matrices (batched over leading dims) with orthonormal columns (tall) or rows (wide).
  * Projection and reparametrization both use the polar factor, computed with the Newton–Schulz (Björck–Bowie)
  * iteration `X ← X(3I − XᵀX)/2`: matmuls only, so it runs on every backend and autograd differentiates it.
+ *
+ * The projection after an optimizer step starts warm: the previous value was orthogonal, so the Gram matrix G of
+ * the new one is close to I, and one third-order step `X ← X·p(G)`, `p(G) = (15I − 10G + 3G²)/8`, reaches float32
+ * accuracy. Its result is verified in the small k×k space (the Gram of `X·p(G)` is `G·p(G)²`, as p(G) commutes
+ * with G), so a warm step costs two large matmuls (G and the product) and three k×k ones. When the warm start is
+ * not close (the first projection, a value loaded or written by hand, a large step), the full iteration runs.
  */
 
 import { ArgumentError, fmtShape } from '../../errors.js';
@@ -68,6 +74,38 @@ export function newtonSchulzPolar(input: Tensor): Tensor | null {
   return Number.isFinite(err) && err <= ACCEPT * Math.max(8, k) ? y : null;
 }
 
+/** Gram errors (max |G − I|) up to which the warm start is tried; past it the full iteration runs at once. */
+const WARM_START = 0.1;
+/** Warm steps before giving up on the warm start (each one cubes the error). */
+const WARM_STEPS = 2;
+
+/**
+ * The polar factor of `x` by third-order Newton–Schulz steps started from `x` itself, given its Gram matrix `g`
+ * (`XᵀX` tall, `XXᵀ` wide), or null when the warm start is not close enough: the error is not below
+ * `WARM_START`, or it is not within half the accepted Gram error after `WARM_STEPS` steps (the result is checked
+ * through the k×k Gram `G·p(G)²`; the other half of the margin covers the rounding of the product).
+ */
+export function warmPolar(x: Tensor, g: Tensor): Tensor | null {
+  const { m, n, tall } = dimsOf(x);
+  const k = Math.min(m, n);
+  const I = eye(k, k, { backend: x.backend });
+  const accept = (ACCEPT / 2) * Math.max(8, k);
+  let err = g.sub(I).abs().max().item();
+  if (!(err < WARM_START)) return null;
+  let y = x;
+  let gram = g;
+  for (let i = 0; i < WARM_STEPS; i++) {
+    const g2 = gram.matmul(gram);
+    const p = I.mul(15).sub(gram.mul(10)).add(g2.mul(3)).div(8);
+    y = tall ? y.matmul(p) : p.matmul(y);
+    gram = gram.matmul(p.matmul(p));
+    err = gram.sub(I).abs().max().item();
+    if (err <= accept) return y;
+    if (!(err < WARM_START)) return null;
+  }
+  return null;
+}
+
 /** Orthonormal columns (m ≥ n) or rows (m < n) for each matrix in the last two dims. */
 export class OrthogonalConstraint extends Constraint {
   readonly name = 'orthogonal';
@@ -76,8 +114,17 @@ export class OrthogonalConstraint extends Constraint {
     if (x.size === 0) return;
     const { m, n, tall } = dimsOf(x);
     const k = Math.min(m, n);
-    if (gramError(x, tall, k) <= ACCEPT * Math.max(8, k)) return;
-    let y = newtonSchulzPolar(x);
+    const g = gram(x, tall);
+    if (
+      g
+        .sub(eye(k, k, { backend: x.backend }))
+        .abs()
+        .max()
+        .item() <=
+      ACCEPT * Math.max(8, k)
+    )
+      return;
+    let y = warmPolar(x, g) ?? newtonSchulzPolar(x);
     if (!y) {
       // NOTE: zero/rank-deficient policy: the polar factor is not unique; cp shifts the matrix (scaled to
       // max |x| = 1) by 1e-3 times the (rectangular) identity, so the zero matrix maps to the identity and the

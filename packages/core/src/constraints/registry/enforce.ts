@@ -107,18 +107,33 @@ export function transformedValue(param: Parameter, raw: Tensor): Tensor {
 export function* rawGrad(param: Parameter, grad: Tensor, held: Held): ReadPlan<Tensor> {
   const { c, raw } = reparametrization(param);
   const vjp = (): { value: Tensor; g: Tensor } =>
-    enableGrad(() => {
-      const leaf = raw.detach().clone().requiresGrad_(true);
-      const y = guarded(c, param, 'transform', () => c.transform!(leaf));
-      if (!y.requiresGrad) return { value: y, g: held.hold(leaf.mul(0).detach()) };
-      y.backward(grad);
-      const g = leaf.grad ?? leaf.mul(0).detach();
-      leaf.grad = null;
-      return { value: y.detach(), g: held.hold(g) };
-    });
+    c.transformVjp
+      ? analyticVjp(c, param, raw, grad, held)
+      : enableGrad(() => {
+          const leaf = raw.detach().clone().requiresGrad_(true);
+          const y = guarded(c, param, 'transform', () => c.transform!(leaf));
+          if (!y.requiresGrad) return { value: y, g: held.hold(leaf.mul(0).detach()) };
+          y.backward(grad);
+          const g = leaf.grad ?? leaf.mul(0).detach();
+          leaf.grad = null;
+          return { value: y.detach(), g: held.hold(g) };
+        });
   const out = vjp();
   const stale = (yield* readNumber(compare('ne', out.value, param).float().sum())) > 0;
   if (!stale) return out.g;
   raw.copy_(yield* rawFor(c, param, held));
   return vjp().g;
+}
+
+/** `c.transformVjp(raw, grad)`, shape-checked, its gradient held in `held`. */
+function analyticVjp(
+  c: Constraint,
+  param: Tensor,
+  raw: Tensor,
+  grad: Tensor,
+  held: Held,
+): { value: Tensor; g: Tensor } {
+  const out = guarded(c, param, 'transformVjp', () => noGrad(() => c.transformVjp!(raw, grad)));
+  checkShape(c, 'transformVjp', out.grad, param, 'a parameter');
+  return { value: out.value, g: held.hold(out.grad) };
 }

@@ -1,0 +1,65 @@
+/**
+ * The fused `boxTransform` (a box reparametrization and its VJP) against the float64 reference: every bound kind
+ * (lower only, upper only, both, neither), raw values far into the flat tails, with and without the gradient,
+ * in place (`out === raw`, `gradOut === grad`) or not; values within 2 ulp (plus 2 ulp of the bounds), gradients
+ * within 2 ulp. A backend without the kernel is skipped.
+ */
+import fc from 'fast-check';
+import { describe } from 'vitest';
+import type { Suite } from '../../context.js';
+import { bounded, EPS32, TINY } from '../../tolerance.js';
+import { needsFused } from './fused.js';
+import { arrayOf, propTest, show } from './harness.js';
+
+const BOXES: [number, number][] = [
+  [Math.fround(1e-6), Number.POSITIVE_INFINITY],
+  [2, Number.POSITIVE_INFINITY],
+  [Number.NEGATIVE_INFINITY, -1],
+  [-1, 3],
+  [100, 100.5],
+  [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY],
+];
+
+const caseArb = fc.integer({ min: 0, max: 33 }).chain((n) =>
+  fc.record({
+    raw: fc.float32Array({ minLength: n, maxLength: n, min: -60, max: 60, noNaN: true, noDefaultInfinity: true }),
+    grad: fc.float32Array({ minLength: n, maxLength: n, min: -10, max: 10, noNaN: true, noDefaultInfinity: true }),
+    box: fc.constantFrom(...BOXES),
+    withGrad: fc.boolean(),
+    inPlace: fc.boolean(),
+  }),
+);
+
+/** The fused reparametrization suite. */
+export const fusedReparamSuite: Suite = (ctx) => {
+  describe('fused boxTransform', () => {
+    propTest(
+      ctx,
+      'fused boxTransform matches the float64 reference: value within 2 ulp (and of the bounds), VJP within 2 ulp',
+      caseArb,
+      ({ raw, grad, box: [lo, hi], withGrad, inPlace }, s) => {
+        const n = raw.length;
+        const inPlaceOk = inPlace && s.backend.capabilities.inPlace;
+        const r = s.input(arrayOf('float32', raw));
+        const out = inPlaceOk ? r : s.output('float32', n);
+        const g = withGrad ? s.input(arrayOf('float32', grad)) : null;
+        const gOut = g === null ? null : inPlaceOk ? g : s.output('float32', n);
+        s.runFused('boxTransform', { raw: r, out, n, lo, hi, grad: g, gradOut: gOut });
+        const scale = (Number.isFinite(lo) ? Math.abs(lo) : 0) + (Number.isFinite(hi) ? Math.abs(hi) : 0);
+        const ref = s.resolve(out);
+        s.check(`fused boxTransform [${lo}, ${hi}] value`, out, bounded, {
+          bounds: Array.from(ref, (v) => 2 * EPS32 * (Math.abs(v) + scale) + TINY),
+          inputs: (i) => `raw = ${raw[i]}; all: ${show(raw)}`,
+        });
+        if (gOut !== null) {
+          const gref = s.resolve(gOut);
+          s.check(`fused boxTransform [${lo}, ${hi}] VJP`, gOut, bounded, {
+            bounds: Array.from(gref, (v) => 2 * EPS32 * Math.abs(v) + TINY),
+            inputs: (i) => `raw = ${raw[i]}, grad = ${grad[i]}`,
+          });
+        }
+      },
+      needsFused('boxTransform'),
+    );
+  });
+};
