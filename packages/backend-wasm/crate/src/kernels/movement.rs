@@ -38,18 +38,23 @@ unsafe fn idx_at(index: *const i32, s: *const i32, o: usize, c: usize, i: usize)
 
 /// `out[o, c, i] = x[o, index[o·s0 + c·s1 + i·s2], i]`; out is `[outer, count, inner]`.
 pub unsafe fn gather<T: Copy>(x: *const T, index: *const i32, s: *const i32, out: *mut T, outer: usize, size: usize, inner: usize, count: usize) {
+    gather_rows(x, index, s, out, size, inner, count, 0, outer * count)
+}
+
+/// The output rows `lo..hi` of `gather`, a row being one `(o, c)` of `inner` elements (rows are
+/// independent copies, so any split of them gives the same bits).
+pub unsafe fn gather_rows<T: Copy>(x: *const T, index: *const i32, s: *const i32, out: *mut T, size: usize, inner: usize, count: usize, lo: usize, hi: usize) {
     let row_const = *s.add(2) == 0;
-    for o in 0..outer {
-        for c in 0..count {
-            let dst = out.add((o * count + c) * inner);
-            if row_const {
-                let k = idx_at(index, s, o, c, 0);
-                core::ptr::copy_nonoverlapping(x.add((o * size + k) * inner), dst, inner);
-            } else {
-                for i in 0..inner {
-                    let k = idx_at(index, s, o, c, i);
-                    *dst.add(i) = *x.add((o * size + k) * inner + i);
-                }
+    for r in lo..hi {
+        let (o, c) = (r / count, r % count);
+        let dst = out.add(r * inner);
+        if row_const {
+            let k = idx_at(index, s, o, c, 0);
+            core::ptr::copy_nonoverlapping(x.add((o * size + k) * inner), dst, inner);
+        } else {
+            for i in 0..inner {
+                let k = idx_at(index, s, o, c, i);
+                *dst.add(i) = *x.add((o * size + k) * inner + i);
             }
         }
     }
@@ -57,10 +62,17 @@ pub unsafe fn gather<T: Copy>(x: *const T, index: *const i32, s: *const i32, out
 
 /// `out[o, index[o·s0 + c·s1 + i·s2], i] += src[o, c, i]`, in (o, c, i) order like the reference.
 pub unsafe fn scatter_add<T: Copy>(src: *const T, index: *const i32, s: *const i32, out: *mut T, outer: usize, size: usize, inner: usize, count: usize, add: impl Fn(T, T) -> T) {
-    for o in 0..outer {
+    scatter_add_block(src, index, s, out, size, inner, count, (0, outer), (0, inner), add)
+}
+
+/// The part of `scatter_add` for outer rows `o.0..o.1` and columns `i.0..i.1`. NOTE: such a block writes
+/// only `out[o.0..o.1, :, i.0..i.1]`, so blocks run on different threads never touch the same element, and
+/// each element still receives its terms in increasing `c`, the order of the whole call: same bits.
+pub unsafe fn scatter_add_block<T: Copy>(src: *const T, index: *const i32, s: *const i32, out: *mut T, size: usize, inner: usize, count: usize, o: (usize, usize), i: (usize, usize), add: impl Fn(T, T) -> T) {
+    for o in o.0..o.1 {
         for c in 0..count {
             let from = src.add((o * count + c) * inner);
-            for i in 0..inner {
+            for i in i.0..i.1 {
                 let k = idx_at(index, s, o, c, i);
                 let dst = out.add((o * size + k) * inner + i);
                 *dst = add(*dst, *from.add(i));
