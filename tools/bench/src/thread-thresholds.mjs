@@ -76,7 +76,16 @@ const cases = [
       const out = be.alloc('bool', n);
       const shape = [n / 256, 256];
       return () =>
-        be.kernels.compare({ op: 'gt', dtype: 'float32', a: x, b: zero, out, shape, aStrides: [256, 1], bStrides: [0, 1] });
+        be.kernels.compare({
+          op: 'gt',
+          dtype: 'float32',
+          a: x,
+          b: zero,
+          out,
+          shape,
+          aStrides: [256, 1],
+          bStrides: [0, 1],
+        });
     },
   },
   {
@@ -88,10 +97,29 @@ const cases = [
       const cond = be.alloc('bool', n);
       const shape = [n / 256, 256];
       const s = [256, 1];
-      be.kernels.compare({ op: 'gt', dtype: 'float32', a: x, b: zero, out: cond, shape, aStrides: s, bStrides: [0, 0] });
+      be.kernels.compare({
+        op: 'gt',
+        dtype: 'float32',
+        a: x,
+        b: zero,
+        out: cond,
+        shape,
+        aStrides: s,
+        bStrides: [0, 0],
+      });
       const out = be.alloc('float32', n);
       return () =>
-        be.kernels.where({ dtype: 'float32', cond, a: x, b: zero, out, shape, condStrides: s, aStrides: s, bStrides: [0, 0] });
+        be.kernels.where({
+          dtype: 'float32',
+          cond,
+          a: x,
+          b: zero,
+          out,
+          shape,
+          condStrides: s,
+          aStrides: s,
+          bStrides: [0, 0],
+        });
     },
   },
   {
@@ -131,7 +159,11 @@ function conv(be, planes, which) {
 }
 
 const backends = [await createWasmBackend({ threads: 1 }), await createWasmBackend({ threads: THREADS })];
-console.log(`${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start`);
+console.log(
+  `${cpus().length} cores, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} at start`,
+);
 console.log(`| kernel | size | 1 thread (µs) | ${THREADS} threads (µs) | speedup |`);
 console.log('| --- | --- | --- | --- | --- |');
 for (const c of cases) {
@@ -141,5 +173,9 @@ for (const c of cases) {
     console.log(`| ${c.kernel} | ${label} | ${one.toFixed(1)} | ${many.toFixed(1)} | ${(one / many).toFixed(2)}x |`);
   }
 }
-console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at end`);
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} at end`,
+);
 for (const be of backends) be.dispose();
