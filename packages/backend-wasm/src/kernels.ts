@@ -28,9 +28,10 @@ export const CHEAP_CHUNK = 32768;
 export const COSTLY_CHUNK = 8192;
 /**
  * Elements below which a reduction of long rows (more than one part of `cp_reduce_part()` elements, rows
- * reduced by parts in every case) runs on one thread: measured in docs/performance.md.
+ * reduced by parts in every case) runs on one thread. A sum only reads, about twice relu's rate per element,
+ * so it pays from about twice relu's 128K (docs/performance.md).
  */
-export const FULL_REDUCE_MIN = 131072;
+export const FULL_REDUCE_MIN = 262144;
 /** Matmul flops below which a product runs on one thread (128^3 gains 1.6x on 2 threads, 64^3 nothing). */
 export const MATMUL_MIN_FLOPS = 2 ** 21;
 

@@ -44,6 +44,22 @@ pub unsafe fn gather<T: Copy>(x: *const T, index: *const i32, s: *const i32, out
 /// The output rows `lo..hi` of `gather`, a row being one `(o, c)` of `inner` elements (rows are
 /// independent copies, so any split of them gives the same bits).
 pub unsafe fn gather_rows<T: Copy>(x: *const T, index: *const i32, s: *const i32, out: *mut T, size: usize, inner: usize, count: usize, lo: usize, hi: usize) {
+    if inner == 1 {
+        // NOTE: the unfold of convolution and pooling (one element per row): a plain indexed load per
+        // element, walked one outer row at a time (a one-element copy call per element cost 3-4x).
+        let (s0, s1) = (*s as isize, *s.add(1) as isize);
+        let mut r = lo;
+        while r < hi {
+            let (o, c0) = (r / count, r % count);
+            let c1 = count.min(c0 + (hi - r));
+            let (src, idx, dst) = (x.add(o * size), index.offset(o as isize * s0), out.add(o * count));
+            for c in c0..c1 {
+                *dst.add(c) = *src.add(*idx.offset(c as isize * s1) as usize);
+            }
+            r += c1 - c0;
+        }
+        return;
+    }
     let row_const = *s.add(2) == 0;
     for r in lo..hi {
         let (o, c) = (r / count, r % count);
@@ -69,6 +85,18 @@ pub unsafe fn scatter_add<T: Copy>(src: *const T, index: *const i32, s: *const i
 /// only `out[o.0..o.1, :, i.0..i.1]`, so blocks run on different threads never touch the same element, and
 /// each element still receives its terms in increasing `c`, the order of the whole call: same bits.
 pub unsafe fn scatter_add_block<T: Copy>(src: *const T, index: *const i32, s: *const i32, out: *mut T, size: usize, inner: usize, count: usize, o: (usize, usize), i: (usize, usize), add: impl Fn(T, T) -> T) {
+    if inner == 1 {
+        // The fold of convolution: one element per row, the same (o, c) order as below.
+        let (s0, s1) = (*s as isize, *s.add(1) as isize);
+        for o in o.0..o.1 {
+            let (from, idx, dst) = (src.add(o * count), index.offset(o as isize * s0), out.add(o * size));
+            for c in 0..count {
+                let d = dst.add(*idx.offset(c as isize * s1) as usize);
+                *d = add(*d, *from.add(c));
+            }
+        }
+        return;
+    }
     for o in o.0..o.1 {
         for c in 0..count {
             let from = src.add((o * count + c) * inner);
