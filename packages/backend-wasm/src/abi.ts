@@ -29,6 +29,10 @@ export interface KernelExports {
   ): void;
   cp_cast(from: number, to: number, x: Ptr, out: Ptr, n: number): void;
   cp_reduce(dtype: number, op: number, x: Ptr, out: Ptr, outer: number, size: number, inner: number): void;
+  /** Elements per part of a long-row reduction (see crate/src/kernels/reduce.rs, PART). */
+  cp_reduce_part(): number;
+  /** Folds the part values written by `cp_reduce_parts_task` (8 bytes each) into `outer` results. */
+  cp_reduce_combine(dtype: number, op: number, partials: Ptr, out: Ptr, outer: number, size: number): void;
   cp_arg_reduce(dtype: number, op: number, x: Ptr, out: Ptr, outer: number, size: number, inner: number): void;
   cp_matmul(
     a: Ptr,

@@ -17,6 +17,7 @@ import { ARG_REDUCE_CODE, BINARY_CODE, COMPARE_CODE, DTYPE_CODE, REDUCE_CODE, UN
 import type { Ctx } from './context.js';
 import { numel } from './context.js';
 import { scalarBits } from './convert.js';
+import { MAX_TASKS } from './worker-source.js';
 
 /**
  * Elements per task of the elementwise, broadcast and reduce kernels (below 2 chunks a call runs whole),
@@ -25,6 +26,12 @@ import { scalarBits } from './convert.js';
  */
 export const CHEAP_CHUNK = 32768;
 export const COSTLY_CHUNK = 8192;
+/**
+ * Elements below which a reduction of long rows (more than one part of `cp_reduce_part()` elements, rows
+ * reduced by parts in every case) runs on one thread. A sum only reads, about twice relu's rate per element,
+ * so it pays from about twice relu's 128K (docs/performance.md).
+ */
+export const FULL_REDUCE_MIN = 262144;
 /** Matmul flops below which a product runs on one thread (128^3 gains 1.6x on 2 threads, 64^3 nothing). */
 export const MATMUL_MIN_FLOPS = 2 ** 21;
 
@@ -59,6 +66,7 @@ export function makeKernels(c: Ctx): Kernels {
   const k = c.k;
   const cheap = c.grain(CHEAP_CHUNK, 16);
   const costly = c.grain(COSTLY_CHUNK, 16);
+  const part = k.cp_reduce_part();
   const unaryChunk = (op: UnaryOp) => (CHEAP_UNARY.has(op) ? cheap : costly);
   const binaryChunk = (op: BinaryOp) => (CHEAP_BINARY.has(op) ? cheap : costly);
   return {
@@ -104,7 +112,11 @@ export function makeKernels(c: Ctx): Kernels {
       const po = c.ptr(out, n, 'compare out', 'bool');
       if (n === 0) return;
       const [rank, sp, sa, sb] = c.dims(shape, aStrides, bStrides);
-      k.cp_compare(d, COMPARE_CODE[op], pa, pb, po, rank, sp, sa, sb);
+      const args = [d, COMPARE_CODE[op], pa, pb, po, rank, sp, sa, sb];
+      const rows = shape.length === 0 ? 1 : shape[0];
+      if (!c.par('compare', 'cp_compare_task', args, rows, rowsOf(cheap, n / rows))) {
+        k.cp_compare(d, COMPARE_CODE[op], pa, pb, po, rank, sp, sa, sb);
+      }
     },
 
     where({ dtype, cond, a, b, out, shape, condStrides, aStrides, bStrides }) {
@@ -115,7 +127,11 @@ export function makeKernels(c: Ctx): Kernels {
       const po = c.ptr(out, n, 'where out', dtype);
       if (n === 0) return;
       const [rank, sp, sc, sa, sb] = c.dims(shape, condStrides, aStrides, bStrides);
-      k.cp_where(WIDTH[dtype], pc, pa, pb, po, rank, sp, sc, sa, sb);
+      const args = [WIDTH[dtype], pc, pa, pb, po, rank, sp, sc, sa, sb];
+      const rows = shape.length === 0 ? 1 : shape[0];
+      if (!c.par('where', 'cp_where_task', args, rows, rowsOf(cheap, n / rows))) {
+        k.cp_where(WIDTH[dtype], pc, pa, pb, po, rank, sp, sc, sa, sb);
+      }
     },
 
     cast({ x, from, to, out, n }) {
@@ -133,9 +149,25 @@ export function makeKernels(c: Ctx): Kernels {
         else k.cp_fill32(po, outer * inner, bits);
         return;
       }
-      const args = [DTYPE_CODE[dtype], REDUCE_CODE[op], px, po, outer, size, inner];
+      const [d, code] = [DTYPE_CODE[dtype], REDUCE_CODE[op]];
+      if (inner === 1 && size > part && dtype !== 'bool' && op !== 'prod') {
+        // A long row is reduced by parts in the whole-call kernel too; split the parts, fold them in order.
+        const units = outer * Math.ceil(size / part);
+        const per = Math.ceil(units / MAX_TASKS);
+        if (c.pool !== null && units >= 2 && outer * size >= c.grain(FULL_REDUCE_MIN, 0)) {
+          const args = [d, code, px, 0, outer, size, per];
+          c.withTemp(8 * units, (pp) => {
+            args[3] = pp;
+            if (c.parTasks('reduce', 'cp_reduce_parts_task', args, Math.ceil(units / per))) {
+              k.cp_reduce_combine(d, code, pp, po, outer, size);
+            } else k.cp_reduce(d, code, px, po, outer, size, inner);
+          });
+          return;
+        }
+      }
+      const args = [d, code, px, po, outer, size, inner];
       if (!c.par('reduce', 'cp_reduce_task', args, outer, rowsOf(cheap, size * inner)))
-        k.cp_reduce(args[0], args[1], px, po, outer, size, inner);
+        k.cp_reduce(d, code, px, po, outer, size, inner);
     },
 
     argReduce({ op, dtype, x, out, outer, size, inner }) {
@@ -144,8 +176,9 @@ export function makeKernels(c: Ctx): Kernels {
       const px = c.ptr(x, outer * size * inner, 'argReduce x', dtype);
       const po = c.ptr(out, outer * inner, 'argReduce out', 'int32');
       const args = [d, ARG_REDUCE_CODE[op], px, po, outer, size, inner];
-      if (!c.par('argReduce', 'cp_arg_reduce_task', args, outer, rowsOf(cheap, size * inner)))
-        k.cp_arg_reduce(d, args[1], px, po, outer, size, inner);
+      if (!c.par('argReduce', 'cp_arg_reduce_task', args, outer, rowsOf(cheap, size * inner))) {
+        k.cp_arg_reduce(d, ARG_REDUCE_CODE[op], px, po, outer, size, inner);
+      }
     },
 
     matmul({ a, b, out, batch, m, k: kk, n, transA, transB, aBatchStride, bBatchStride }) {
@@ -187,9 +220,9 @@ export function makeKernels(c: Ctx): Kernels {
       const po = c.ptr(out, outer * count * inner, 'gather out', dtype);
       if (outer * count * inner === 0) return;
       const args = [WIDTH[dtype], px, pi, c.ints(indexStrides), po, outer, size, inner, count];
-      // NOTE: split over the outer rows (each writes its own output rows), in chunks of about CHEAP_CHUNK outputs.
-      if (!c.par('gather', 'cp_gather_task', args, outer, rowsOf(cheap, count * inner)))
-        k.cp_gather(args[0], px, pi, args[3], po, outer, size, inner, count);
+      if (!c.par('gather', 'cp_gather_task', args, outer * count, rowsOf(cheap, inner))) {
+        k.cp_gather(WIDTH[dtype], px, pi, args[3], po, outer, size, inner, count);
+      }
     },
 
     scatterAdd({ dtype, src, index, out, outer, size, inner, count, indexStrides }) {
@@ -198,10 +231,15 @@ export function makeKernels(c: Ctx): Kernels {
       const pi = c.span(index, 0, [outer, count, inner], indexStrides, 'scatterAdd index', 'int32');
       const po = c.ptr(out, outer * size * inner, 'scatterAdd out', dtype);
       if (outer * count * inner === 0) return;
-      const args = [d, ps, pi, c.ints(indexStrides), po, outer, size, inner, count];
-      // NOTE: split over the outer rows: row o sums into out[o] only, in the serial order, so the bits match.
-      if (!c.par('scatterAdd', 'cp_scatter_add_task', args, outer, rowsOf(cheap, count * inner)))
-        k.cp_scatter_add(d, ps, pi, args[3], po, outer, size, inner, count);
+      const strides = c.ints(indexStrides);
+      // Blocks of whole outer rows, or of columns of one row when a row alone is a chunk: disjoint outputs.
+      const rows = Math.min(outer, rowsOf(cheap, count * inner));
+      const cols = outer > 1 ? inner : Math.min(inner, rowsOf(cheap, count));
+      const tasks = Math.ceil(outer / rows) * Math.ceil(inner / cols);
+      const args = [d, ps, pi, strides, po, outer, size, inner, count, rows, cols];
+      if (!c.parTasks('scatterAdd', 'cp_scatter_add_task', args, tasks)) {
+        k.cp_scatter_add(d, ps, pi, strides, po, outer, size, inner, count);
+      }
     },
 
     scan({ op, dtype, x, out, outer, size, inner }) {

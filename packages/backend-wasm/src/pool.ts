@@ -26,9 +26,12 @@ export const TASK_FUNCTIONS = [
   'cp_softmax_cross_entropy_task',
   'cp_sgd_task',
   'cp_adam_task',
-  'cp_arg_reduce_task',
+  'cp_reduce_parts_task',
   'cp_gather_task',
   'cp_scatter_add_task',
+  'cp_compare_task',
+  'cp_where_task',
+  'cp_arg_reduce_task',
 ] as const;
 
 /** A task export of the module. */

@@ -1,5 +1,5 @@
 // The threaded wasm backend: how the thread count is chosen and reported, lazy workers, the same bits at
-// every thread count (each split kernel, and a seeded MLP trained with Adam), and the pool's failure modes
+// every thread count (each split kernel, a seeded MLP and a seeded CNN trained with Adam), and the pool's failure modes
 // (a trapping task, a dead worker) ending in a BackendError instead of a hang.
 import { spawnSync } from 'node:child_process';
 import { ArgumentError, BackendError, manualSeed, nn, optim, randint, randn, setBackendSync } from '@cp/core';
@@ -205,6 +205,148 @@ describe('the same bits at 1, 2 and 4 threads', () => {
       });
       return [sm, lsm, ce, ...after, be.readSync(param), be.readSync(buf)];
     });
+  });
+
+  it('compare, where (broadcast, float32 and bool) and argmax/argmin', async () => {
+    await sameBitsAtEveryCount((be) => {
+      const [rows, cols] = [2000, 301];
+      const n = rows * cols;
+      const x = put(be, f32(n, 31));
+      const row = put(be, f32(cols, 32));
+      const shape = [rows, cols];
+      const mask = be.alloc('bool', n);
+      be.kernels.compare({
+        op: 'gt',
+        dtype: 'float32',
+        a: x,
+        b: row,
+        out: mask,
+        shape,
+        aStrides: [cols, 1],
+        bStrides: [0, 1],
+      });
+      const out = be.alloc('float32', n);
+      const args = { dtype: 'float32' as const, cond: mask, a: x, b: row, out, shape, condStrides: [cols, 1] };
+      be.kernels.where({ ...args, aStrides: [cols, 1], bStrides: [0, 1] });
+      const picked = be.readSync(out);
+      const both = be.alloc('bool', n);
+      be.kernels.where({
+        ...args,
+        dtype: 'bool',
+        a: mask,
+        b: mask,
+        out: both,
+        aStrides: [1, rows],
+        bStrides: [cols, 1],
+      });
+      const idx = be.alloc('int32', rows * cols);
+      be.kernels.argReduce({ op: 'argmax', dtype: 'float32', x, out: idx, outer: rows, size: cols, inner: 1 });
+      const am = be.readSync(idx).slice(0, rows);
+      be.kernels.argReduce({ op: 'argmin', dtype: 'float32', x, out: idx, outer: 20, size: 100, inner: cols });
+      return [be.readSync(mask), picked, be.readSync(both), am, be.readSync(idx).slice(0, 20 * cols)];
+    });
+  });
+
+  it('full reductions by parts (float32 and int32 sum, max, min over long rows)', async () => {
+    await sameBitsAtEveryCount((be) => {
+      const outs: TypedArray[] = [];
+      const n = 1_000_003;
+      const xf = put(be, f32(n, 21));
+      const xi = put(
+        be,
+        Int32Array.from({ length: n }, (_, i) => ((i * 2654435761) % 2001) - 1000),
+      );
+      const out = be.alloc('float32', 4);
+      const outI = be.alloc('int32', 4);
+      // Within the kernel's documented summation bound (float32 lanes over blocks of 1024: 64 terms per
+      // lane) of the float64 sum: a part dropped or counted twice would be off by far more.
+      const host = be.readSync(xf) as Float32Array;
+      be.kernels.reduce({ op: 'sum', dtype: 'float32', x: xf, out, outer: 1, size: n, inner: 1 });
+      const exact = host.reduce((a, v) => a + v, 0);
+      const magnitude = host.reduce((a, v) => a + Math.abs(v), 0);
+      const tolerance = Math.abs(exact) * 2 ** -23 + magnitude * 64 * 2 ** -24;
+      expect(Math.abs(be.readSync(out)[0] - exact)).toBeLessThanOrEqual(tolerance);
+      be.kernels.reduce({ op: 'max', dtype: 'float32', x: xf, out, outer: 1, size: n, inner: 1 });
+      expect(be.readSync(out)[0]).toBe(host.reduce((a, v) => Math.max(a, v), -Infinity));
+      for (const [outer, size] of [
+        [1, n],
+        [3, 333_334],
+        [1, 98_305],
+      ]) {
+        for (const op of ['sum', 'max', 'min'] as const) {
+          be.kernels.reduce({ op, dtype: 'float32', x: xf, out, outer, size, inner: 1 });
+          outs.push(be.readSync(out).slice(0, outer));
+          be.kernels.reduce({ op, dtype: 'int32', x: xi, out: outI, outer, size, inner: 1 });
+          outs.push(be.readSync(outI).slice(0, outer));
+        }
+      }
+      return outs;
+    });
+  });
+
+  it('gather and scatterAdd over conv-like index tables (repeated targets), split by rows and by columns', async () => {
+    await sameBitsAtEveryCount((be) => {
+      const outs: TypedArray[] = [];
+      // [outer, size, inner] with an index that sends many c to one target: the order of the adds matters.
+      for (const [outer, size, inner, count, strides] of [
+        [64, 785, 1, 9 * 784, [0, 1, 0]],
+        [1, 50, 300, 700, [0, 300, 1]],
+        [5, 40, 7, 3000, [3000 * 7, 7, 1]],
+      ] as [number, number, number, number, [number, number, number]][]) {
+        const indexLength = strides[0] === 0 ? (strides[2] === 0 ? count : count * inner) : outer * count * inner;
+        const index = put(
+          be,
+          Int32Array.from({ length: indexLength }, (_, i) => (i * 7919 + (i >> 3)) % size),
+        );
+        const x = put(be, f32(outer * size * inner, size + count));
+        const g = be.alloc('float32', outer * count * inner);
+        be.kernels.gather({ dtype: 'float32', x, index, out: g, outer, size, inner, count, indexStrides: strides });
+        outs.push(be.readSync(g));
+        const acc = put(be, f32(outer * size * inner, 3));
+        be.kernels.scatterAdd({
+          dtype: 'float32',
+          src: g,
+          index,
+          out: acc,
+          outer,
+          size,
+          inner,
+          count,
+          indexStrides: strides,
+        });
+        outs.push(be.readSync(acc));
+      }
+      return outs;
+    });
+  });
+
+  it('a seeded CNN (Conv2d, MaxPool2d, Linear) trained with Adam ends with bit-identical parameters', async () => {
+    const train = (be: WasmBackend): TypedArray[] => {
+      setBackendSync(be);
+      manualSeed(77);
+      const model = new nn.Sequential(
+        new nn.Conv2d(3, 16, 3, { padding: 1 }),
+        new nn.ReLU(),
+        new nn.MaxPool2d(2),
+        new nn.Conv2d(16, 32, 3, { padding: 1 }),
+        new nn.ReLU(),
+        new nn.MaxPool2d(2),
+        new nn.Flatten(),
+        new nn.Linear(32 * 8 * 8, 10),
+      );
+      const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+      const x = randn([32, 3, 32, 32]);
+      const y = randint(0, 10, [32]);
+      for (let step = 0; step < 3; step++) {
+        const loss = nn.functional.crossEntropy(model.call(x), y);
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
+        loss.dispose();
+      }
+      return model.parameters().map((p) => p.dataSync() as TypedArray);
+    };
+    await sameBitsAtEveryCount(train);
   });
 
   it('a seeded MLP trained with Adam ends with bit-identical parameters', async () => {

@@ -4,7 +4,7 @@
 //! the shape alone, never from the thread count, and every unit is computed exactly as the whole-call
 //! kernel computes it, so a call split over any number of threads gives the same bits as the serial call.
 
-use crate::kernels::{matmul, movement as mv, nd::MAX_RANK};
+use crate::kernels::{matmul, movement as mv, nd::MAX_RANK, reduce};
 use crate::*;
 
 /// Bytes of the per-thread block a worker passes to `cp_thread_init`.
@@ -40,9 +40,9 @@ pub unsafe extern "C" fn cp_binary_scalar_task(dtype: u32, op: u32, x: P, s: u32
     cp_binary_scalar(dtype, op, x + 4 * lo, s, reverse, out + 4 * lo, hi - lo)
 }
 
-/// Chunk of `cp_binary` over the first dimension of `shape` (the output is contiguous).
-#[no_mangle]
-pub unsafe extern "C" fn cp_binary_task(dtype: u32, op: u32, a: P, b: P, out: P, rank: usize, shape: P, sa: P, sb: P, chunk: usize, task: usize) {
+/// Rows `[lo, hi)` of chunk `task` over the first dimension of `shape`: `shape` with that dimension cut to
+/// `hi - lo`, the first row `lo`, and the elements per row of the contiguous output.
+unsafe fn rows_of(rank: usize, shape: P, chunk: usize, task: usize) -> ([i32; MAX_RANK], isize, isize) {
     let mut local = [0i32; MAX_RANK];
     let shape = shape as *const i32;
     let mut row = 1isize;
@@ -54,10 +54,47 @@ pub unsafe extern "C" fn cp_binary_task(dtype: u32, op: u32, a: P, b: P, out: P,
     }
     let (lo, hi) = span(chunk, task, local[0] as usize);
     local[0] = (hi - lo) as i32;
-    let lo = lo as isize;
-    let (a_st, b_st) = (*(sa as *const i32) as isize, *(sb as *const i32) as isize);
-    let at = |p: P, elems: isize| (p as isize + 4 * elems) as P;
-    cp_binary(dtype, op, at(a, lo * a_st), at(b, lo * b_st), at(out, lo * row), rank, local.as_ptr() as P, sa, sb)
+    (local, lo as isize, row)
+}
+
+/// `p` advanced by `rows` rows of first-dimension stride `*strides` (elements of `width` bytes).
+#[inline(always)]
+unsafe fn at_row(p: P, strides: P, rows: isize, width: isize) -> P {
+    (p as isize + width * rows * *(strides as *const i32) as isize) as P
+}
+
+/// Chunk of `cp_binary` over the first dimension of `shape` (the output is contiguous).
+#[no_mangle]
+pub unsafe extern "C" fn cp_binary_task(dtype: u32, op: u32, a: P, b: P, out: P, rank: usize, shape: P, sa: P, sb: P, chunk: usize, task: usize) {
+    let (local, lo, row) = rows_of(rank, shape, chunk, task);
+    let o = (out as isize + 4 * lo * row) as P;
+    cp_binary(dtype, op, at_row(a, sa, lo, 4), at_row(b, sb, lo, 4), o, rank, local.as_ptr() as P, sa, sb)
+}
+
+/// Chunk of `cp_compare` over the first dimension of `shape` (the bool output is contiguous).
+#[no_mangle]
+pub unsafe extern "C" fn cp_compare_task(dtype: u32, op: u32, a: P, b: P, out: P, rank: usize, shape: P, sa: P, sb: P, chunk: usize, task: usize) {
+    let (local, lo, row) = rows_of(rank, shape, chunk, task);
+    let w = if dtype == 2 { 1 } else { 4 };
+    let o = (out as isize + lo * row) as P;
+    cp_compare(dtype, op, at_row(a, sa, lo, w), at_row(b, sb, lo, w), o, rank, local.as_ptr() as P, sa, sb)
+}
+
+/// Chunk of `cp_where` over the first dimension of `shape` (the output is contiguous).
+#[no_mangle]
+pub unsafe extern "C" fn cp_where_task(width: u32, cond: P, a: P, b: P, out: P, rank: usize, shape: P, sc: P, sa: P, sb: P, chunk: usize, task: usize) {
+    let (local, lo, row) = rows_of(rank, shape, chunk, task);
+    let w = width as isize;
+    let o = (out as isize + w * lo * row) as P;
+    cp_where(width, at_row(cond, sc, lo, 1), at_row(a, sa, lo, w), at_row(b, sb, lo, w), o, rank, local.as_ptr() as P, sc, sa, sb)
+}
+
+/// Chunk of `cp_arg_reduce` over the outer dimension (element width 4, or 1 for bool).
+#[no_mangle]
+pub unsafe extern "C" fn cp_arg_reduce_task(dtype: u32, op: u32, x: P, out: P, outer: usize, size: usize, inner: usize, chunk: usize, task: usize) {
+    let (lo, hi) = span(chunk, task, outer);
+    let width = if dtype == 2 { 1 } else { 4 };
+    cp_arg_reduce(dtype, op, x + width * lo * size * inner, out + 4 * lo * inner, hi - lo, size, inner)
 }
 
 /// Chunk of `cp_reduce` over the outer dimension.
@@ -118,33 +155,49 @@ pub unsafe extern "C" fn cp_adam_task(param: P, grad: P, m: P, v: P, vmax: P, n:
     cp_adam(at(param), at(grad), at(m), at(v), opt(vmax, lo), hi - lo, beta1, beta2, eps, coupled_wd, decay, step_size, bc2_sqrt, flags)
 }
 
-/// Chunk of `cp_arg_reduce` over the outer dimension (int32 indices out; x of dtype 0/1 4 bytes, 2 bool).
+/// Elements per part of a long-row reduction (`cp_reduce_parts_task` splits rows into parts of this size).
 #[no_mangle]
-pub unsafe extern "C" fn cp_arg_reduce_task(dtype: u32, op: u32, x: P, out: P, outer: usize, size: usize, inner: usize, chunk: usize, task: usize) {
-    let (lo, hi) = span(chunk, task, outer);
-    let width = if dtype == 2 { 1 } else { 4 };
-    cp_arg_reduce(dtype, op, x + width * lo * size * inner, out + 4 * lo * inner, hi - lo, size, inner)
+pub extern "C" fn cp_reduce_part() -> usize {
+    reduce::PART
 }
 
-/// Chunk of `cp_gather` over the outer dimension.
+/// Chunk of the parts of a reduction over rows of `size > cp_reduce_part()` (inner = 1; float32/int32 sum,
+/// max, min): part values `[chunk·task, …)` of the flattened `[outer, parts]` grid into `partials` (8 bytes
+/// each); `cp_reduce_combine` then folds them in order.
+#[no_mangle]
+pub unsafe extern "C" fn cp_reduce_parts_task(dtype: u32, op: u32, x: P, partials: P, outer: usize, size: usize, chunk: usize, task: usize) {
+    let (lo, hi) = span(chunk, task, outer * size.div_ceil(reduce::PART));
+    reduce::parts_range(dtype, op, x as *const u8, partials as *mut u64, size, lo, hi)
+}
+
+/// Folds the part values of `cp_reduce_parts_task` into the `outer` results, part by part in order
+/// (on the calling thread: the same fold as the whole-call `cp_reduce`).
+#[no_mangle]
+pub unsafe extern "C" fn cp_reduce_combine(dtype: u32, op: u32, partials: P, out: P, outer: usize, size: usize) {
+    reduce::combine_parts(dtype, op, partials as *const u64, u(out), outer, size)
+}
+
+/// Chunk of `cp_gather` over its output rows (one row = one `(o, c)` of `inner` elements).
 #[no_mangle]
 pub unsafe extern "C" fn cp_gather_task(width: u32, x: P, index: P, strides: P, out: P, outer: usize, size: usize, inner: usize, count: usize, chunk: usize, task: usize) {
-    let (lo, hi) = span(chunk, task, outer);
+    let (lo, hi) = span(chunk, task, outer * count);
     if width == 4 {
-        mv::gather_rows(u(x), i(index), i(strides), u(out), lo, hi, size, inner, count)
+        mv::gather_rows(u(x), i(index), i(strides), u(out), size, inner, count, lo, hi)
     } else {
-        mv::gather_rows(x as *const u8, i(index), i(strides), out as *mut u8, lo, hi, size, inner, count)
+        mv::gather_rows(x as *const u8, i(index), i(strides), out as *mut u8, size, inner, count, lo, hi)
     }
 }
 
-/// Chunk of `cp_scatter_add` over the outer dimension (each output row is summed by one task, in order).
+/// Block `task` of `cp_scatter_add`: `rows` outer rows by `cols` columns of inner, blocks numbered row-major.
+/// Blocks write disjoint outputs and keep the whole call's order per element (see `scatter_add_block`).
 #[no_mangle]
-pub unsafe extern "C" fn cp_scatter_add_task(dtype: u32, src: P, index: P, strides: P, out: P, outer: usize, size: usize, inner: usize, count: usize, chunk: usize, task: usize) {
-    let (lo, hi) = span(chunk, task, outer);
+pub unsafe extern "C" fn cp_scatter_add_task(dtype: u32, src: P, index: P, strides: P, out: P, outer: usize, size: usize, inner: usize, count: usize, rows: usize, cols: usize, task: usize) {
+    let per = inner.div_ceil(cols);
+    let (ro, co) = (span(rows, task / per, outer), span(cols, task % per, inner));
     if dtype == 0 {
-        mv::scatter_add_rows(f(src), i(index), i(strides), f(out), lo, hi, size, inner, count, |a, b| a + b)
+        mv::scatter_add_block(f(src), i(index), i(strides), f(out), size, inner, count, ro, co, |a, b| a + b)
     } else {
-        let (s, o) = (src as *const i32, out as *mut i32);
-        mv::scatter_add_rows(s, i(index), i(strides), o, lo, hi, size, inner, count, i32::wrapping_add)
+        let (s, t) = (src as *const i32, out as *mut i32);
+        mv::scatter_add_block(s, i(index), i(strides), t, size, inner, count, ro, co, i32::wrapping_add)
     }
 }

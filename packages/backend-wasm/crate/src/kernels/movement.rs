@@ -38,32 +38,39 @@ unsafe fn idx_at(index: *const i32, s: *const i32, o: usize, c: usize, i: usize)
 
 /// `out[o, c, i] = x[o, index[o·s0 + c·s1 + i·s2], i]`; out is `[outer, count, inner]`.
 pub unsafe fn gather<T: Copy>(x: *const T, index: *const i32, s: *const i32, out: *mut T, outer: usize, size: usize, inner: usize, count: usize) {
-    gather_rows(x, index, s, out, 0, outer, size, inner, count)
+    gather_rows(x, index, s, out, size, inner, count, 0, outer * count)
 }
 
-/// `gather` over the outer rows `[lo, hi)` only (a task of the threaded backend: rows write disjoint output).
-pub unsafe fn gather_rows<T: Copy>(x: *const T, index: *const i32, s: *const i32, out: *mut T, lo: usize, hi: usize, size: usize, inner: usize, count: usize) {
-    let row_const = *s.add(2) == 0;
-    for o in lo..hi {
-        if inner == 1 {
-            // NOTE: the im2col and pooling shape (one element per index): a plain loop, no copy call per element.
-            let (xs, os, s1) = (x.add(o * size), out.add(o * count), *s.add(1) as isize);
-            let ix = index.offset(o as isize * *s as isize);
-            for c in 0..count {
-                *os.add(c) = *xs.add(*ix.offset(c as isize * s1) as usize);
+/// The output rows `lo..hi` of `gather`, a row being one `(o, c)` of `inner` elements (rows are
+/// independent copies, so any split of them gives the same bits).
+pub unsafe fn gather_rows<T: Copy>(x: *const T, index: *const i32, s: *const i32, out: *mut T, size: usize, inner: usize, count: usize, lo: usize, hi: usize) {
+    if inner == 1 {
+        // NOTE: the unfold of convolution and pooling (one element per row): a plain indexed load per
+        // element, walked one outer row at a time (a one-element copy call per element cost 3-4x).
+        let (s0, s1) = (*s as isize, *s.add(1) as isize);
+        let mut r = lo;
+        while r < hi {
+            let (o, c0) = (r / count, r % count);
+            let c1 = count.min(c0 + (hi - r));
+            let (src, idx, dst) = (x.add(o * size), index.offset(o as isize * s0), out.add(o * count));
+            for c in c0..c1 {
+                *dst.add(c) = *src.add(*idx.offset(c as isize * s1) as usize);
             }
-            continue;
+            r += c1 - c0;
         }
-        for c in 0..count {
-            let dst = out.add((o * count + c) * inner);
-            if row_const {
-                let k = idx_at(index, s, o, c, 0);
-                core::ptr::copy_nonoverlapping(x.add((o * size + k) * inner), dst, inner);
-            } else {
-                for i in 0..inner {
-                    let k = idx_at(index, s, o, c, i);
-                    *dst.add(i) = *x.add((o * size + k) * inner + i);
-                }
+        return;
+    }
+    let row_const = *s.add(2) == 0;
+    for r in lo..hi {
+        let (o, c) = (r / count, r % count);
+        let dst = out.add(r * inner);
+        if row_const {
+            let k = idx_at(index, s, o, c, 0);
+            core::ptr::copy_nonoverlapping(x.add((o * size + k) * inner), dst, inner);
+        } else {
+            for i in 0..inner {
+                let k = idx_at(index, s, o, c, i);
+                *dst.add(i) = *x.add((o * size + k) * inner + i);
             }
         }
     }
@@ -71,24 +78,29 @@ pub unsafe fn gather_rows<T: Copy>(x: *const T, index: *const i32, s: *const i32
 
 /// `out[o, index[o·s0 + c·s1 + i·s2], i] += src[o, c, i]`, in (o, c, i) order like the reference.
 pub unsafe fn scatter_add<T: Copy>(src: *const T, index: *const i32, s: *const i32, out: *mut T, outer: usize, size: usize, inner: usize, count: usize, add: impl Fn(T, T) -> T) {
-    scatter_add_rows(src, index, s, out, 0, outer, size, inner, count, add)
+    scatter_add_block(src, index, s, out, size, inner, count, (0, outer), (0, inner), add)
 }
 
-/// `scatter_add` over the outer rows `[lo, hi)` only: row `o` adds into `out[o]` alone, in the same order.
-pub unsafe fn scatter_add_rows<T: Copy>(src: *const T, index: *const i32, s: *const i32, out: *mut T, lo: usize, hi: usize, size: usize, inner: usize, count: usize, add: impl Fn(T, T) -> T) {
-    for o in lo..hi {
-        if inner == 1 {
-            let (from, dst, s1) = (src.add(o * count), out.add(o * size), *s.add(1) as isize);
-            let ix = index.offset(o as isize * *s as isize);
+/// The part of `scatter_add` for outer rows `o.0..o.1` and columns `i.0..i.1`. NOTE: such a block writes
+/// only `out[o.0..o.1, :, i.0..i.1]`, so blocks run on different threads never touch the same element, and
+/// each element still receives its terms in increasing `c`, the order of the whole call: same bits.
+pub unsafe fn scatter_add_block<T: Copy>(src: *const T, index: *const i32, s: *const i32, out: *mut T, size: usize, inner: usize, count: usize, o: (usize, usize), i: (usize, usize), add: impl Fn(T, T) -> T) {
+    if inner == 1 {
+        // The fold of convolution: one element per row, the same (o, c) order as below.
+        let (s0, s1) = (*s as isize, *s.add(1) as isize);
+        for o in o.0..o.1 {
+            let (from, idx, dst) = (src.add(o * count), index.offset(o as isize * s0), out.add(o * size));
             for c in 0..count {
-                let d = dst.add(*ix.offset(c as isize * s1) as usize);
+                let d = dst.add(*idx.offset(c as isize * s1) as usize);
                 *d = add(*d, *from.add(c));
             }
-            continue;
         }
+        return;
+    }
+    for o in o.0..o.1 {
         for c in 0..count {
             let from = src.add((o * count + c) * inner);
-            for i in 0..inner {
+            for i in i.0..i.1 {
                 let k = idx_at(index, s, o, c, i);
                 let dst = out.add((o * size + k) * inner + i);
                 *dst = add(*dst, *from.add(i));

@@ -2,7 +2,9 @@
 //! round once, like the reference: with inner > 1 the accumulation is vertical (columns in double SIMD lanes)
 //! and sequential over `size` (bit-identical to the reference); with inner = 1 sum adds blocks of 1024 in
 //! float32 SIMD lanes and the blocks in double (within the documented summation bound), and prod stays
-//! sequential. max/min run in the input type with NaN-propagating SIMD max/min.
+//! sequential. max/min run in the input type with NaN-propagating SIMD max/min. A row (inner = 1) longer
+//! than `PART` is reduced part by part and the parts combined in order (see `PART`), so that the worker
+//! pool can reduce the parts of one long row on several threads and get the same bits.
 
 use crate::ops::{ArgReduceOp, ReduceOp};
 use crate::simd::*;
@@ -98,34 +100,41 @@ unsafe fn sum_chunk_f32(x: *const f32, v: &mut [v128; 4]) {
     }
 }
 
+/// The double sum of a contiguous float32 row: blocks of `SUM_CHUNK` in float32 lanes, then pairs of lanes
+/// in double, then the tail one by one.
+unsafe fn row_sum_f64(row: *const f32, size: usize) -> f64 {
+    let mut s = 0;
+    let mut v = [f64x2_splat(0.0); 4];
+    while s + SUM_CHUNK <= size {
+        sum_chunk_f32(row.add(s), &mut v);
+        s += SUM_CHUNK;
+    }
+    while s + 8 <= size {
+        let (a, b) = promote(ld(row.add(s)));
+        let (c, d) = promote(ld(row.add(s + 4)));
+        v = [f64x2_add(v[0], a), f64x2_add(v[1], b), f64x2_add(v[2], c), f64x2_add(v[3], d)];
+        s += 8;
+    }
+    let t = f64x2_add(f64x2_add(v[0], v[1]), f64x2_add(v[2], v[3]));
+    let mut acc = f64x2_extract_lane::<0>(t) + f64x2_extract_lane::<1>(t);
+    while s < size {
+        acc += *row.add(s) as f64;
+        s += 1;
+    }
+    acc
+}
+
 /// float32 sum (prod = false) or product in double.
 unsafe fn sum_prod_f32(x: *const f32, out: *mut f32, outer: usize, size: usize, inner: usize, prod: bool) {
     let init = if prod { 1.0 } else { 0.0 };
     if inner == 1 {
         for o in 0..outer {
             let row = x.add(o * size);
-            let mut s = 0;
-            let mut acc = init;
-            if !prod {
-                let mut v = [f64x2_splat(0.0); 4];
-                while s + SUM_CHUNK <= size {
-                    sum_chunk_f32(row.add(s), &mut v);
-                    s += SUM_CHUNK;
-                }
-                while s + 8 <= size {
-                    let (a, b) = promote(ld(row.add(s)));
-                    let (c, d) = promote(ld(row.add(s + 4)));
-                    v = [f64x2_add(v[0], a), f64x2_add(v[1], b), f64x2_add(v[2], c), f64x2_add(v[3], d)];
-                    s += 8;
-                }
-                let t = f64x2_add(f64x2_add(v[0], v[1]), f64x2_add(v[2], v[3]));
-                acc = f64x2_extract_lane::<0>(t) + f64x2_extract_lane::<1>(t);
-            }
-            while s < size {
-                let v = *row.add(s) as f64;
-                acc = if prod { acc * v } else { acc + v };
-                s += 1;
-            }
+            let acc = if prod {
+                (0..size).fold(init, |acc, s| acc * *row.add(s) as f64)
+            } else {
+                row_sum_f64(row, size)
+            };
             *out.add(o) = acc as f32;
         }
         return;
@@ -264,6 +273,78 @@ unsafe fn reduce_u8(op: ReduceOp, x: *const u8, out: *mut u8, outer: usize, size
     }
 }
 
+/// Elements per part of a long row (inner = 1). NOTE: a row of more than `PART` elements is reduced as
+/// `fold(...fold(fold(part 0, part 1), part 2)..., part k)`, the whole-call kernel and the split one alike:
+/// the parts sit at shape-fixed boundaries and are combined in a fixed order, so the thread count that
+/// computed them never changes the bits. float32 sum folds the parts' double sums and rounds once (the
+/// same summation bound as one pass); max/min and int32 sum are exact in any order.
+pub const PART: usize = 32768;
+
+/// Whether rows of `size` elements (inner = 1) are reduced by parts: float32 and int32 sum, max and min
+/// (product and bool stay one sequential pass).
+pub fn by_parts(dtype: u32, op: u32, size: usize) -> bool {
+    dtype != 2 && op != ReduceOp::Prod as u32 && size > PART
+}
+
+/// The value of one part (`len >= 1` contiguous elements) in 64 bits: the double sum of a float32 sum,
+/// else the 32-bit result.
+pub unsafe fn part_value(dtype: u32, op: u32, x: *const u8, len: usize) -> u64 {
+    let xu = x as *const u32;
+    match (dtype, ReduceOp::from_u32(op)) {
+        (0, ReduceOp::Sum) => row_sum_f64(x as *const f32, len).to_bits(),
+        (0, ReduceOp::Max) => row_minmax(xu, len, &|a, b| f32x4_max(a, b)) as u64,
+        (0, ReduceOp::Min) => row_minmax(xu, len, &|a, b| f32x4_min(a, b)) as u64,
+        (1, ReduceOp::Max) => row_minmax(xu, len, &|a, b| i32x4_max(a, b)) as u64,
+        (1, ReduceOp::Min) => row_minmax(xu, len, &|a, b| i32x4_min(a, b)) as u64,
+        (1, ReduceOp::Sum) => {
+            let mut r = 0u32;
+            sum_prod_i32(xu, &mut r, 1, len, 1, false);
+            r as u64
+        }
+        _ => core::arch::wasm32::unreachable(),
+    }
+}
+
+/// `acc` combined with the next part's value `p` (both from `part_value` or an earlier `fold`).
+pub fn fold(dtype: u32, op: u32, acc: u64, p: u64) -> u64 {
+    let lane = |f: fn(v128, v128) -> v128| i32x4_extract_lane::<0>(f(u32x4_splat(acc as u32), u32x4_splat(p as u32))) as u32 as u64;
+    match (dtype, ReduceOp::from_u32(op)) {
+        (0, ReduceOp::Sum) => (f64::from_bits(acc) + f64::from_bits(p)).to_bits(),
+        (1, ReduceOp::Sum) => (acc as u32).wrapping_add(p as u32) as u64,
+        (0, ReduceOp::Max) => lane(f32x4_max),
+        (0, ReduceOp::Min) => lane(f32x4_min),
+        (1, ReduceOp::Max) => lane(i32x4_max),
+        (1, ReduceOp::Min) => lane(i32x4_min),
+        _ => core::arch::wasm32::unreachable(),
+    }
+}
+
+/// Stores a row's folded value: a float32 sum rounds its double once.
+unsafe fn store(dtype: u32, op: u32, acc: u64, out: *mut u32) {
+    *out = if dtype == 0 && op == ReduceOp::Sum as u32 { (f64::from_bits(acc) as f32).to_bits() } else { acc as u32 };
+}
+
+/// Combines the part values `partials[o·parts + p]` of `outer` rows of `size` elements (`by_parts`) into
+/// `out[o]`, in part order.
+pub unsafe fn combine_parts(dtype: u32, op: u32, partials: *const u64, out: *mut u32, outer: usize, size: usize) {
+    let parts = size.div_ceil(PART);
+    for o in 0..outer {
+        let row = partials.add(o * parts);
+        let acc = (1..parts).fold(*row, |acc, p| fold(dtype, op, acc, *row.add(p)));
+        store(dtype, op, acc, out.add(o));
+    }
+}
+
+/// Part values `lo..hi` of the flattened `[outer, parts]` grid into `partials` (one task of a split reduction).
+pub unsafe fn parts_range(dtype: u32, op: u32, x: *const u8, partials: *mut u64, size: usize, lo: usize, hi: usize) {
+    let parts = size.div_ceil(PART);
+    for u in lo..hi {
+        let (o, p) = (u / parts, u % parts);
+        let len = PART.min(size - p * PART);
+        *partials.add(u) = part_value(dtype, op, x.add(4 * (o * size + p * PART)), len);
+    }
+}
+
 /// `out[o, i] = op over s of x[o, s, i]`; dtype 0 float32, 1 int32, 2 bool; op codes in crate/src/ops.rs
 /// (an unknown code traps).
 pub unsafe fn reduce(dtype: u32, op: u32, x: *const u8, out: *mut u8, outer: usize, size: usize, inner: usize) {
@@ -279,6 +360,18 @@ pub unsafe fn reduce(dtype: u32, op: u32, x: *const u8, out: *mut u8, outer: usi
                 vertical_minmax(xu, ou, outer, size, inner, &$f)
             }
         };
+    }
+    let code = op as u32;
+    if inner == 1 && by_parts(dtype, code, size) {
+        for o in 0..outer {
+            let row = x.add(4 * o * size);
+            let mut acc = part_value(dtype, code, row, PART);
+            for p in 1..size.div_ceil(PART) {
+                acc = fold(dtype, code, acc, part_value(dtype, code, row.add(4 * p * PART), PART.min(size - p * PART)));
+            }
+            store(dtype, code, acc, ou.add(o));
+        }
+        return;
     }
     match (dtype, op) {
         (2, _) => reduce_u8(op, x, out, outer, size, inner),
