@@ -31,9 +31,21 @@ describe('spread', () => {
 describe('paired overhead', () => {
   test('each variant is its per-round median minus the same round of the unconstrained one', () => {
     // Three rounds: the machine slows down in round 2 for everyone; the paired difference stays +1 ms.
-    const plain = [[10, 10], [20, 20], [10, 10]];
-    const slower = [[11, 11], [21, 21], [11, 11]];
-    const faster = [[9, 9], [21, 19], [11, 11]];
+    const plain = [
+      [10, 10],
+      [20, 20],
+      [10, 10],
+    ];
+    const slower = [
+      [11, 11],
+      [21, 21],
+      [11, 11],
+    ];
+    const faster = [
+      [9, 9],
+      [21, 19],
+      [11, 11],
+    ];
     const o = pairedOverhead(['slower', 'mixed'], [plain, slower, faster]);
     expect(o.plainMs).toBe(10);
     const [s, m] = o.variants;

@@ -11,8 +11,8 @@ import { type BackendName, useBackend } from '../backend.js';
 import { split } from '../data/digits.js';
 import { loadMnist } from '../data/load-node.js';
 import { MODELS } from '../models/index.js';
-import { type ModelReport, renderReport } from '../report/html.js';
 import { perClassAccuracy, topConfusions } from '../report/confusion.js';
+import { type ModelReport, renderReport } from '../report/html.js';
 import {
   ALWAYS,
   measureOverhead,

@@ -5,8 +5,8 @@
 import type { ModelSpec, Registration } from '../models/spec.js';
 import { constraintsCell, overheadPercent, variantLabel } from '../report/labels.js';
 import type { Overhead } from '../train/overhead.js';
-import { signed, spreadText } from '../train/spread.js';
 import type { RunResult } from '../train/run.js';
+import { signed, spreadText } from '../train/spread.js';
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 
@@ -55,7 +55,7 @@ export function overheadLines(spec: ModelSpec, o: Overhead, meanCheckMs: number)
   return [
     ...table([
       [
-        `variant (${o.rounds} rounds of ${o.steps / o.rounds} steps each)`,
+        `variant (${o.rounds} rounds of ${o.steps / o.rounds} step${o.steps === o.rounds ? '' : 's'} each)`,
         'step',
         'overhead (median, IQR over rounds)',
         '',

@@ -170,7 +170,7 @@ function overheadTable(spec: ModelSpec, o: Overhead): string {
         `<tr><td>${esc(variantLabel(spec, v.name))}</td><td>${v.ms.toFixed(2)} ms</td><td>${esc(spreadText(v.spreadMs, 2, ' ms'))}</td><td>${esc(spreadText(v.spreadPercent, 1, '%'))}</td></tr>`,
     )
     .join('');
-  return `<h2>Cost of the constraints per training step</h2><p>${o.rounds} rounds of ${o.steps / o.rounds} steps; each round times every variant back to back from the same seed, and each overhead is the median of the per-round differences to the unconstrained step, with the interquartile range over rounds. A range that spans 0 is within noise. The measurement took ${o.seconds.toFixed(1)} s.</p>${scroll(`<table><tr><th>variant</th><th>step</th><th>overhead</th><th>relative</th></tr><tr><td>no constraints</td><td>${o.plainMs.toFixed(2)} ms</td><td></td><td></td></tr>${rows}</table>`)}`;
+  return `<h2>Cost of the constraints per training step</h2><p>${o.rounds} rounds of ${o.steps / o.rounds} step${o.steps === o.rounds ? '' : 's'}; each round times every variant back to back from the same seed, and each overhead is the median of the per-round differences to the unconstrained step, with the interquartile range over rounds. A range that spans 0 is within noise. The measurement took ${o.seconds.toFixed(1)} s.</p>${scroll(`<table><tr><th>variant</th><th>step</th><th>overhead</th><th>relative</th></tr><tr><td>no constraints</td><td>${o.plainMs.toFixed(2)} ms</td><td></td><td></td></tr>${rows}</table>`)}`;
 }
 
 /** The constraints a model carries, each with the one-line reason. */
@@ -243,7 +243,7 @@ ${perClassTable(input.runs)}
 /** The notes under the histograms: each maxNorm bound that never bound, in words. */
 function unboundNotes(input: ModelReport): string {
   const lines = input.runs.flatMap((r) => unboundLines(unboundNorms(r, input.settings.maxNorm)));
-  return lines.map((l) => `<p class="note">${esc(l[0].toUpperCase() + l.slice(1))}.</p>`).join('');
+  return lines.map((l) => `<p class="note">${esc(l)}.</p>`).join('');
 }
 
 const CSS = `body{font:15px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1080px;color:#222;padding:0 16px}
