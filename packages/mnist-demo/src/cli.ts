@@ -12,4 +12,4 @@ const args = parseArgs(process.argv.slice(2));
 const options = { backend: args.backend, out: args.out };
 process.exitCode = await (args.rate
   ? rateConstraintMain(args.models[0], args.rate, options)
-  : main(args.models, options));
+  : main(args.models, { ...options, overhead: args.overhead }));

@@ -24,7 +24,13 @@ beforeAll(async () => {
     return true;
   });
   try {
-    code = await main([{ ...DEFAULT_SETTINGS, epochs: 1, constraints: 'compare' }], { backend: 'wasm', out });
+    // NOTE: `always`: a one-epoch run is short enough that the bounded measurement may skip itself on a busy
+    // machine, and this test checks the overhead's printout (test/overhead-bounded.test.ts checks the bound).
+    code = await main([{ ...DEFAULT_SETTINGS, epochs: 1, constraints: 'compare' }], {
+      backend: 'wasm',
+      out,
+      overhead: 'always',
+    });
   } finally {
     write.mockRestore();
   }
@@ -47,6 +53,26 @@ describe('the main job, one epoch with --constraints compare', () => {
     ]) {
       expect(printed).toContain(text);
     }
+  });
+
+  test("prints each run's accuracy per digit in one line and its three most frequent mistakes", () => {
+    for (const run of ['on', 'off']) {
+      expect(printed).toMatch(
+        new RegExp(`\\n  per digit \\(constraints ${run}\\): 0 \\d+\\.\\d%  1 \\d+\\.\\d%.*  9 \\d+\\.\\d%\\n`),
+      );
+      expect(printed).toMatch(
+        new RegExp(
+          `\\n  most frequent mistakes \\(constraints ${run}\\): \\d as \\d \\(\\d+\\), \\d as \\d \\(\\d+\\), \\d as \\d \\(\\d+\\)\\n`,
+        ),
+      );
+    }
+  });
+
+  test('prints every overhead signed, with its interquartile range over paired rounds', () => {
+    const all = printed.split('\n').find((l) => l.includes('all of them (this run)')) ?? '';
+    expect(all).toMatch(/ [+-]?\d+\.\d\d ms \(IQR [+-]?\d+\.\d\d ms to [+-]?\d+\.\d\d ms(, within noise)?\) /);
+    expect(all).toMatch(/ [+-]?\d+\.\d% \(IQR [+-]?\d+\.\d% to [+-]?\d+\.\d%(, within noise)?\)$/);
+    expect(printed).toContain('variant (7 rounds of 3 steps each)');
   });
 
   test('every constraint held after every step, and one epoch already passes 85% held-out', async () => {
@@ -72,7 +98,8 @@ describe('the main job, one epoch with --constraints compare', () => {
   test('the report is self-contained and renders in headless Chromium', async () => {
     const html = await readFile(join(out, 'report.html'), 'utf8');
     expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
-    expect(html.match(/<svg /g)?.length).toBe(4);
+    // NOTE: loss, accuracy, two norm histograms, the confusion matrix and the misclassified digits.
+    expect(html.match(/<svg /g)?.length).toBe(6);
     expect(html).toContain('maxNorm bound 1.5');
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
@@ -87,6 +114,29 @@ describe('the main job, one epoch with --constraints compare', () => {
       await mkdir(join(pkg, 'test-results'), { recursive: true });
       await page.screenshot({ path: join(pkg, 'test-results', 'report.png'), fullPage: true });
       expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test('the report fits a phone: no sideways scroll at 390 px, wide tables scroll in their own box', async () => {
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      timeout: 30_000,
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+      await page.goto(`file://${join(out, 'report.html')}`);
+      const widths = await page.evaluate(() => ({
+        page: document.documentElement.scrollWidth,
+        tables: [...document.querySelectorAll('table')].map((t) => t.parentElement?.className ?? ''),
+      }));
+      expect(widths.page).toBeLessThanOrEqual(390);
+      expect(widths.tables.length).toBeGreaterThan(0);
+      expect(widths.tables.every((c) => c === 'scroll')).toBe(true);
+      await mkdir(join(pkg, 'test-results'), { recursive: true });
+      await page.screenshot({ path: join(pkg, 'test-results', 'report-phone.png'), fullPage: true });
     } finally {
       await browser.close();
     }

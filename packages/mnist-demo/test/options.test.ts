@@ -51,12 +51,22 @@ describe('cp-mnist options', () => {
     expect(args.models.map((s) => s.model)).toEqual(['mlp']);
   });
 
+  test('--overhead: auto (bounded to a tenth of the run) by default, always or off when asked', () => {
+    expect(parse([]).overhead).toBe('auto');
+    expect(parse(['--overhead', 'off']).overhead).toBe('off');
+    expect(parse(['--overhead', 'always']).overhead).toBe('always');
+    expect(createProgram().helpInformation()).toMatch(
+      /--overhead <when>[\s\S]*only\s+if\s+it\s+fits\s+in\s+10%\s+of\s+the\s+run/,
+    );
+  });
+
   test.each([
     [['--rate-constraint', '--model', 'cnn'], /--rate-constraint trains the MLP only.*--model cnn/],
     [['--model', 'resnet'], /argument 'resnet' is invalid.*Allowed choices are mlp, cnn, lstm, vit, all/],
     [['--model'], /argument missing/],
     [['--epochs', '0'], /--epochs must be a positive integer/],
     [['--lr', '-1'], /--lr must be a positive number/],
+    [['--overhead', 'sometimes'], /argument 'sometimes' is invalid.*Allowed choices are auto, always, off/],
   ])('%j is refused', (argv, message) => {
     expect(() => parse(argv)).toThrow(CommanderError);
     expect(() => parse(argv)).toThrow(message);

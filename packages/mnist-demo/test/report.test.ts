@@ -69,6 +69,79 @@ describe('comparing models', () => {
     expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
   });
 
+  test('each model has a held-out confusion matrix, a per-digit table and its misclassified digits', () => {
+    const html = renderReport({ backend: 'wasm', models: reports, totalSeconds: 12.5 });
+    expect(html.match(/aria-label="Held-out confusion matrix"/g)?.length).toBe(MODEL_NAMES.length);
+    expect(html.match(/<table class="per-class">/g)?.length).toBe(MODEL_NAMES.length);
+    expect(html.match(/aria-label="Misclassified held-out digits \(\d+ shown\)"/g)?.length).toBe(MODEL_NAMES.length);
+    for (const { runs } of reports) {
+      const run = runs[0];
+      const wrong = run.confusion.flat().reduce((a, b) => a + b, 0) - run.confusion.reduce((a, r, i) => a + r[i], 0);
+      expect(run.misclassified.length).toBe(Math.min(30, wrong));
+      for (const d of run.misclassified) {
+        expect(d.label).not.toBe(d.predicted);
+        expect(html).toContain(`${d.label} → ${d.predicted}`);
+      }
+    }
+  });
+
+  test('the overhead card is signed by the figure and says when it is within noise', () => {
+    const base = reports[0];
+    const o = base.overhead!;
+    const at = (median: number, q1: number, q3: number) => ({
+      ...base,
+      overhead: {
+        ...o,
+        variants: o.variants.map((v) =>
+          v.name === 'all'
+            ? {
+                ...v,
+                overheadMs: median / 10,
+                overheadPercent: median,
+                spreadMs: { median: median / 10, q1: q1 / 10, q3: q3 / 10, withinNoise: q1 <= 0 && q3 >= 0 },
+                spreadPercent: { median, q1, q3, withinNoise: q1 <= 0 && q3 >= 0 },
+              }
+            : v,
+        ),
+      },
+    });
+    const card = (m: ModelReport) =>
+      /constraint overhead<\/div><div class="v">([^<]*)<\/div><div class="n">([^<]*)</
+        .exec(renderReport({ backend: 'wasm', models: [m], totalSeconds: 1 }))
+        ?.slice(1);
+    expect(card(at(-15.9, -20, -10))).toEqual([
+      '-15.9%',
+      `-1.59 ms (IQR -2.00 ms to -1.00 ms) on a ${o.plainMs.toFixed(2)} ms step`,
+    ]);
+    expect(card(at(12, -5, 30))?.[0]).toBe('+12.0%');
+    expect(card(at(12, -5, 30))?.[1]).toContain('within noise');
+  });
+
+  test('a bound never reached is said under the histograms; one reached is not', () => {
+    const base = reports[0];
+    const withPeaks = (peak: number): ModelReport => ({
+      ...base,
+      runs: [{ ...base.runs[0], peakNorms: { '0.weight': base.settings.maxNorm, '2.weight': peak } }],
+    });
+    const unbound = renderReport({ backend: 'wasm', models: [withPeaks(1.2)], totalSeconds: 1 });
+    expect(unbound).toContain(
+      'maxNorm never bound on 2.weight: its largest unit norm stayed at 1.200, below the bound 1.5',
+    );
+    expect(unbound).not.toContain('never bound on 0.weight');
+    const bound = renderReport({ backend: 'wasm', models: [withPeaks(1.5)], totalSeconds: 1 });
+    expect(bound).not.toContain('never bound');
+  });
+
+  test('an overhead not measured says why instead of a figure', () => {
+    const html = renderReport({
+      backend: 'wasm',
+      models: [{ ...reports[0], overhead: null, overheadNote: 'not measured (--overhead off)' }],
+      totalSeconds: 1,
+    });
+    expect(html).not.toContain('constraint overhead</div>');
+    expect(html).toContain('<p>not measured (--overhead off).</p>');
+  });
+
   test('a single model has no comparison table and no model heading', () => {
     const html = renderReport({ backend: 'wasm', models: [reports[1]], totalSeconds: 3 });
     expect(html).not.toContain('class="compare"');

@@ -11,9 +11,18 @@ import { type BackendName, useBackend } from '../backend.js';
 import { split } from '../data/digits.js';
 import { loadMnist } from '../data/load-node.js';
 import { MODELS } from '../models/index.js';
+import { perClassAccuracy, topConfusions } from '../report/confusion.js';
 import { type ModelReport, renderReport } from '../report/html.js';
-import { measureOverhead, type Overhead } from '../train/overhead.js';
-import { type RunResult, trainRun } from '../train/run.js';
+import {
+  ALWAYS,
+  measureOverhead,
+  OVERHEAD_SHARE,
+  type Overhead,
+  type OverheadMode,
+  overheadVariants,
+  planOverhead,
+} from '../train/overhead.js';
+import { type RunResult, trainRun, unboundLines, unboundNorms } from '../train/run.js';
 import type { RunSettings } from '../train/settings.js';
 import { progressEvents } from './progress.js';
 import {
@@ -28,6 +37,8 @@ import {
 export interface MainOptions {
   backend: BackendName;
   out: string;
+  /** When to measure the constraint overhead (default `auto`: only within a tenth of the run's time). */
+  overhead?: OverheadMode;
 }
 
 function say(line = ''): void {
@@ -58,7 +69,7 @@ export async function main(models: readonly RunSettings[], options: MainOptions)
   );
 
   const reports: ModelReport[] = [];
-  for (const settings of models) reports.push(runModel(settings, data));
+  for (const settings of models) reports.push(runModel(settings, data, options.overhead ?? 'auto'));
   const several = reports.length > 1;
   if (several) {
     say();
@@ -109,7 +120,7 @@ export async function main(models: readonly RunSettings[], options: MainOptions)
 }
 
 /** Trains one model as `settings` say and prints its results; returns what the report shows of it. */
-function runModel(settings: RunSettings, data: Data): ModelReport {
+function runModel(settings: RunSettings, data: Data, overheadMode: OverheadMode): ModelReport {
   const spec = MODELS[settings.model];
   say();
   say(`${settings.model}: ${spec.title}`);
@@ -144,23 +155,53 @@ function runModel(settings: RunSettings, data: Data): ModelReport {
     );
   }
   if (first.heldOut.accuracy < spec.target) say(`warning: below the ${pct(spec.target)} the defaults reach`);
+  for (const run of runs) sayAll(errorLines(run, runs.length > 1));
 
   let overhead: Overhead | null = null;
+  let overheadNote: string | null = null;
   if (first.constrained) {
     say();
     say('constraint report: the largest violation of every constraint after any step of the run');
     sayAll(constraintReportLines(first));
+    for (const line of unboundLines(unboundNorms(first, settings.maxNorm))) say(`  note: ${line}`);
     say();
-    say('per-step overhead of the constraints (measured now; noisy when the machine is busy):');
-    overhead = measureOverhead(settings, data.train);
-    sayAll(overheadLines(spec, overhead, meanCheckMs(first)));
+    const runMs = runs.reduce((t, r) => t + r.seconds, 0) * 1000;
+    const plan =
+      overheadMode === 'always'
+        ? ALWAYS
+        : overheadMode === 'auto'
+          ? planOverhead(runMs, first.medianStepMs, overheadVariants(settings).length)
+          : null;
+    if (plan) {
+      say('per-step overhead of the constraints (measured now, paired per round; noisy when the machine is busy):');
+      overhead = measureOverhead(settings, data.train, plan);
+      sayAll(overheadLines(spec, overhead, meanCheckMs(first)));
+    } else {
+      overheadNote =
+        overheadMode === 'off'
+          ? 'not measured (--overhead off)'
+          : `not measured: at ${first.medianStepMs.toFixed(1)} ms a step, even 3 rounds would take more than ${OVERHEAD_SHARE * 100}% of the run (--overhead always measures it anyway)`;
+      say(`per-step overhead of the constraints: ${overheadNote}`);
+    }
   }
   if (runs.length === 2) {
     say();
     say('with and without constraints, same seed:');
     sayAll(compareLines(runs[0], runs[1]));
   }
-  return { settings, runs, overhead };
+  return { settings, runs, overhead, overheadNote };
+}
+
+/** A run's held-out accuracy per digit in one line, and its three most frequent mistakes. */
+function errorLines(run: RunResult, labelled: boolean): string[] {
+  const label = labelled ? ` (constraints ${run.constrained ? 'on' : 'off'})` : '';
+  const perClass = perClassAccuracy(run.confusion)
+    .map((a, d) => `${d} ${a === null ? '-' : `${(a * 100).toFixed(1)}%`}`)
+    .join('  ');
+  const top = topConfusions(run.confusion, 3)
+    .map(([t, p, n]) => `${t} as ${p} (${n})`)
+    .join(', ');
+  return [`  per digit${label}: ${perClass}`, `  most frequent mistakes${label}: ${top || 'none'}`];
 }
 
 function meanCheckMs(run: RunResult): number {
@@ -168,10 +209,11 @@ function meanCheckMs(run: RunResult): number {
 }
 
 /** One model's figures as JSON. */
-function modelSummary({ settings, runs, overhead }: ModelReport) {
+function modelSummary({ settings, runs, overhead, overheadNote }: ModelReport) {
   return {
     settings,
     overhead,
+    overheadNote: overheadNote ?? null,
     runs: runs.map((r) => ({
       constrained: r.constrained,
       heldOutAccuracy: r.heldOut.accuracy,
@@ -183,6 +225,10 @@ function modelSummary({ settings, runs, overhead }: ModelReport) {
       violations: r.violations,
       clip: r.clip,
       scale: r.scale,
+      peakNorms: r.peakNorms,
+      unbound: unboundNorms(r, settings.maxNorm),
+      perClassAccuracy: perClassAccuracy(r.confusion),
+      confusion: r.confusion,
       epochs: r.epochs,
     })),
   };

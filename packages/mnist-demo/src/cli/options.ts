@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { BackendName } from '../backend.js';
 import { MODEL_NAMES, type ModelName } from '../models/spec.js';
+import type { OverheadMode } from '../train/overhead.js';
 import type { RateSettings } from '../train/rate-constraint.js';
 import { type ConstraintsMode, type RunSettings, settingsFor } from '../train/settings.js';
 import { addRateOptions, rateSettingsFrom } from './rate-constraint.js';
@@ -66,6 +67,14 @@ export function createProgram(): Command {
       positiveNumber('--max-norm'),
     )
     .option('--clip-norm <x>', 'bound on the global gradient L2 norm (default 1)', positiveNumber('--clip-norm'))
+    .addOption(
+      new Option(
+        '--overhead <when>',
+        "measure the per-step cost of the constraints: auto (only if it fits in 10% of the run's time, with fewer rounds for slow steps, else skipped), always (7 rounds of 3 steps per variant, however long), or off",
+      )
+        .choices(['auto', 'always', 'off'])
+        .default('auto'),
+    )
     .option('--out <dir>', 'where the report and the checkpoint go', 'out/mnist')
     .showHelpAfterError();
   return addRateOptions(program);
@@ -76,6 +85,8 @@ export interface ParsedArgs {
   models: RunSettings[];
   backend: BackendName;
   out: string;
+  /** When the job measures the constraint overhead. */
+  overhead: OverheadMode;
   /** `--rate-constraint`'s settings (the MLP only), or null without it. */
   rate: RateSettings | null;
 }
@@ -100,5 +111,11 @@ export function parseArgs(argv: readonly string[], program: Command = createProg
   if (rate && names.some((m) => m !== 'mlp')) {
     program.error(`error: --rate-constraint trains the MLP only; it cannot be combined with --model ${o.model}`);
   }
-  return { models, backend: o.backend as BackendName, out: o.out as string, rate };
+  return {
+    models,
+    backend: o.backend as BackendName,
+    out: o.out as string,
+    overhead: o.overhead as OverheadMode,
+    rate,
+  };
 }

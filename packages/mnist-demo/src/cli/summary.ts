@@ -6,6 +6,7 @@ import type { ModelSpec, Registration } from '../models/spec.js';
 import { constraintsCell, overheadPercent, variantLabel } from '../report/labels.js';
 import type { Overhead } from '../train/overhead.js';
 import type { RunResult } from '../train/run.js';
+import { signed, spreadText } from '../train/spread.js';
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 
@@ -40,21 +41,29 @@ export function constraintReportLines(run: RunResult): string[] {
   return lines;
 }
 
-/** The measured per-step cost of each of `spec`'s constraints and of all together. */
+/**
+ * The measured per-step cost of each of `spec`'s constraints and of all together: each figure the median of
+ * the per-round paired differences with its interquartile range, `within noise` when that range spans 0.
+ */
 export function overheadLines(spec: ModelSpec, o: Overhead, meanCheckMs: number): string[] {
   const rows = o.variants.map((v) => [
     variantLabel(spec, v.name),
     `${v.ms.toFixed(2)} ms`,
-    `${v.overheadMs >= 0 ? '+' : ''}${v.overheadMs.toFixed(2)} ms`,
-    `${v.overheadPercent >= 0 ? '+' : ''}${v.overheadPercent.toFixed(1)}%`,
+    spreadText(v.spreadMs, 2, ' ms'),
+    spreadText(v.spreadPercent, 1, '%'),
   ]);
   return [
     ...table([
-      [`variant (median of ${o.steps} alternating steps each)`, 'step', 'overhead', ''],
+      [
+        `variant (${o.rounds} rounds of ${o.steps / o.rounds} step${o.steps === o.rounds ? '' : 's'} each)`,
+        'step',
+        'overhead (median, IQR over rounds)',
+        '',
+      ],
       ['no constraints', `${o.plainMs.toFixed(2)} ms`, '', ''],
       ...rows,
     ]),
-    `  checking every constraint after every step (the report above): ${meanCheckMs.toFixed(2)} ms per step, not part of training`,
+    `  the measurement took ${o.seconds.toFixed(1)} s; checking every constraint after every step (the report above): ${meanCheckMs.toFixed(2)} ms per step, not part of training`,
   ];
 }
 
@@ -90,7 +99,7 @@ export function modelComparisonLines(models: readonly ModelFigures[]): string[] 
       pct(run.heldOut.accuracy),
       pct(run.train.accuracy),
       `${run.medianStepMs.toFixed(1)} ms`,
-      o === null ? '-' : `${o >= 0 ? '+' : ''}${o.toFixed(1)}%`,
+      o === null ? '-' : `${signed(o, 1)}%`,
       `${run.seconds.toFixed(1)} s`,
       run.parameterCount.toLocaleString('en-US'),
     ];

@@ -7,9 +7,12 @@
 
 import type { ModelSpec, Registration } from '../models/spec.js';
 import type { Overhead, VariantTime } from '../train/overhead.js';
-import type { RunResult } from '../train/run.js';
+import { type RunResult, unboundLines, unboundNorms } from '../train/run.js';
 import type { RunSettings } from '../train/settings.js';
+import { signed, spreadText } from '../train/spread.js';
 import { histogram, lineChart, type Series } from './charts.js';
+import { confusionChart, perClassAccuracy, topConfusions } from './confusion.js';
+import { digitGrid } from './digit-grid.js';
 import { constraintsCell, overheadPercent, variantLabel } from './labels.js';
 import { esc } from './svg.js';
 
@@ -18,6 +21,8 @@ export interface ModelReport {
   settings: RunSettings;
   runs: RunResult[];
   overhead: Overhead | null;
+  /** Why the overhead was not measured (skipped to stay within its share of the run, or `--overhead off`). */
+  overheadNote?: string | null;
 }
 
 /** Everything the report shows. */
@@ -30,7 +35,7 @@ export interface ReportInput {
 
 const COLORS = { on: '#1f77b4', off: '#ff7f0e' };
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
-const label = (r: RunResult): string => (r.constrained ? 'constraints on' : 'constraints off');
+const label = (r: RunResult): string => (r.constrained ? 'constraints on' : 'constraints off (dashed)');
 const color = (r: RunResult): string => (r.constrained ? COLORS.on : COLORS.off);
 
 /** `xs` averaged over a trailing window, as [step, value] points thinned to at most `maxPoints`. */
@@ -70,8 +75,8 @@ function cards(input: ModelReport, backend: string, seconds: number): string {
     out.push(
       card(
         'constraint overhead',
-        `${all.overheadPercent.toFixed(1)}%`,
-        `+${all.overheadMs.toFixed(2)} ms on a ${input.overhead.plainMs.toFixed(2)} ms step`,
+        `${signed(all.overheadPercent, 1)}%`,
+        `${spreadText(all.spreadMs, 2, ' ms')} on a ${input.overhead.plainMs.toFixed(2)} ms step`,
       ),
     );
   }
@@ -83,18 +88,29 @@ function cards(input: ModelReport, backend: string, seconds: number): string {
   return `<div class="cards">${out.join('')}</div>`;
 }
 
+/**
+ * NOTE: the run without constraints is dashed and drawn first, so the run with them (solid, on top) stays
+ * visible where the two coincide; the legend names each, and train accuracy is drawn thin.
+ */
 function curves(runs: RunResult[]): string {
-  const loss: Series[] = runs.map((r) => ({ name: label(r), color: color(r), points: smoothed(r.stepLosses, 25) }));
-  const acc: Series[] = runs.flatMap((r) => [
+  const drawn = [...runs].sort((a, b) => Number(a.constrained) - Number(b.constrained));
+  const loss: Series[] = drawn.map((r) => ({
+    name: label(r),
+    color: color(r),
+    dashed: !r.constrained,
+    points: smoothed(r.stepLosses, 25),
+  }));
+  const acc: Series[] = drawn.flatMap((r) => [
     {
       name: `held-out, ${label(r)}`,
       color: color(r),
+      dashed: !r.constrained,
       points: r.epochs.map((e) => [e.epoch, e.heldOutAccuracy] as [number, number]),
     },
     {
       name: `train, ${label(r)}`,
-      color: color(r),
-      dashed: true,
+      color: r.constrained ? '#aec7e8' : '#ffbb78',
+      dashed: !r.constrained,
       points: r.epochs.map((e) => [e.epoch, e.trainAccuracy] as [number, number]),
     },
   ]);
@@ -140,7 +156,7 @@ function reportTable(run: RunResult): string {
   const clip = run.clip
     ? `<p>Gradients: <code>clipGradNorm(maxNorm=${run.clip.maxNorm})</code> scaled the gradients down in ${run.clip.clipped} of ${run.clip.steps} steps; the largest norm before the clip was ${run.clip.largestNorm.toFixed(3)}.${run.scale === null ? '' : ` The learned logit scale (kept positive by reparametrization) ended at ${run.scale.toFixed(4)}.`}</p>`
     : '';
-  return `<table><tr><th>parameter</th><th>constraint</th><th>mode</th><th>checks</th><th>largest violation</th><th>status</th></tr>${rows}</table>${clip}`;
+  return `${scroll(`<table><tr><th>parameter</th><th>constraint</th><th>mode</th><th>checks</th><th>largest violation</th><th>status</th></tr>${rows}</table>`)}${clip}`;
 }
 
 function allOf(o: Overhead): VariantTime {
@@ -151,10 +167,10 @@ function overheadTable(spec: ModelSpec, o: Overhead): string {
   const rows = o.variants
     .map(
       (v) =>
-        `<tr><td>${esc(variantLabel(spec, v.name))}</td><td>${v.ms.toFixed(2)} ms</td><td>${v.overheadMs >= 0 ? '+' : ''}${v.overheadMs.toFixed(2)} ms (${v.overheadPercent.toFixed(1)}%)</td></tr>`,
+        `<tr><td>${esc(variantLabel(spec, v.name))}</td><td>${v.ms.toFixed(2)} ms</td><td>${esc(spreadText(v.spreadMs, 2, ' ms'))}</td><td>${esc(spreadText(v.spreadPercent, 1, '%'))}</td></tr>`,
     )
     .join('');
-  return `<h2>Cost of the constraints per training step</h2><p>Median of ${o.steps} steps of each variant, trained in alternating rounds from the same seed (timings on a busy machine are noisy).</p><table><tr><th>variant</th><th>step</th><th>overhead</th></tr><tr><td>no constraints</td><td>${o.plainMs.toFixed(2)} ms</td><td></td></tr>${rows}</table>`;
+  return `<h2>Cost of the constraints per training step</h2><p>${o.rounds} rounds of ${o.steps / o.rounds} step${o.steps === o.rounds ? '' : 's'}; each round times every variant back to back from the same seed, and each overhead is the median of the per-round differences to the unconstrained step, with the interquartile range over rounds. A range that spans 0 is within noise. The measurement took ${o.seconds.toFixed(1)} s.</p>${scroll(`<table><tr><th>variant</th><th>step</th><th>overhead</th><th>relative</th></tr><tr><td>no constraints</td><td>${o.plainMs.toFixed(2)} ms</td><td></td><td></td></tr>${rows}</table>`)}`;
 }
 
 /** The constraints a model carries, each with the one-line reason. */
@@ -165,7 +181,7 @@ function whyTable(regs: readonly Registration[]): string {
         `<tr><td>${esc(r.target)}</td><td><code>${esc(r.constraint)}</code></td><td>${r.mode}</td><td>${esc(r.why)}</td></tr>`,
     )
     .join('');
-  return `<h2>Constraints and why</h2><table><tr><th>target</th><th>constraint</th><th>mode</th><th>why</th></tr>${rows}</table>`;
+  return `<h2>Constraints and why</h2>${scroll(`<table><tr><th>target</th><th>constraint</th><th>mode</th><th>why</th></tr>${rows}</table>`)}`;
 }
 
 function settingsTable(input: ModelReport, backend: string): string {
@@ -186,10 +202,54 @@ function settingsTable(input: ModelReport, backend: string): string {
     ['maxNorm bound (per unit or filter)', String(s.maxNorm)],
     ['gradient clip (global L2 norm)', String(s.clipNorm)],
   ];
-  return `<table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;
+  return scroll(`<table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`);
+}
+
+/** A table in its own horizontally scrolling box, so a wide table never widens the page. */
+function scroll(table: string): string {
+  return `<div class="scroll">${table}</div>`;
+}
+
+/** Held-out accuracy per digit, a column per run. */
+function perClassTable(runs: readonly RunResult[]): string {
+  const columns = runs.map((r) => perClassAccuracy(r.confusion));
+  const rows = Array.from(
+    { length: 10 },
+    (_, d) =>
+      `<tr><td>${d}</td>${columns.map((c) => `<td>${c[d] === null ? '-' : pct(c[d] as number)}</td>`).join('')}</tr>`,
+  ).join('');
+  return scroll(
+    `<table class="per-class"><tr><th>digit</th>${runs.map((r) => `<th>held-out accuracy, ${esc(label(r).replace(' (dashed)', ''))}</th>`).join('')}</tr>${rows}</table>`,
+  );
+}
+
+/** The first run's held-out errors: the confusion matrix, per-class accuracy and misclassified digits. */
+function errorsSection(input: ModelReport): string {
+  const first = input.runs[0];
+  const top = topConfusions(first.confusion, 3)
+    .map(([t, p, n]) => `${t} read as ${p} (${n} times)`)
+    .join(', ');
+  const held = first.confusion.flat().reduce((a, b) => a + b, 0);
+  return `<h2>Held-out errors</h2>
+<p>Of ${held} held-out digits (${label(first).replace(' (dashed)', '')}). Most frequent mistakes: ${esc(top || 'none')}.</p>
+<div class="charts">${confusionChart(first.confusion)}</div>
+<h3>Accuracy per digit</h3>
+${perClassTable(input.runs)}
+<h3>Misclassified held-out digits</h3>
+<p>The first ${first.misclassified.length} in held-out order, captioned true → predicted.</p>
+<div class="charts">${digitGrid(first.misclassified, `Misclassified held-out digits (${first.misclassified.length} shown)`)}</div>`;
+}
+
+/** The notes under the histograms: each maxNorm bound that never bound, in words. */
+function unboundNotes(input: ModelReport): string {
+  const lines = input.runs.flatMap((r) => unboundLines(unboundNorms(r, input.settings.maxNorm)));
+  return lines.map((l) => `<p class="note">${esc(l)}.</p>`).join('');
 }
 
 const CSS = `body{font:15px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1080px;color:#222;padding:0 16px}
+.scroll{overflow-x:auto;max-width:100%}.note{border-left:4px solid #ff7f0e;padding:4px 10px;background:#fff8f0}
+.charts>svg{flex:0 1 auto;min-width:0}h3{font-size:16px;margin:18px 0 6px}
+@media (max-width:700px){body{margin:12px auto;padding:0 8px}.card{min-width:0;flex:1 1 140px}}
 h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px}.sub{color:#666;margin:0 0 16px}
 .cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #ddd;border-left:5px solid #2ca02c;border-radius:6px;padding:10px 14px;min-width:170px}
 .card.bad{border-left-color:#d62728}.card .k{color:#666;font-size:13px}.card .v{font-size:26px;font-weight:600}.card .n{color:#666;font-size:12px}
@@ -212,7 +272,9 @@ ${cards(input, backend, seconds)}
 <h2>Weight norms at the end</h2>
 <p>Each bar counts units (rows of a weight, or whole filters of a conv kernel) by their L2 norm. With the constraint on, no unit may pass the red line.</p>
 <div class="charts">${histograms(input)}</div>
-${first.constrained ? `${whyTable(first.registrations)}<h2>Constraint report</h2><p>The largest violation of every constraint, checked after every step of the run.</p>${reportTable(first)}${overhead}` : ''}
+${unboundNotes(input)}
+${errorsSection(input)}
+${first.constrained ? `${whyTable(first.registrations)}<h2>Constraint report</h2><p>The largest violation of every constraint, checked after every step of the run.</p>${reportTable(first)}${overhead}${input.overheadNote ? `<h2>Cost of the constraints per training step</h2><p>${esc(input.overheadNote)}.</p>` : ''}` : ''}
 <h2>Settings</h2>
 ${settingsTable(input, backend)}`;
 }
@@ -223,10 +285,10 @@ export function comparisonTable(models: readonly ModelReport[]): string {
     .map(({ settings, runs, overhead }) => {
       const r = runs[0];
       const o = overheadPercent(overhead);
-      return `<tr><td><a href="#${r.spec.name}">${esc(r.spec.name)}</a></td><td>${settings.epochs}</td><td>${pct(r.heldOut.accuracy)}</td><td>${pct(r.train.accuracy)}</td><td>${r.medianStepMs.toFixed(1)} ms</td><td>${o === null ? '-' : `${o >= 0 ? '+' : ''}${o.toFixed(1)}%`}</td><td>${r.seconds.toFixed(1)} s</td><td>${r.parameterCount.toLocaleString('en-US')}</td><td>${esc(constraintsCell(r))}</td></tr>`;
+      return `<tr><td><a href="#${r.spec.name}">${esc(r.spec.name)}</a></td><td>${settings.epochs}</td><td>${pct(r.heldOut.accuracy)}</td><td>${pct(r.train.accuracy)}</td><td>${r.medianStepMs.toFixed(1)} ms</td><td>${o === null ? '-' : `${signed(o, 1)}%`}</td><td>${r.seconds.toFixed(1)} s</td><td>${r.parameterCount.toLocaleString('en-US')}</td><td>${esc(constraintsCell(r))}</td></tr>`;
     })
     .join('');
-  return `<h2>The models side by side</h2><table class="compare"><tr><th>model</th><th>epochs</th><th>held-out accuracy</th><th>train accuracy</th><th>median step</th><th>constraint overhead</th><th>run time</th><th>parameters</th><th>constraints</th></tr>${rows}</table>`;
+  return `<h2>The models side by side</h2><div class="scroll"><table class="compare"><tr><th>model</th><th>epochs</th><th>held-out accuracy</th><th>train accuracy</th><th>median step</th><th>constraint overhead</th><th>run time</th><th>parameters</th><th>constraints</th></tr>${rows}</table></div>`;
 }
 
 /** The report as one HTML document. */
@@ -237,7 +299,7 @@ export function renderReport(input: ReportInput): string {
     ? `${input.models.map((m) => m.settings.model).join(', ')} trained on ${input.backend} in ${input.totalSeconds.toFixed(1)} s.`
     : `${first.runs[0].spec.title} trained on ${input.backend}, ${first.settings.epochs} epochs.`;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>cp MNIST report</title><style>${CSS}</style></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>cp MNIST report</title><style>${CSS}</style></head>
 <body>
 <h1>cp: constrained training on MNIST digits</h1>
 <p class="sub">${esc(sub)} Generated ${esc(new Date().toISOString())}.</p>

@@ -4,9 +4,11 @@
  * and the report show.
  */
 import { manualSeed } from '@cp/core';
-import type { Digits } from '../data/digits.js';
+import { type Digits, PIXELS } from '../data/digits.js';
 import { MODELS } from '../models/index.js';
 import type { ModelSpec, Registration } from '../models/spec.js';
+import { type ConfusionMatrix, confusionMatrix } from '../report/confusion.js';
+import type { DigitSample } from '../report/digit-grid.js';
 import type { ClipRecord, ViolationRecord } from './monitor.js';
 import type { RunSettings } from './settings.js';
 import { type Evaluation, type StepStats, Trainer, type TrainerOptions } from './trainer.js';
@@ -39,6 +41,15 @@ export interface RunResult {
   clip: ClipRecord | null;
   /** Per-unit (per-filter) norms of each of the model's `normed` weights at the end, by parameter name. */
   norms: Record<string, number[]>;
+  /**
+   * The largest per-unit norm of each `normed` weight at the end of any epoch: below the `maxNorm` bound,
+   * the constraint never bound (see `unboundNorms`).
+   */
+  peakNorms: Record<string, number>;
+  /** The held-out confusion matrix at the end (`[true][predicted]`). */
+  confusion: ConfusionMatrix;
+  /** The first `MISCLASSIFIED_SHOWN` misclassified held-out digits, in held-out order. */
+  misclassified: DigitSample[];
   /** The learned logit scale (the MLP's `5.scale`), null for the other models. */
   scale: number | null;
   seconds: number;
@@ -57,6 +68,9 @@ export interface RunEvents {
   onStep?(stats: StepStats, stepInEpoch: number): void;
   onEpochEnd?(record: EpochRecord): void;
 }
+
+/** How many misclassified held-out digits a run keeps for the report's grid. */
+export const MISCLASSIFIED_SHOWN = 30;
 
 /** The median of `xs` (NaN when empty). */
 export function median(xs: readonly number[]): number {
@@ -102,6 +116,7 @@ export function trainRun(
   const stepLosses: number[] = [];
   const stepMs: number[] = [];
   const checkMs: number[] = [];
+  const peakNorms: Record<string, number> = Object.fromEntries(spec.normed.map((n) => [n, 0]));
   const start = performance.now();
   for (let epoch = 1; epoch <= settings.epochs; epoch++) {
     const epochStart = performance.now();
@@ -119,6 +134,11 @@ export function trainRun(
       seen += stats.size;
       events.onStep?.(stats, s);
     }
+    // NOTE: the norms are read once an epoch (not every step, which would cost more than the constraints);
+    // a projected unit sits at the bound until its gradient pulls it back in, so an epoch end sees it.
+    for (const name of spec.normed) {
+      peakNorms[name] = Math.max(peakNorms[name], ...rowNorms(model.getParameter(name)));
+    }
     const held = trainer.evaluate(data.heldOut);
     const record: EpochRecord = {
       epoch,
@@ -133,6 +153,7 @@ export function trainRun(
   }
   const norms: Record<string, number[]> = {};
   for (const name of spec.normed) norms[name] = rowNorms(model.getParameter(name));
+  const predicted = trainer.predict(data.heldOut);
   return {
     spec,
     constrained,
@@ -145,10 +166,57 @@ export function trainRun(
     violations: trainer.monitor.report(),
     clip: trainer.monitor.clip,
     norms,
+    peakNorms,
+    confusion: confusionMatrix(predicted, data.heldOut.labels),
+    misclassified: misclassified(data.heldOut, predicted),
     scale: settings.model === 'mlp' ? model.getParameter('5.scale').item() : null,
     seconds: (performance.now() - start) / 1000,
     medianStepMs: median(stepMs),
     checkMs,
     trainer,
   };
+}
+
+/** The first `MISCLASSIFIED_SHOWN` digits of `data` whose prediction is wrong, with both labels. */
+function misclassified(data: Digits, predicted: Int32Array): DigitSample[] {
+  const out: DigitSample[] = [];
+  for (let i = 0; i < data.count && out.length < MISCLASSIFIED_SHOWN; i++) {
+    if (predicted[i] !== data.labels[i]) {
+      out.push({
+        pixels: data.images.slice(i * PIXELS, (i + 1) * PIXELS),
+        label: data.labels[i],
+        predicted: predicted[i],
+      });
+    }
+  }
+  return out;
+}
+
+/** A `maxNorm` constraint that never bound: its weight's largest unit norm stayed below the bound. */
+export interface Unbound {
+  name: string;
+  peak: number;
+  bound: number;
+}
+
+/** NOTE: a projected norm equals the bound up to float32 rounding; closer than this counts as bound. */
+const BOUND_TOLERANCE = 1e-3;
+
+/**
+ * The `normed` weights of a constrained run whose `maxNorm` bound never bound: their largest unit norm at
+ * every epoch end stayed below `bound` (so the constraint changed nothing). Empty for an unconstrained run.
+ */
+export function unboundNorms(run: Pick<RunResult, 'constrained' | 'peakNorms'>, bound: number): Unbound[] {
+  if (!run.constrained) return [];
+  return Object.entries(run.peakNorms)
+    .filter(([, peak]) => peak < bound * (1 - BOUND_TOLERANCE))
+    .map(([name, peak]) => ({ name, peak, bound }));
+}
+
+/** Unbound constraints in words, one line each (empty when every bound was reached). */
+export function unboundLines(unbound: readonly Unbound[]): string[] {
+  return unbound.map(
+    (u) =>
+      `maxNorm never bound on ${u.name}: its largest unit norm stayed at ${u.peak.toFixed(3)}, below the bound ${u.bound}, at every epoch end, so the constraint changed nothing (a smaller --max-norm or more epochs make it bind)`,
+  );
 }

@@ -161,6 +161,26 @@ export class Trainer {
     this.model.dispose();
   }
 
+  /** The class the model predicts for each digit of `data` (in eval mode, no gradients, in chunks). */
+  predict(data: Digits, chunk = 1000): Int32Array {
+    const out = new Int32Array(data.count);
+    this.model.eval();
+    for (let start = 0; start < data.count; start += chunk) {
+      const n = Math.min(chunk, data.count - start);
+      noGrad(() =>
+        tidy(() => {
+          const x = tensor(data.images.subarray(start * PIXELS, (start + n) * PIXELS), {
+            shape: this.#inputShape(n),
+          });
+          const classes = this.model.call(x).argmax(1).dataSync();
+          for (let i = 0; i < n; i++) out[start + i] = Number(classes[i]);
+        }),
+      );
+    }
+    this.model.train();
+    return out;
+  }
+
   /** Accuracy and mean loss of the model on `data` (in eval mode, no gradients, in chunks). */
   evaluate(data: Digits, chunk = 1000): Evaluation {
     let correct = 0;
