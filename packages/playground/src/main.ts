@@ -4,6 +4,7 @@
  */
 import { type BackendName, lineChart } from '@cp/mnist-demo';
 import type { FromWorker, ToWorker } from './protocol.js';
+import { decodeControls, encodeControls, type RunControls } from './url-state.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -61,7 +62,7 @@ function schedule(): void {
 function setRunning(running: boolean): void {
   $<HTMLButtonElement>('start').disabled = running;
   $<HTMLButtonElement>('stop').disabled = !running;
-  for (const id of ['backend', 'constraints', 'epochs']) $<HTMLInputElement>(id).disabled = running;
+  for (const id of ['backend', 'constraints', 'epochs', 'optimizer', 'lr']) $<HTMLInputElement>(id).disabled = running;
 }
 
 worker.onmessage = (e: MessageEvent<FromWorker>) => {
@@ -114,16 +115,30 @@ $('controls').addEventListener('submit', (e) => {
   $('held-out').textContent = '–';
   $('held-out').dataset.value = '0';
   setRunning(true);
-  const msg: ToWorker = {
-    type: 'start',
-    backend: $<HTMLSelectElement>('backend').value as BackendName,
-    constraints: constrained,
-    epochs: Number($<HTMLInputElement>('epochs').value) || 3,
-    batch: 64,
-    lr: 1e-3,
-    seed: 0,
-  };
+  const controls = decodeControls(
+    encodeControls({
+      backend: $<HTMLSelectElement>('backend').value as BackendName,
+      constraints: constrained,
+      epochs: Number($<HTMLInputElement>('epochs').value),
+      optimizer: $<HTMLSelectElement>('optimizer').value as RunControls['optimizer'],
+      lr: Number($<HTMLInputElement>('lr').value),
+    }),
+  );
+  history.replaceState(null, '', `#${encodeControls(controls)}`);
+  const msg: ToWorker = { type: 'start', ...controls, batch: 64, seed: 0 };
   worker.postMessage(msg);
 });
+
+/** Sets the controls from the URL hash, so a shared link opens with its run's settings. */
+function restore(): void {
+  const c = decodeControls(location.hash);
+  $<HTMLSelectElement>('backend').value = c.backend;
+  $<HTMLInputElement>('constraints').checked = c.constraints;
+  $<HTMLInputElement>('epochs').value = String(c.epochs);
+  $<HTMLSelectElement>('optimizer').value = c.optimizer;
+  $<HTMLInputElement>('lr').value = String(c.lr);
+}
+
+restore();
 
 $('stop').addEventListener('click', () => worker.postMessage({ type: 'stop' } satisfies ToWorker));
