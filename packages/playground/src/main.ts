@@ -19,6 +19,8 @@ interface Curves {
 const empty = (): Curves => ({ loss: [], trainAccuracy: [], heldOut: [], excess: [] });
 let curves = empty();
 let constrained = true;
+/** Steps the current run will take (epochs × steps per epoch), for the progress bar. */
+let totalSteps = 0;
 let pending = false;
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 
@@ -52,6 +54,15 @@ function draw(): void {
   });
 }
 
+/** The progress bar and its caption: share of the run's steps done, and the time left at the current speed. */
+function showProgress(step: number, stepsPerSecond: number): void {
+  const share = totalSteps > 0 ? Math.min(1, step / totalSteps) : 0;
+  $<HTMLProgressElement>('progress').value = share;
+  const left = stepsPerSecond > 0 ? (totalSteps - step) / stepsPerSecond : 0;
+  $('progress-text').textContent =
+    `${Math.round(share * 100)}%, step ${step} of ${totalSteps}, ETA ${left.toFixed(0)} s`;
+}
+
 function schedule(): void {
   if (!pending) {
     pending = true;
@@ -74,6 +85,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       document.body.dataset.threads = m.threads ?? '';
       break;
     case 'registered':
+      totalSteps = m.stepsPerEpoch * (Number($<HTMLInputElement>('epochs').value) || 1);
       $('registered').textContent = m.registrations.length
         ? `Registered: ${m.registrations.map((r) => `${r.target}: ${r.constraint} (${r.mode})`).join('; ')}. ${m.train} training and ${m.heldOut} held-out digits.`
         : `No constraints registered. ${m.train} training and ${m.heldOut} held-out digits.`;
@@ -87,6 +99,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
         ? m.maxViolation.toExponential(1)
         : `off (norm ${m.excess > 0 ? `+${m.excess.toFixed(3)} over` : 'inside'})`;
       $('speed').textContent = `${m.stepsPerSecond.toFixed(0)} steps/s`;
+      showProgress(m.step, m.stepsPerSecond);
       $('status').textContent = `Epoch ${m.epoch + 1}, step ${m.step} on the ${document.body.dataset.backend} backend…`;
       schedule();
       break;
