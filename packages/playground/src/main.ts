@@ -4,6 +4,7 @@
  */
 import { type BackendName, lineChart } from '@cp/mnist-demo';
 import type { FromWorker, ToWorker } from './protocol.js';
+import { decodeControls, encodeControls, type RunControls } from './url-state.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -18,6 +19,8 @@ interface Curves {
 const empty = (): Curves => ({ loss: [], trainAccuracy: [], heldOut: [], excess: [] });
 let curves = empty();
 let constrained = true;
+/** Steps the current run will take (epochs × steps per epoch), for the progress bar. */
+let totalSteps = 0;
 let pending = false;
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 
@@ -51,6 +54,15 @@ function draw(): void {
   });
 }
 
+/** The progress bar and its caption: share of the run's steps done, and the time left at the current speed. */
+function showProgress(step: number, stepsPerSecond: number): void {
+  const share = totalSteps > 0 ? Math.min(1, step / totalSteps) : 0;
+  $<HTMLProgressElement>('progress').value = share;
+  const left = stepsPerSecond > 0 ? (totalSteps - step) / stepsPerSecond : 0;
+  $('progress-text').textContent =
+    `${Math.round(share * 100)}%, step ${step} of ${totalSteps}, ETA ${left.toFixed(0)} s`;
+}
+
 function schedule(): void {
   if (!pending) {
     pending = true;
@@ -61,7 +73,7 @@ function schedule(): void {
 function setRunning(running: boolean): void {
   $<HTMLButtonElement>('start').disabled = running;
   $<HTMLButtonElement>('stop').disabled = !running;
-  for (const id of ['backend', 'constraints', 'epochs']) $<HTMLInputElement>(id).disabled = running;
+  for (const id of ['backend', 'constraints', 'epochs', 'optimizer', 'lr']) $<HTMLInputElement>(id).disabled = running;
 }
 
 worker.onmessage = (e: MessageEvent<FromWorker>) => {
@@ -73,6 +85,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       document.body.dataset.threads = m.threads ?? '';
       break;
     case 'registered':
+      totalSteps = m.stepsPerEpoch * (Number($<HTMLInputElement>('epochs').value) || 1);
       $('registered').textContent = m.registrations.length
         ? `Registered: ${m.registrations.map((r) => `${r.target}: ${r.constraint} (${r.mode})`).join('; ')}. ${m.train} training and ${m.heldOut} held-out digits.`
         : `No constraints registered. ${m.train} training and ${m.heldOut} held-out digits.`;
@@ -86,6 +99,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
         ? m.maxViolation.toExponential(1)
         : `off (norm ${m.excess > 0 ? `+${m.excess.toFixed(3)} over` : 'inside'})`;
       $('speed').textContent = `${m.stepsPerSecond.toFixed(0)} steps/s`;
+      showProgress(m.step, m.stepsPerSecond);
       $('status').textContent = `Epoch ${m.epoch + 1}, step ${m.step} on the ${document.body.dataset.backend} backend…`;
       schedule();
       break;
@@ -114,16 +128,30 @@ $('controls').addEventListener('submit', (e) => {
   $('held-out').textContent = '–';
   $('held-out').dataset.value = '0';
   setRunning(true);
-  const msg: ToWorker = {
-    type: 'start',
-    backend: $<HTMLSelectElement>('backend').value as BackendName,
-    constraints: constrained,
-    epochs: Number($<HTMLInputElement>('epochs').value) || 3,
-    batch: 64,
-    lr: 1e-3,
-    seed: 0,
-  };
+  const controls = decodeControls(
+    encodeControls({
+      backend: $<HTMLSelectElement>('backend').value as BackendName,
+      constraints: constrained,
+      epochs: Number($<HTMLInputElement>('epochs').value),
+      optimizer: $<HTMLSelectElement>('optimizer').value as RunControls['optimizer'],
+      lr: Number($<HTMLInputElement>('lr').value),
+    }),
+  );
+  history.replaceState(null, '', `#${encodeControls(controls)}`);
+  const msg: ToWorker = { type: 'start', ...controls, batch: 64, seed: 0 };
   worker.postMessage(msg);
 });
+
+/** Sets the controls from the URL hash, so a shared link opens with its run's settings. */
+function restore(): void {
+  const c = decodeControls(location.hash);
+  $<HTMLSelectElement>('backend').value = c.backend;
+  $<HTMLInputElement>('constraints').checked = c.constraints;
+  $<HTMLInputElement>('epochs').value = String(c.epochs);
+  $<HTMLSelectElement>('optimizer').value = c.optimizer;
+  $<HTMLInputElement>('lr').value = String(c.lr);
+}
+
+restore();
 
 $('stop').addEventListener('click', () => worker.postMessage({ type: 'stop' } satisfies ToWorker));

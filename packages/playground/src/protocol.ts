@@ -1,5 +1,5 @@
 /** The messages between the page and the training worker. */
-import type { BackendName, Registration } from '@cp/mnist-demo';
+import type { BackendName, OptimizerName, Registration } from '@cp/mnist-demo';
 
 /** What the page asks the worker to do. */
 export type ToWorker =
@@ -10,6 +10,7 @@ export type ToWorker =
       epochs: number;
       batch: number;
       lr: number;
+      optimizer: OptimizerName;
       seed: number;
     }
   | { type: 'stop' };

@@ -47,6 +47,7 @@ async function train(cfg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const trainer = new Trainer(model, data.train, {
     batch: cfg.batch,
     lr: cfg.lr,
+    optimizer: cfg.optimizer,
     seed: cfg.seed,
     clipNorm: cfg.constraints ? settings.clipNorm : null,
   });

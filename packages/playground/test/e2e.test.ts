@@ -87,11 +87,23 @@ test('the playground trains on wasm in Chromium past 80% held-out accuracy and s
   await page.screenshot({ path: join(root, 'test-results', 'playground.png'), fullPage: true });
   const accuracy = Number(await page.evaluate(() => document.querySelector<HTMLElement>('#held-out')?.dataset.value));
   expect(accuracy).toBeGreaterThan(TARGET);
+  // NOTE: the progress bar counts the run's steps (3 epochs) and says how long the rest will take.
+  expect(Number(await page.getAttribute('#progress', 'value'))).toBeGreaterThan(0);
+  expect(await page.textContent('#progress-text')).toMatch(/^\d+%, step \d+ of \d+, ETA \d+ s$/);
   expect(await page.textContent('#violation')).toMatch(/^0\.0e\+0$|e-[5-9]$/);
   await page.click('#stop');
   await page.waitForFunction(() => !(document.querySelector('#start') as HTMLButtonElement).disabled, null, {
     timeout: 30_000,
   });
+  // NOTE: the settings of the run are in the URL hash, and a reload restores the controls from it.
+  expect(page.url()).toContain('optimizer=adam');
+  await page.goto(`${server!.resolvedUrls!.local[0]}#backend=js&constraints=0&epochs=7&optimizer=sgd&lr=0.05`);
+  await page.reload();
+  expect(await page.inputValue('#optimizer')).toBe('sgd');
+  expect(await page.inputValue('#lr')).toBe('0.05');
+  expect(await page.inputValue('#epochs')).toBe('7');
+  expect(await page.inputValue('#backend')).toBe('js');
+  expect(await page.isChecked('#constraints')).toBe(false);
   expect(errors).toEqual([]);
 });
 

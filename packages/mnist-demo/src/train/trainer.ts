@@ -33,6 +33,30 @@ export interface TrainerOptions {
    * many steps, stepped after every update (default: a constant `lr`).
    */
   oneCycleSteps?: number;
+  /** The update rule (default `adam`); see `createOptimizer`. */
+  optimizer?: OptimizerName;
+}
+
+/** The optimizers a run can pick: Adam, AdamW (decoupled decay 0.01), SGD (momentum 0.9), RMSprop. */
+export const OPTIMIZER_NAMES = ['adam', 'adamw', 'sgd', 'rmsprop'] as const;
+
+/** One of `OPTIMIZER_NAMES`. */
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+
+/** A fresh optimizer `name` over `params` at learning rate `lr`. */
+export function createOptimizer(name: OptimizerName, params: Iterable<nn.Parameter>, lr: number): optim.Optimizer {
+  switch (name) {
+    case 'adam':
+      return new optim.Adam(params, { lr });
+    case 'adamw':
+      return new optim.AdamW(params, { lr, weightDecay: 0.01 });
+    case 'sgd':
+      return new optim.SGD(params, { lr, momentum: 0.9 });
+    case 'rmsprop':
+      return new optim.RMSprop(params, { lr });
+    default:
+      throw new Error(`unknown optimizer '${name}': expected one of ${OPTIMIZER_NAMES.join(', ')}`);
+  }
 }
 
 /** What one step measured. */
@@ -55,7 +79,7 @@ export interface Evaluation {
 
 /** Trains `model` on `train`, one step at a time (so callers can draw progress or yield between steps). */
 export class Trainer {
-  readonly optimizer: optim.Adam;
+  readonly optimizer: optim.Optimizer;
   /** The one-cycle schedule, when the options ask for one. */
   readonly scheduler: optim.lrScheduler.OneCycleLR | null;
   readonly monitor = new ConstraintMonitor();
@@ -79,7 +103,7 @@ export class Trainer {
   ) {
     if (!(Number.isInteger(options.batch) && options.batch > 0))
       throw new Error(`batch must be a positive integer, got ${options.batch}`);
-    this.optimizer = new optim.Adam(model.parameters(), { lr: options.lr });
+    this.optimizer = createOptimizer(options.optimizer ?? 'adam', model.parameters(), options.lr);
     this.scheduler =
       options.oneCycleSteps === undefined
         ? null
