@@ -1,23 +1,16 @@
 /**
- * The playground page: starts and stops the training worker, and redraws the live charts (loss,
+ * The playground page: starts and stops the training worker, and redraws the live charts of every run (loss,
  * accuracy, constraint violation) and figures from its progress messages, once per animation frame.
  */
 import { type BackendName, lineChart } from '@cp/mnist-demo';
 import type { FromWorker, ToWorker } from './protocol.js';
+import { newRun, type Run, seriesOf } from './runs.js';
 import { decodeControls, encodeControls, type RunControls } from './url-state.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
-/** Everything drawn, reset on every start. */
-interface Curves {
-  loss: [number, number][];
-  trainAccuracy: [number, number][];
-  heldOut: [number, number][];
-  excess: [number, number][];
-}
-
-const empty = (): Curves => ({ loss: [], trainAccuracy: [], heldOut: [], excess: [] });
-let curves = empty();
+/** Every run drawn since the page opened or the last "Clear runs"; the last one is the current run. */
+let runs: Run[] = [];
 let constrained = true;
 /** Steps the current run will take (epochs × steps per epoch), for the progress bar. */
 let totalSteps = 0;
@@ -26,31 +19,30 @@ const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'modu
 
 function draw(): void {
   pending = false;
-  if (curves.loss.length < 2) return;
-  const color = constrained ? '#1f77b4' : '#ff7f0e';
+  const loss = seriesOf(runs, (r) => r.loss);
+  if (loss.length === 0) return;
   $('chart-loss').innerHTML = lineChart({
     title: 'Training loss',
     xLabel: 'step',
     yLabel: 'cross-entropy',
-    series: [{ name: constrained ? 'constraints on' : 'constraints off', color, points: curves.loss }],
+    series: loss,
   });
+  // NOTE: a run shows its held-out accuracy once it has two evaluations, its recent training accuracy before.
   $('chart-accuracy').innerHTML = lineChart({
-    title: 'Accuracy',
+    title: 'Held-out accuracy',
     xLabel: 'step',
     yLabel: 'accuracy',
     yDomain: [0, 1],
     yFormat: (y) => `${Math.round(y * 100)}%`,
-    series: [
-      { name: 'held-out', color, points: curves.heldOut.length > 1 ? curves.heldOut : curves.trainAccuracy },
-      { name: 'train (recent steps)', color: '#888', dashed: true, points: curves.trainAccuracy },
-    ],
+    series: seriesOf(runs, (r) => (r.heldOut.length > 1 ? r.heldOut : r.trainAccuracy)),
   });
+  const excess = seriesOf(runs, (r) => r.excess);
   $('chart-violation').innerHTML = lineChart({
     title: 'Largest unit norm above the maxNorm bound',
     xLabel: 'step',
     yLabel: 'norm − bound (0 = inside)',
-    yDomain: [0, Math.max(0.25, ...curves.excess.map((p) => p[1]))],
-    series: [{ name: constrained ? 'constraints on' : 'constraints off', color, points: curves.excess }],
+    yDomain: [0, Math.max(0.25, ...excess.flatMap((s) => s.points.map((p) => p[1])))],
+    series: excess,
   });
 }
 
@@ -73,7 +65,8 @@ function schedule(): void {
 function setRunning(running: boolean): void {
   $<HTMLButtonElement>('start').disabled = running;
   $<HTMLButtonElement>('stop').disabled = !running;
-  for (const id of ['backend', 'constraints', 'epochs', 'optimizer', 'lr']) $<HTMLInputElement>(id).disabled = running;
+  for (const id of ['backend', 'constraints', 'epochs', 'optimizer', 'lr', 'clear'])
+    $<HTMLInputElement>(id).disabled = running;
 }
 
 worker.onmessage = (e: MessageEvent<FromWorker>) => {
@@ -90,10 +83,11 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
         ? `Registered: ${m.registrations.map((r) => `${r.target}: ${r.constraint} (${r.mode})`).join('; ')}. ${m.train} training and ${m.heldOut} held-out digits.`
         : `No constraints registered. ${m.train} training and ${m.heldOut} held-out digits.`;
       break;
-    case 'progress':
-      curves.loss.push([m.step, m.loss]);
-      curves.trainAccuracy.push([m.step, m.accuracy]);
-      curves.excess.push([m.step, m.excess]);
+    case 'progress': {
+      const run = runs[runs.length - 1];
+      run.loss.push([m.step, m.loss]);
+      run.trainAccuracy.push([m.step, m.accuracy]);
+      run.excess.push([m.step, m.excess]);
       $('loss').textContent = m.loss.toFixed(4);
       $('violation').textContent = constrained
         ? m.maxViolation.toExponential(1)
@@ -103,8 +97,9 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       $('status').textContent = `Epoch ${m.epoch + 1}, step ${m.step} on the ${document.body.dataset.backend} backend…`;
       schedule();
       break;
+    }
     case 'heldOut':
-      curves.heldOut.push([m.step, m.accuracy]);
+      runs[runs.length - 1].heldOut.push([m.step, m.accuracy]);
       $('held-out').textContent = `${(m.accuracy * 100).toFixed(1)}%`;
       $('held-out').dataset.value = String(m.accuracy);
       schedule();
@@ -123,7 +118,6 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
 
 $('controls').addEventListener('submit', (e) => {
   e.preventDefault();
-  curves = empty();
   constrained = $<HTMLInputElement>('constraints').checked;
   $('held-out').textContent = '–';
   $('held-out').dataset.value = '0';
@@ -137,6 +131,7 @@ $('controls').addEventListener('submit', (e) => {
       lr: Number($<HTMLInputElement>('lr').value),
     }),
   );
+  runs.push(newRun(controls, runs.length));
   history.replaceState(null, '', `#${encodeControls(controls)}`);
   const msg: ToWorker = { type: 'start', ...controls, batch: 64, seed: 0 };
   worker.postMessage(msg);
@@ -155,3 +150,8 @@ function restore(): void {
 restore();
 
 $('stop').addEventListener('click', () => worker.postMessage({ type: 'stop' } satisfies ToWorker));
+
+$('clear').addEventListener('click', () => {
+  runs = [];
+  for (const id of ['chart-loss', 'chart-accuracy', 'chart-violation']) $(id).innerHTML = '';
+});

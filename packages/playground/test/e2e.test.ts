@@ -107,6 +107,40 @@ test('the playground trains on wasm in Chromium past 80% held-out accuracy and s
   expect(errors).toEqual([]);
 });
 
+/** Starts a run with the page's current controls and waits until it has finished. */
+async function runToEnd(page: Page): Promise<void> {
+  await page.click('#start');
+  // NOTE: Start is disabled from the click until the worker reports the run done.
+  await page.waitForFunction(
+    () =>
+      !(document.querySelector('#start') as HTMLButtonElement).disabled &&
+      document.querySelector('#status')?.textContent?.startsWith('Finished'),
+    null,
+    { timeout: 90_000 },
+  );
+}
+
+test('runs overlay: two short runs (constraints on, then off) both appear in the loss chart', async () => {
+  const page = await browser!.newPage({ viewport: { width: 1180, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server!.resolvedUrls!.local[0]}#backend=wasm&constraints=1&epochs=1&optimizer=adam&lr=0.001`);
+  await runToEnd(page);
+  await page.uncheck('#constraints');
+  await runToEnd(page);
+  await page.waitForTimeout(200);
+  const legend = await page.$$eval('#chart-loss .legend', (ts) => ts.map((t) => t.textContent));
+  expect(legend).toEqual(['mlp, maxNorm on, adam 1e-3', 'mlp, maxNorm off, adam 1e-3']);
+  expect(await page.$$eval('#chart-loss path[fill="none"]', (ps) => ps.length)).toBe(2);
+  // NOTE: the run with constraints off is drawn dashed.
+  expect(await page.$$eval('#chart-loss path[stroke-dasharray]', (ps) => ps.length)).toBe(1);
+  await mkdir(join(root, 'test-results'), { recursive: true });
+  await page.screenshot({ path: join(root, 'test-results', 'playground-two-runs.png'), fullPage: true });
+  await page.click('#clear');
+  expect(await page.$$eval('#chart-loss svg', (s) => s.length)).toBe(0);
+  expect(errors).toEqual([]);
+});
+
 test('the digits asset is served gzipped, about 1.6 MB instead of 7.9', async () => {
   const bytes = (await stat(join(root, 'dist', DIGITS_FILE))).size;
   expect(bytes).toBeGreaterThan(1e6);
