@@ -1,8 +1,9 @@
 /**
  * The playground page: starts and stops the training worker, and redraws the live charts of every run (loss,
- * accuracy, constraint violation) and figures from its progress messages, once per animation frame.
+ * accuracy, constraint violation) and figures from its progress messages, once per animation frame, and the
+ * latest run's held-out confusion matrix and misclassified digits when it ends.
  */
-import { type BackendName, lineChart } from '@cp/mnist-demo';
+import { type BackendName, confusionChart, digitGrid, lineChart } from '@cp/mnist-demo';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { newRun, type Run, seriesOf } from './runs.js';
 import { decodeControls, encodeControls, type RunControls } from './url-state.js';
@@ -104,6 +105,11 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       $('held-out').dataset.value = String(m.accuracy);
       schedule();
       break;
+    case 'predictions':
+      $('figures-run').textContent = `Held-out figures of the latest run: ${runs[runs.length - 1].label}.`;
+      $('chart-confusion').innerHTML = confusionChart(m.confusion);
+      $('chart-misclassified').innerHTML = digitGrid(m.misclassified, 'First misclassified held-out digits');
+      break;
     case 'done':
       $('status').textContent =
         `${m.stopped ? 'Stopped' : 'Finished'} after ${m.seconds.toFixed(1)} s on the ${document.body.dataset.backend} backend.`;
@@ -153,5 +159,7 @@ $('stop').addEventListener('click', () => worker.postMessage({ type: 'stop' } sa
 
 $('clear').addEventListener('click', () => {
   runs = [];
-  for (const id of ['chart-loss', 'chart-accuracy', 'chart-violation']) $(id).innerHTML = '';
+  for (const id of ['chart-loss', 'chart-accuracy', 'chart-violation', 'chart-confusion', 'chart-misclassified'])
+    $(id).innerHTML = '';
+  $('figures-run').textContent = '';
 });

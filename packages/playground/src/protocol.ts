@@ -1,5 +1,6 @@
 /** The messages between the page and the training worker. */
 import type { BackendName, OptimizerName, Registration } from '@cp/mnist-demo';
+import type { HeldOutFigures } from './held-out-figures.js';
 
 /** What the page asks the worker to do. */
 export type ToWorker =
@@ -33,5 +34,7 @@ export type FromWorker =
       stepsPerSecond: number;
     }
   | { type: 'heldOut'; step: number; accuracy: number }
+  /** At the end of a run: its held-out confusion matrix and first misclassified digits. */
+  | ({ type: 'predictions' } & HeldOutFigures)
   | { type: 'done'; stopped: boolean; seconds: number }
   | { type: 'error'; message: string };

@@ -18,6 +18,7 @@ import {
 } from '@cp/mnist-demo';
 import { fetchDigits } from './digits.js';
 import { DIGITS_FILE } from './digits-file.js';
+import { heldOutFigures } from './held-out-figures.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 /** The part of the worker's global scope used here (the DOM lib types `self` as a window). */
@@ -87,6 +88,7 @@ async function train(cfg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       post({ type: 'heldOut', step: trainer.steps, accuracy: trainer.evaluate(data.heldOut).accuracy });
     }
   }
+  post({ type: 'predictions', ...heldOutFigures(trainer, data.heldOut) });
   trainer.dispose();
   post({ type: 'done', stopped: stopRequested, seconds: (performance.now() - start) / 1000 });
 }

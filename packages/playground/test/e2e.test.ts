@@ -134,6 +134,12 @@ test('runs overlay: two short runs (constraints on, then off) both appear in the
   expect(await page.$$eval('#chart-loss path[fill="none"]', (ps) => ps.length)).toBe(2);
   // NOTE: the run with constraints off is drawn dashed.
   expect(await page.$$eval('#chart-loss path[stroke-dasharray]', (ps) => ps.length)).toBe(1);
+  // NOTE: at the end of each run the page shows its held-out confusion matrix and 20 misclassified digits.
+  expect(await page.getAttribute('#chart-confusion svg', 'aria-label')).toBe('Held-out confusion matrix');
+  expect(await page.textContent('#figures-run')).toBe(
+    'Held-out figures of the latest run: mlp, maxNorm off, adam 1e-3.',
+  );
+  expect(await page.$$eval('#chart-misclassified svg image', (is) => is.length)).toBe(20);
   await mkdir(join(root, 'test-results'), { recursive: true });
   await page.screenshot({ path: join(root, 'test-results', 'playground-two-runs.png'), fullPage: true });
   await page.click('#clear');
