@@ -1,9 +1,10 @@
 /**
- * The playground page: starts and stops the training worker, and redraws the live charts of every run (loss,
- * accuracy, constraint violation) and figures from its progress messages, once per animation frame, and the
- * latest run's held-out confusion matrix and misclassified digits when it ends.
+ * The playground page: starts and stops the training worker and, once per animation frame, redraws the live
+ * charts of every run (loss, accuracy, constraint violation), the current run's histogram of unit norms, and
+ * the figures from its progress messages; when a run ends, it shows that run's held-out confusion matrix and
+ * misclassified digits.
  */
-import { type BackendName, confusionChart, digitGrid, lineChart } from '@cp/mnist-demo';
+import { type BackendName, confusionChart, digitGrid, histogram, lineChart } from '@cp/mnist-demo';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { newRun, type Run, seriesOf } from './runs.js';
 import { decodeControls, encodeControls, type RunControls } from './url-state.js';
@@ -13,6 +14,8 @@ const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) 
 /** Every run drawn since the page opened or the last "Clear runs"; the last one is the current run. */
 let runs: Run[] = [];
 let constrained = true;
+/** The latest unit norms of the current run, for the histogram. */
+let norms: Extract<FromWorker, { type: 'norms' }> | null = null;
 /** Steps the current run will take (epochs × steps per epoch), for the progress bar. */
 let totalSteps = 0;
 let pending = false;
@@ -45,6 +48,15 @@ function draw(): void {
     yDomain: [0, Math.max(0.25, ...excess.flatMap((s) => s.points.map((p) => p[1])))],
     series: excess,
   });
+  const run = runs[runs.length - 1];
+  if (norms && run) {
+    $('chart-norms').innerHTML = histogram({
+      title: `Hidden-unit norms at step ${norms.step}`,
+      xLabel: "L2 norm of a unit's incoming weights",
+      series: [{ name: run.label, color: run.color, values: norms.norms }],
+      marker: { at: norms.bound, label: `maxNorm ${norms.bound}` },
+    });
+  }
 }
 
 /** The progress bar and its caption: share of the run's steps done, and the time left at the current speed. */
@@ -99,6 +111,10 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       schedule();
       break;
     }
+    case 'norms':
+      norms = m;
+      schedule();
+      break;
     case 'heldOut':
       runs[runs.length - 1].heldOut.push([m.step, m.accuracy]);
       $('held-out').textContent = `${(m.accuracy * 100).toFixed(1)}%`;
@@ -138,6 +154,7 @@ $('controls').addEventListener('submit', (e) => {
     }),
   );
   runs.push(newRun(controls, runs.length));
+  norms = null;
   history.replaceState(null, '', `#${encodeControls(controls)}`);
   const msg: ToWorker = { type: 'start', ...controls, batch: 64, seed: 0 };
   worker.postMessage(msg);
@@ -159,7 +176,15 @@ $('stop').addEventListener('click', () => worker.postMessage({ type: 'stop' } sa
 
 $('clear').addEventListener('click', () => {
   runs = [];
-  for (const id of ['chart-loss', 'chart-accuracy', 'chart-violation', 'chart-confusion', 'chart-misclassified'])
+  norms = null;
+  for (const id of [
+    'chart-loss',
+    'chart-accuracy',
+    'chart-violation',
+    'chart-norms',
+    'chart-confusion',
+    'chart-misclassified',
+  ])
     $(id).innerHTML = '';
   $('figures-run').textContent = '';
 });

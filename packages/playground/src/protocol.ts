@@ -33,6 +33,8 @@ export type FromWorker =
       maxViolation: number;
       stepsPerSecond: number;
     }
+  /** Every few reports: the L2 norm of each hidden unit's incoming weights, and the maxNorm bound. */
+  | { type: 'norms'; step: number; norms: number[]; bound: number }
   | { type: 'heldOut'; step: number; accuracy: number }
   /** At the end of a run: its held-out confusion matrix and first misclassified digits. */
   | ({ type: 'predictions' } & HeldOutFigures)

@@ -1,6 +1,6 @@
 /**
  * The training worker: runs the demo's model and trainer off the main thread, so the page stays
- * responsive, and reports progress every few steps. It yields to its event loop between reports so a
+ * responsive, and reports progress every few steps (the hidden units' norms every few reports). It yields to its event loop between reports so a
  * `stop` message is seen promptly.
  */
 
@@ -30,6 +30,8 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 const REPORT_EVERY = 5;
 const EVAL_EVERY = 25;
+/** Reports between two posts of the unit norms for the histogram. */
+const NORMS_EVERY = 4;
 let digits: Promise<Digits> | null = null;
 let stopRequested = false;
 
@@ -81,6 +83,9 @@ async function train(cfg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
         maxViolation: Math.max(0, ...trainer.monitor.report().map((r) => r.maxViolation)),
         stepsPerSecond: trainer.steps / ((performance.now() - start) / 1000),
       });
+      if (trainer.steps % (REPORT_EVERY * NORMS_EVERY) === 0 || trainer.steps === total) {
+        post({ type: 'norms', step: trainer.steps, norms, bound: settings.maxNorm });
+      }
       loss = correct = seen = 0;
       await yieldToEvents();
     }

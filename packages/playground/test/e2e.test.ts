@@ -134,6 +134,9 @@ test('runs overlay: two short runs (constraints on, then off) both appear in the
   expect(await page.$$eval('#chart-loss path[fill="none"]', (ps) => ps.length)).toBe(2);
   // NOTE: the run with constraints off is drawn dashed.
   expect(await page.$$eval('#chart-loss path[stroke-dasharray]', (ps) => ps.length)).toBe(1);
+  // NOTE: the live histogram of the hidden units' norms draws the maxNorm bound as its marker.
+  expect(await page.textContent('#chart-norms svg .marker')).toMatch(/^maxNorm \d/);
+  expect(await page.getAttribute('#chart-norms svg', 'aria-label')).toBe('Hidden-unit norms at step 125');
   // NOTE: at the end of each run the page shows its held-out confusion matrix and 20 misclassified digits.
   expect(await page.getAttribute('#chart-confusion svg', 'aria-label')).toBe('Held-out confusion matrix');
   expect(await page.textContent('#figures-run')).toBe(
