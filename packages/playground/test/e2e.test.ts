@@ -150,6 +150,17 @@ test('runs overlay: two short runs (constraints on, then off) both appear in the
   expect(errors).toEqual([]);
 });
 
+test('at phone width (390 px) the page, charts and figures included, has no horizontal scroll', async () => {
+  const page = await browser!.newPage({ viewport: { width: 390, height: 844 } });
+  await page.goto(`${server!.resolvedUrls!.local[0]}#backend=wasm&constraints=1&epochs=1&optimizer=adam&lr=0.001`);
+  await runToEnd(page);
+  await page.waitForTimeout(200);
+  expect(await page.$$eval('svg', (s) => s.length)).toBeGreaterThanOrEqual(6);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await mkdir(join(root, 'test-results'), { recursive: true });
+  await page.screenshot({ path: join(root, 'test-results', 'playground-phone.png'), fullPage: true });
+});
+
 test('the digits asset is served gzipped, about 1.6 MB instead of 7.9', async () => {
   const bytes = (await stat(join(root, 'dist', DIGITS_FILE))).size;
   expect(bytes).toBeGreaterThan(1e6);
