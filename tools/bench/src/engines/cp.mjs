@@ -21,6 +21,25 @@ export const CONSTRAINTS = {
   orthogonal: (c) => c.orthogonal(),
 };
 
+/**
+ * The step of a training case: `loss()` (the forward pass), then zeroGrad, backward, the optimizer's step,
+ * and the loss read back; `dispose` frees the case's input tensors.
+ */
+function trainingStep(opt, inputs, loss) {
+  return {
+    step() {
+      const l = loss();
+      opt.zeroGrad();
+      l.backward();
+      opt.step();
+      return l.item();
+    },
+    dispose: () => {
+      for (const t of inputs) t.dispose();
+    },
+  };
+}
+
 /** The built package `name` of this checkout, or of the checkout CP_BENCH_BASELINE names for a baseline variant. */
 async function importCp(name, baseline) {
   if (!baseline) return importBuilt(name);
@@ -120,20 +139,10 @@ export async function load(variant) {
       const opt = new optim.Adam(model.parameters(), { lr: MLP.lr });
       const X = f32(x, [MLP.batch, d0]);
       const Y = cp.tensor(labels, { dtype: 'int32', shape: [MLP.batch] });
-      return {
-        step() {
-          const logits = model.call(X);
-          const loss = nn.functional.crossEntropy(logits, Y);
-          opt.zeroGrad();
-          loss.backward();
-          opt.step();
-          return loss.item();
-        },
-        dispose: () => {
-          X.dispose();
-          Y.dispose();
-        },
-      };
+      return trainingStep(opt, [X, Y], () => {
+        const logits = model.call(X);
+        return nn.functional.crossEntropy(logits, Y);
+      });
     },
 
     cnn(x, labels) {
@@ -152,19 +161,7 @@ export async function load(variant) {
       const opt = new optim.Adam(model.parameters(), { lr: CNN.lr });
       const X = f32(x, [CNN.batch, 1, CNN.side, CNN.side]);
       const Y = cp.tensor(labels, { dtype: 'int32', shape: [CNN.batch] });
-      return {
-        step() {
-          const loss = nn.functional.crossEntropy(model.call(X), Y);
-          opt.zeroGrad();
-          loss.backward();
-          opt.step();
-          return loss.item();
-        },
-        dispose: () => {
-          X.dispose();
-          Y.dispose();
-        },
-      };
+      return trainingStep(opt, [X, Y], () => nn.functional.crossEntropy(model.call(X), Y));
     },
 
     lstm(x, labels) {
@@ -176,20 +173,10 @@ export async function load(variant) {
       const opt = new optim.Adam([...rnn.parameters(), ...head.parameters()], { lr: LSTM.lr });
       const X = f32(x, [batch, steps, features]);
       const Y = cp.tensor(labels, { dtype: 'int32', shape: [batch] });
-      return {
-        step() {
-          const [, [h]] = rnn.call(X);
-          const loss = nn.functional.crossEntropy(head.call(h.reshape([batch, hidden])), Y);
-          opt.zeroGrad();
-          loss.backward();
-          opt.step();
-          return loss.item();
-        },
-        dispose: () => {
-          X.dispose();
-          Y.dispose();
-        },
-      };
+      return trainingStep(opt, [X, Y], () => {
+        const [, [h]] = rnn.call(X);
+        return nn.functional.crossEntropy(head.call(h.reshape([batch, hidden])), Y);
+      });
     },
 
     vit(x, labels) {
@@ -207,21 +194,11 @@ export async function load(variant) {
       const opt = new optim.Adam([...params, pos], { lr: VIT.lr });
       const X = f32(x, [batch, tokens, patch * patch]);
       const Y = cp.tensor(labels, { dtype: 'int32', shape: [batch] });
-      return {
-        step() {
-          let h = embed.call(X).add(pos);
-          for (const block of blocks) h = block.call(h);
-          const loss = nn.functional.crossEntropy(head.call(h.mean(1)), Y);
-          opt.zeroGrad();
-          loss.backward();
-          opt.step();
-          return loss.item();
-        },
-        dispose: () => {
-          X.dispose();
-          Y.dispose();
-        },
-      };
+      return trainingStep(opt, [X, Y], () => {
+        let h = embed.call(X).add(pos);
+        for (const block of blocks) h = block.call(h);
+        return nn.functional.crossEntropy(head.call(h.mean(1)), Y);
+      });
     },
   };
 }

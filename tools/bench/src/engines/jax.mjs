@@ -182,9 +182,7 @@ export async function load(variant) {
       if (constraint) throw new NotAvailable('constraints are measured for cp only');
       const [d0, d1, d2, d3] = MLP.sizes;
       const [k1, k2, k3, k4, k5, k6] = random.split(random.key(0), 6);
-      const uniform = (key, shape, fanIn) =>
-        random.uniform(key, shape, { minval: -1 / Math.sqrt(fanIn), maxval: 1 / Math.sqrt(fanIn) });
-      let params = {
+      const params = {
         w1: uniform(k1, [d0, d1], d0),
         b1: uniform(k2, [d1], d0),
         w2: uniform(k3, [d1, d2], d1),
@@ -192,61 +190,14 @@ export async function load(variant) {
         w3: uniform(k5, [d2, d3], d2),
         b3: uniform(k6, [d3], d2),
       };
-      let m = tree.map((p) => np.zerosLike(p.ref), params);
-      let v = tree.map((p) => np.zerosLike(p.ref), params);
       const X = np.array(x).reshape([MLP.batch, d0]);
-      const Y = np.array(labels, { dtype: np.int32 });
-
-      // Mean softmax cross entropy over the batch, as in the jax-js MNIST example.
-      const loss = (p, xb, yb) => {
+      // Mean softmax cross entropy over the batch (in adamTrainer), as in the jax-js MNIST example.
+      const logits = (p, xb) => {
         const h1 = nn.relu(np.dot(xb, p.w1).add(p.b1));
         const h2 = nn.relu(np.dot(h1, p.w2).add(p.b2));
-        const logits = np.dot(h2, p.w3).add(p.b3);
-        return nn
-          .logSoftmax(logits)
-          .mul(nn.oneHot(yb, d3))
-          .sum()
-          .mul(-1 / MLP.batch);
+        return np.dot(h2, p.w3).add(p.b3);
       };
-      // `lrT` = lr / (1 - beta1^t) and `c2` = 1 / (1 - beta2^t) come in as arrays so the step compiles once.
-      const trainStep = jit((p, m0, v0, lrT, c2, xb, yb) => {
-        const [value, g] = valueAndGrad(loss)(tree.ref(p), xb, yb);
-        const np_ = {};
-        const nm = {};
-        const nv = {};
-        for (const k of Object.keys(p)) {
-          const gk = g[k];
-          const mk = m0[k].mul(BETA1).add(gk.ref.mul(1 - BETA1));
-          const vk = v0[k].mul(BETA2).add(gk.ref.mul(gk).mul(1 - BETA2));
-          const update = mk.ref.mul(lrT.ref).div(np.sqrt(vk.ref.mul(c2.ref)).add(EPS));
-          np_[k] = p[k].sub(update);
-          nm[k] = mk;
-          nv[k] = vk;
-        }
-        lrT.dispose();
-        c2.dispose();
-        return [value, np_, nm, nv];
-      });
-      let t = 0;
-      return {
-        async step() {
-          t += 1;
-          const lrT = np.array(MLP.lr / (1 - BETA1 ** t));
-          const c2 = np.array(1 / (1 - BETA2 ** t));
-          const [value, p1, m1, v1] = trainStep(params, m, v, lrT, c2, X.ref, Y.ref);
-          params = p1;
-          m = m1;
-          v = v1;
-          const lossValue = value.dataSync()[0];
-          await jax.blockUntilReady(params);
-          return lossValue;
-        },
-        dispose: () => {
-          tree.dispose([params, m, v]);
-          X.dispose();
-          Y.dispose();
-        },
-      };
+      return adamTrainer(params, logits, X, labels, d3, MLP.lr);
     },
   };
 
@@ -257,7 +208,8 @@ export async function load(variant) {
 
   /**
    * The training step of the model zoo: mean softmax cross entropy of `logits(params, x)` and Adam written
-   * out (optax's rule), all in one jit; the same loop as the MLP's.
+   * out (optax's rule), all in one jit. `lrT` = lr / (1 - beta1^t) and `c2` = 1 / (1 - beta2^t) come in as
+   * arrays so the step compiles once.
    */
   function adamTrainer(init, logits, X, labels, classes, lr) {
     let params = init;
