@@ -2,7 +2,7 @@
  * `memory()`: live tensors' storage per backend, as core counts it and as the backend reports it; and the
  * advice an out-of-memory error carries (what holds memory, by the lifetime rule's parts, and what to do).
  */
-import type { StorageStats } from '../backend/backend.js';
+import type { Backend, StorageStats } from '../backend/backend.js';
 import { BYTES_PER_ELEMENT } from '../backend/dtype.js';
 import { census } from './lifetime.js';
 import { live } from './storage.js';
@@ -13,7 +13,10 @@ export interface MemoryInfo {
   storages: number;
   /** Bytes those blocks hold. */
   bytes: number;
-  /** The same, per backend name, with the backend's own stats. */
+  /**
+   * The same, per backend, with the backend's own stats; keyed by backend name, and a second live backend with
+   * a name already taken gets `name#2` (then `#3`, ...), in the order their storage is met.
+   */
   byBackend: Record<string, { storages: number; bytes: number; backend: StorageStats }>;
   /** Live tensors the lifetime rule holds: per model (last two iterations) and in open tidy scopes. */
   held: { iterations: Record<string, number>; tidy: number };
@@ -23,12 +26,19 @@ export interface MemoryInfo {
 export function memory(): MemoryInfo {
   const c = census();
   const info: MemoryInfo = { storages: 0, bytes: 0, byBackend: {}, held: { iterations: c.iterations, tidy: c.tidy } };
+  const keys = new Map<Backend, string>();
   for (const s of live) {
     const bytes = s.size * BYTES_PER_ELEMENT[s.dtype];
     info.storages++;
     info.bytes += bytes;
-    info.byBackend[s.backend.name] ??= { storages: 0, bytes: 0, backend: s.backend.stats() };
-    const entry = info.byBackend[s.backend.name];
+    let key = keys.get(s.backend);
+    if (key === undefined) {
+      key = s.backend.name;
+      for (let k = 2; Object.hasOwn(info.byBackend, key); k++) key = `${s.backend.name}#${k}`;
+      keys.set(s.backend, key);
+      info.byBackend[key] = { storages: 0, bytes: 0, backend: s.backend.stats() };
+    }
+    const entry = info.byBackend[key];
     entry.storages++;
     entry.bytes += bytes;
   }
