@@ -174,7 +174,7 @@ function layerRow(layer: Layer, s: LayerSetting): HTMLElement {
   mode.value = s.mode;
   kind.addEventListener('change', () => {
     const k = kind.value as ConstraintKind;
-    bound.value = hasBound(k) ? String(bound.value || defaultBound(k, shown.maxNorm)) : '';
+    bound.value = hasBound(k) ? String(defaultBound(k, shown.maxNorm)) : '';
     mode.value = defaultMode(k);
     syncRow(row);
   });
