@@ -24,7 +24,7 @@ export interface ModelLayers {
 /**
  * Epochs and learning rate of a playground run per model, chosen so a run takes a minute or less on wasm on a
  * 2-core machine (about 125 steps an epoch: the MLP and the CNN take 10-20 ms a step, the ViT and the LSTM
- * 40-50 ms) and ends well above chance.
+ * 40-55 ms) and ends well above chance.
  */
 export const RUN_DEFAULTS: Readonly<Record<ModelName, { epochs: number; lr: number }>> = {
   mlp: { epochs: 3, lr: 1e-3 },

@@ -1,8 +1,9 @@
 // From a playground setting to the core constraint it registers: per-unit dims, per-gate orthogonality on the
-// LSTM, registration on a real model (feasible at once, in the mode asked), and errors that name the layer.
+// LSTM, registration on a real model (feasible at once, in the mode asked), errors that name the layer, and a
+// few training steps of the LSTM and the ViT with settings the page can make.
 import { createJsBackend } from '@cp/backend-js';
-import { constraints as C, manualSeed, setBackendSync } from '@cp/core';
-import { MODELS } from '@cp/mnist-demo';
+import { constraints as C, eye, Generator, manualSeed, setBackendSync } from '@cp/core';
+import { type Digits, MODELS, PIXELS, Trainer } from '@cp/mnist-demo';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { buildConstraint, LayerSettingError, registerLayerConstraints } from '../src/build-constraint.js';
 import { kindsFor, type Layer, type LayerSetting } from '../src/layers.js';
@@ -90,5 +91,66 @@ describe('registerLayerConstraints', () => {
     expect(err).toBeInstanceOf(LayerSettingError);
     expect((err as Error).message).toMatch(/^fc\.weight: .*already has constraints \(nonNeg/);
     model.dispose();
+  });
+});
+
+describe("training with the page's settings", () => {
+  /** 32 random digits with random labels: enough for a couple of steps of any model. */
+  const noise = (): Digits => {
+    const g = new Generator(1);
+    const images = new Float32Array(32 * PIXELS).map(() => g.nextFloat());
+    return { images, labels: Int32Array.from({ length: 32 }, (_, i) => i % 10), count: 32 };
+  };
+
+  test('the LSTM with orthogonal recurrent gates (reparametrized) keeps every gate block orthogonal over steps', () => {
+    manualSeed(0);
+    const spec = MODELS.lstm;
+    const model = spec.create();
+    const m = modelLayers(spec);
+    registerLayerConstraints(model, m.layers, {
+      ...m.defaults,
+      'lstm.weight_hh_l0': { kind: 'orthogonal', bound: null, mode: 'reparametrize' },
+    });
+    const trainer = new Trainer(model, noise(), {
+      batch: 16,
+      lr: 3e-3,
+      seed: 0,
+      clipNorm: 1,
+      inputShape: spec.inputShape,
+    });
+    trainer.step();
+    trainer.step();
+    const hh = model.getParameter('lstm.weight_hh_l0');
+    for (let k = 0; k < 4; k++) {
+      const block = hh.narrow(0, k * 128, 128);
+      const gram = block.matmul(block.transpose(0, 1)).sub(eye(128)).abs().max().item();
+      expect(gram).toBeLessThan(1e-3);
+    }
+    expect(model.constraintReport().every((r) => r.ok)).toBe(true);
+    trainer.dispose();
+  });
+
+  test('the ViT with spectralNorm on its attention projections and nonNeg on its head trains with every constraint held', () => {
+    manualSeed(0);
+    const spec = MODELS.vit;
+    const model = spec.create();
+    const m = modelLayers(spec);
+    const settings = { ...m.defaults };
+    for (const l of m.layers.filter((x) => x.name.endsWith('in_proj_weight')))
+      settings[l.name] = { kind: 'spectralNorm', bound: 2, mode: 'project' };
+    settings['head.weight'] = { kind: 'nonNeg', bound: null, mode: 'project' };
+    expect(registerLayerConstraints(model, m.layers, settings)).toHaveLength(7);
+    const trainer = new Trainer(model, noise(), {
+      batch: 16,
+      lr: 2e-3,
+      seed: 0,
+      clipNorm: 1,
+      inputShape: spec.inputShape,
+    });
+    trainer.step();
+    trainer.step();
+    expect(model.getParameter('head.weight').min().item()).toBeGreaterThanOrEqual(0);
+    expect(model.constraintReport().every((r) => r.ok)).toBe(true);
+    trainer.dispose();
   });
 });
