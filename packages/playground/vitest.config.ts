@@ -1,4 +1,5 @@
-// The playground's only test is the browser end-to-end test; it builds the app itself, so it gets more time.
+// The playground's unit tests (test/*.test.ts) and its browser end-to-end test, which builds the app itself,
+// so it gets more time.
 import { defineConfig, mergeConfig } from 'vitest/config';
 import shared from '../../tools/vitest.shared.ts';
 

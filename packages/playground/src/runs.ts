@@ -1,8 +1,10 @@
 /**
  * The runs drawn on the page: each Start adds one, with its own colour, a dashed line when its constraints
- * are off, and a legend label naming its settings; the charts draw every run until "Clear runs".
+ * are off, and a legend label naming its model, constraints and optimizer; the charts draw every run until
+ * "Clear runs".
  */
 import type { Series } from '@cp/mnist-demo';
+import { describeConstraints, type Layer } from './layers.js';
 import type { RunControls } from './url-state.js';
 
 /** One run's settings as drawn, and its curves as (step, value) points. */
@@ -13,20 +15,28 @@ export interface Run {
   loss: [number, number][];
   trainAccuracy: [number, number][];
   heldOut: [number, number][];
+  /** How far the watched layer is outside its constraint's set (0: inside). */
   excess: [number, number][];
 }
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 
-/** The legend label of a run, e.g. "mlp, maxNorm on, adam 1e-3". */
-export function runLabel(c: RunControls): string {
-  return `mlp, maxNorm ${c.constraints ? 'on' : 'off'}, ${c.optimizer} ${c.lr.toExponential(0).replace('e+', 'e')}`;
+/** A learning rate as the legend writes it: `1e-3`, `3e-3`, `2.5e-4`. */
+export const formatLr = (lr: number): string => lr.toExponential().replace('e+', 'e');
+
+/**
+ * The legend label of a run, e.g. `cnn, conv1 maxNorm 2 · fc spectralNorm 1, adam 3e-3` (the constraints of
+ * `layers` in `c`, or `constraints off`).
+ */
+export function runLabel(c: RunControls, layers: readonly Layer[]): string {
+  const constraints = c.constraints ? describeConstraints(layers, c.settings) : 'constraints off';
+  return `${c.model}, ${constraints}, ${c.optimizer} ${formatLr(c.lr)}`;
 }
 
-/** A new, empty run for `c`, coloured by its place among the runs drawn (`index`). */
-export function newRun(c: RunControls, index: number): Run {
+/** A new, empty run for `c` on `layers`, coloured by its place among the runs drawn (`index`). */
+export function newRun(c: RunControls, layers: readonly Layer[], index: number): Run {
   return {
-    label: runLabel(c),
+    label: runLabel(c, layers),
     color: PALETTE[index % PALETTE.length],
     dashed: !c.constraints,
     loss: [],

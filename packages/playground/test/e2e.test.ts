@@ -1,6 +1,7 @@
 // End to end in headless Chromium (Debian's /usr/bin/chromium driven by playwright-core): build the app,
 // serve it with `vite preview` on a free localhost port, train on the wasm backend until the held-out
-// accuracy passes 80%, check the page stays responsive, and save a screenshot to test-results/.
+// accuracy passes 80%, check the page stays responsive, overlay runs, train a CNN with per-layer constraints,
+// and save screenshots to test-results/.
 import { mkdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -104,6 +105,8 @@ test('the playground trains on wasm in Chromium past 80% held-out accuracy and s
   expect(await page.inputValue('#epochs')).toBe('7');
   expect(await page.inputValue('#backend')).toBe('js');
   expect(await page.isChecked('#constraints')).toBe(false);
+  // NOTE: a hash without a model (an older link) opens the MLP.
+  expect(await page.inputValue('#model')).toBe('mlp');
   expect(errors).toEqual([]);
 });
 
@@ -130,23 +133,113 @@ test('runs overlay: two short runs (constraints on, then off) both appear in the
   await runToEnd(page);
   await page.waitForTimeout(200);
   const legend = await page.$$eval('#chart-loss .legend', (ts) => ts.map((t) => t.textContent));
-  expect(legend).toEqual(['mlp, maxNorm on, adam 1e-3', 'mlp, maxNorm off, adam 1e-3']);
+  expect(legend).toEqual([
+    'mlp, 0.weight+2.weight maxNorm 1.5 · 5.scale positive, adam 1e-3',
+    'mlp, constraints off, adam 1e-3',
+  ]);
   expect(await page.$$eval('#chart-loss path[fill="none"]', (ps) => ps.length)).toBe(2);
   // NOTE: the run with constraints off is drawn dashed.
   expect(await page.$$eval('#chart-loss path[stroke-dasharray]', (ps) => ps.length)).toBe(1);
-  // NOTE: the live histogram of the hidden units' norms draws the maxNorm bound as its marker.
+  // NOTE: the live histogram of the watched layer's unit norms (by default the first constrained one) draws
+  // the maxNorm bound as its marker.
   expect(await page.textContent('#chart-norms svg .marker')).toMatch(/^maxNorm \d/);
-  expect(await page.getAttribute('#chart-norms svg', 'aria-label')).toBe('Hidden-unit norms at step 125');
+  expect(await page.getAttribute('#chart-norms svg', 'aria-label')).toBe('Unit norms of 0.weight at step 125');
   // NOTE: at the end of each run the page shows its held-out confusion matrix and 20 misclassified digits.
   expect(await page.getAttribute('#chart-confusion svg', 'aria-label')).toBe('Held-out confusion matrix');
   expect(await page.textContent('#figures-run')).toBe(
-    'Held-out figures of the latest run: mlp, maxNorm off, adam 1e-3.',
+    'Held-out figures of the latest run: mlp, constraints off, adam 1e-3.',
   );
   expect(await page.$$eval('#chart-misclassified svg image', (is) => is.length)).toBe(20);
   await mkdir(join(root, 'test-results'), { recursive: true });
   await page.screenshot({ path: join(root, 'test-results', 'playground-two-runs.png'), fullPage: true });
   await page.click('#clear');
   expect(await page.$$eval('#chart-loss svg', (s) => s.length)).toBe(0);
+  expect(errors).toEqual([]);
+});
+
+/** The control `field` (kind, bound or mode) of layer `name`'s row. */
+const layerField = (name: string, field: string): string => `.layer[data-layer="${name}"] [data-field="${field}"]`;
+
+test('a CNN with per-layer constraints trains past chance, a second run with other constraints overlays it, and the hash restores them', async () => {
+  const page = await browser!.newPage({ viewport: { width: 1180, height: 1000 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(server!.resolvedUrls!.local[0]);
+  await page.selectOption('#model', 'cnn');
+  // NOTE: picking a model lists its weights with the spec's default constraints and sets its short-run defaults.
+  expect(await page.$$eval('.layer', (rows) => rows.map((r) => (r as HTMLElement).dataset.layer))).toEqual([
+    'conv1.weight',
+    'conv2.weight',
+    'fc.weight',
+  ]);
+  expect(await page.inputValue(layerField('conv2.weight', 'kind'))).toBe('maxNorm');
+  expect(await page.inputValue(layerField('conv2.weight', 'bound'))).toBe('3');
+  expect(await page.inputValue('#lr')).toBe('0.003');
+  await page.fill('#epochs', '1');
+  // A bad bound is refused in the page with a message naming the layer; no run starts.
+  await page.fill(layerField('conv1.weight', 'bound'), '-1');
+  await page.click('#start');
+  expect(await page.textContent('#status')).toBe(
+    'Cannot start: conv1.weight: the maxNorm bound (max) must be a positive number, got -1.',
+  );
+  expect(await page.isEnabled('#start')).toBe(true);
+  await page.fill(layerField('conv1.weight', 'bound'), '2');
+  await page.selectOption(layerField('conv2.weight', 'kind'), 'none');
+  await page.selectOption(layerField('fc.weight', 'kind'), 'spectralNorm');
+  expect(await page.inputValue(layerField('fc.weight', 'bound'))).toBe('1');
+  await page.click('#start');
+  await page.waitForFunction(() => document.body.dataset.model === 'cnn', null, { timeout: 30_000 });
+  expect(await responsiveMs(page)).toBeLessThan(500);
+  await page.waitForFunction(
+    () =>
+      !(document.querySelector('#start') as HTMLButtonElement).disabled &&
+      document.querySelector('#status')?.textContent?.startsWith('Finished'),
+    null,
+    { timeout: 90_000 },
+  );
+  // NOTE: the worker trained the CNN (conv 1->16, conv 16->32, Linear 800->10: 12,810 parameters) with the
+  // constraints set in the page, and it ends far above chance (10%) after one epoch.
+  expect(await page.evaluate(() => document.body.dataset.parameters)).toBe('12810');
+  expect(await page.textContent('#registered')).toContain('conv1.weight: maxNorm(max=2, dim=[1,2,3]) (project)');
+  expect(await page.textContent('#registered')).toContain('fc.weight: spectralNorm(maxSigma=1');
+  expect(await page.textContent('#registered')).not.toContain('conv2.weight');
+  const accuracy = Number(await page.evaluate(() => document.querySelector<HTMLElement>('#held-out')?.dataset.value));
+  expect(accuracy).toBeGreaterThan(0.5);
+  expect(await page.getAttribute('#chart-norms svg', 'aria-label')).toBe('Unit norms of conv1.weight at step 125');
+  expect(await page.textContent('#chart-norms svg .marker')).toBe('maxNorm 2');
+  // A second run with other constraints: conv1 on the unit sphere, fc orthogonal by reparametrization.
+  await page.selectOption(layerField('conv1.weight', 'kind'), 'unitNorm');
+  await page.selectOption(layerField('fc.weight', 'kind'), 'orthogonal');
+  await page.selectOption(layerField('fc.weight', 'mode'), 'reparametrize');
+  await page.selectOption('#watch', 'fc.weight');
+  await runToEnd(page);
+  await page.waitForTimeout(200);
+  const legend = await page.$$eval('#chart-loss .legend', (ts) => ts.map((t) => t.textContent));
+  expect(legend).toEqual([
+    'cnn, conv1 maxNorm 2 · fc spectralNorm 1, adam 3e-3',
+    'cnn, conv1 unitNorm · fc orthogonal reparam, adam 3e-3',
+  ]);
+  expect(await page.$$eval('#chart-loss path[fill="none"]', (ps) => ps.length)).toBe(2);
+  expect(await page.getAttribute('#chart-norms svg', 'aria-label')).toBe('Unit norms of fc.weight at step 125');
+  expect(await page.textContent('#registered')).toContain('fc.weight: orthogonal() (reparametrize)');
+  expect(await page.textContent('#violation')).toMatch(/e-[3-9]$|^0\.0e\+0$/);
+  await mkdir(join(root, 'test-results'), { recursive: true });
+  await page.screenshot({ path: join(root, 'test-results', 'playground-models.png'), fullPage: true });
+  // NOTE: the hash holds the model and every layer's setting; a reload restores them.
+  const url = page.url();
+  expect(url).toContain('model=cnn');
+  expect(url).toContain('w.conv1.weight=unitNorm');
+  expect(url).toContain('w.fc.weight=orthogonal_reparametrize');
+  expect(url).toContain('watch=fc.weight');
+  await page.goto('about:blank');
+  await page.goto(url);
+  expect(await page.inputValue('#model')).toBe('cnn');
+  expect(await page.inputValue('#epochs')).toBe('1');
+  expect(await page.inputValue(layerField('conv1.weight', 'kind'))).toBe('unitNorm');
+  expect(await page.inputValue(layerField('conv2.weight', 'kind'))).toBe('none');
+  expect(await page.inputValue(layerField('fc.weight', 'kind'))).toBe('orthogonal');
+  expect(await page.inputValue(layerField('fc.weight', 'mode'))).toBe('reparametrize');
+  expect(await page.inputValue('#watch')).toBe('fc.weight');
   expect(errors).toEqual([]);
 });
 
