@@ -118,6 +118,44 @@ export function nnGradientsSuite(_ctx: SuiteContext): void {
     );
 
     test(
+      'linear is one op whose values and gradients are those of matmul(x, weightᵀ) + bias',
+      tidyTest(() => {
+        const data = (n: number, k: number) => Array.from({ length: n }, (_, i) => Math.sin(i * k + 1));
+        for (const [shape, withBias] of [
+          [[2, 3, 5], true],
+          [[5], true],
+          [[4, 5], false],
+        ] as const) {
+          const x = cp
+            .tensor(
+              data(
+                shape.reduce((a, b) => a * b, 1),
+                1.3,
+              ),
+            )
+            .reshape(...shape)
+            .requiresGrad_();
+          const w = cp.tensor(data(20, 0.7)).reshape(4, 5).requiresGrad_();
+          const b = withBias ? cp.tensor([0.5, -1, 0.25, 2]).requiresGrad_() : null;
+          const run = cp.profile(() => F.linear(x, w, b));
+          expect(run.rows.map((r) => r.op)).toEqual(['linear']);
+          const y = run.value;
+          const ref = b ? cp.matmul(x, w.t()).add(b) : cp.matmul(x, w.t());
+          expect(y.shape).toEqual(ref.shape);
+          expectClose(y, Array.from(ref.dataSync()));
+          const c = cp.tensor(data(y.size, 2.1)).reshape(...y.shape);
+          const grads = (out: cp.Tensor) => {
+            for (const t of [x, w, b]) if (t) t.grad = null;
+            out.mul(c).sum().backward();
+            return [x, w, b].map((t) => (t ? Array.from(t.grad!.dataSync()) : []));
+          };
+          const [gy, gr] = [grads(y), grads(ref)];
+          for (const [i, g] of gy.entries()) expectClose(cp.tensor(g), gr[i]);
+        }
+      }),
+    );
+
+    test(
       'LayerNorm passes gradcheck in its input, weight and bias',
       tidyTest(() => {
         const m = new nn.LayerNorm(4);
