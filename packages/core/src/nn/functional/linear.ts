@@ -2,7 +2,7 @@
  * `linear(x, weight, bias)`: `x·weightᵀ + bias`, with x of any rank `[..., in]`, as ONE recorded op. The
  * forward is one matmul kernel with the transpose flag (so `weight.t()` is never materialized) and one
  * broadcast add of the bias into the product; the rule is written out: `dx = g·W`, `dW = gᵀ·x` (one kernel
- * each, transpose flags again) and `db` = the sum of g over its rows. Both run on `[rows, in]` views of the
+ * each, transpose flags again) and `db` = the sum of g over its rows. All run on 2-D `[rows, features]` views of the
  * contiguous operands, so a layer costs one op and one graph node, not the five ops (three reshapes, a
  * matmul, an add) and their five nodes it was made of; the kernels and their order are those of the
  * composite, so the values are too.
