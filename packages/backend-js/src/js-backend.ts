@@ -17,7 +17,7 @@ import { adamUpdate, sgdUpdate } from './kernels/optimizer-updates.js';
 import { clamp, renormSlices } from './kernels/projections.js';
 import { argReduce, reduceFloat, reduceI32 } from './kernels/reduce.js';
 import { l1BallProject, simplexProject } from './kernels/simplex.js';
-import { logSoftmax, softmax, softmaxCrossEntropy } from './kernels/softmax.js';
+import { logSoftmax, softmax, softmaxCrossEntropy, softmaxCrossEntropyBackward } from './kernels/softmax.js';
 import { argsort, scan } from './kernels/sort-scan.js';
 import { unaryF32, unaryI32 } from './kernels/unary.js';
 import { where } from './kernels/where.js';
@@ -131,6 +131,18 @@ function makeFused(st: Storage): Required<FusedKernels> {
       const vmax = maxExpAvgSq === null ? null : st.f32(maxExpAvgSq, op);
       adamUpdate(st.f32(param, op), st.f32(grad, op), st.f32(expAvg, op), st.f32(expAvgSq, op), vmax, n, args);
     },
+    softmaxCrossEntropyBackward({ logits, labels, grad, gradStride, out, rows, cols }) {
+      const op = 'softmaxCrossEntropyBackward';
+      const [x, l, g, o] = [st.f32(logits, op), st.i32(labels, op), st.f32(grad, op), st.f32(out, op)];
+      softmaxCrossEntropyBackward(x, l, g, gradStride, o, rows, cols);
+    },
+
+    reluBackward({ x, grad, out, n }) {
+      const [xs, gs, os] = [st.f32(x, 'reluBackward'), st.f32(grad, 'reluBackward'), st.f32(out, 'reluBackward')];
+      // NOTE: NaN > 0 is false, so a NaN input gives 0, like where(x > 0, g, 0).
+      for (let i = 0; i < n; i++) os[i] = xs[i] > 0 ? gs[i] : 0;
+    },
+
     clamp({ x, out, n, lo, hi }) {
       clamp(st.f32(x, 'clamp'), st.f32(out, 'clamp'), n, lo, hi);
     },

@@ -110,11 +110,13 @@ describe('storage', () => {
       'clamp',
       'l1BallProject',
       'logSoftmax',
+      'reluBackward',
       'renormSlices',
       'sgdUpdate',
       'simplexProject',
       'softmax',
       'softmaxCrossEntropy',
+      'softmaxCrossEntropyBackward',
     ]);
   });
 

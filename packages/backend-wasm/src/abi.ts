@@ -113,6 +113,16 @@ export interface KernelExports {
     bc2Sqrt: number,
     flags: number,
   ): void;
+  cp_softmax_cross_entropy_backward(
+    x: Ptr,
+    labels: Ptr,
+    grad: Ptr,
+    gradStride: number,
+    out: Ptr,
+    rows: number,
+    cols: number,
+  ): void;
+  cp_relu_backward(x: Ptr, grad: Ptr, out: Ptr, n: number): void;
   cp_clamp(x: Ptr, out: Ptr, n: number, lo: number, hi: number): void;
   cp_renorm_slices(
     x: Ptr,

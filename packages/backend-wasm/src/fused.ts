@@ -1,11 +1,13 @@
 /**
- * The fused kernels of the wasm backend (every optional one): softmax family, torch-style SGD and
+ * The fused kernels of the wasm backend (every optional one): softmax family (with the cross-entropy
+ * gradient), relu's gradient (split like the cheap elementwise kernels), torch-style SGD and
  * Adam/AdamW updates in one in-place pass, and the constraint projections. Scalar coefficients (bias
  * corrections, 1 - dampening) are computed here in double, exactly as the reference backend computes them.
  */
 import { ArgumentError } from '@cp/core';
 import type { FusedKernels } from '@cp/core/backend';
 import type { Ctx } from './context.js';
+import { CHEAP_CHUNK } from './kernels.js';
 
 const F = 'float32';
 /** Elements per task of the softmax family (rows are kept whole) and of the optimizer updates. */
@@ -17,6 +19,7 @@ export function makeFused(c: Ctx): Required<FusedKernels> {
   const k = c.k;
   const rowsOf = (cols: number) => Math.max(1, Math.ceil(c.grain(SOFTMAX_CHUNK, 1) / Math.max(1, cols)));
   const opt = c.grain(OPTIMIZER_CHUNK, 16);
+  const cheap = c.grain(CHEAP_CHUNK, 16);
   const softmax =
     (log: number) =>
     ({ x, out, rows, cols }: { x: number; out: number; rows: number; cols: number }) => {
@@ -38,6 +41,27 @@ export function makeFused(c: Ctx): Required<FusedKernels> {
       if (!c.par('softmaxCrossEntropy', 'cp_softmax_cross_entropy_task', args, rows, rowsOf(cols))) {
         k.cp_softmax_cross_entropy(px, pl, po, rows, cols);
       }
+    },
+
+    softmaxCrossEntropyBackward({ logits, labels, grad, gradStride, out, rows, cols }) {
+      if (cols === 0 && rows > 0) throw new ArgumentError('wasm backend: softmaxCrossEntropyBackward with 0 classes');
+      const px = c.ptr(logits, rows * cols, 'softmaxCrossEntropyBackward logits', F);
+      const pl = c.ptr(labels, rows, 'softmaxCrossEntropyBackward labels', 'int32');
+      const pg = c.ptr(grad, rows === 0 ? 0 : gradStride * (rows - 1) + 1, 'softmaxCrossEntropyBackward grad', F);
+      const po = c.ptr(out, rows * cols, 'softmaxCrossEntropyBackward out', F);
+      if (out === logits) throw new ArgumentError('wasm backend: softmaxCrossEntropyBackward out must not be logits');
+      k.cp_softmax_cross_entropy_backward(px, pl, pg, gradStride, po, rows, cols);
+    },
+
+    reluBackward({ x, grad, out, n }) {
+      const args = [
+        c.ptr(x, n, 'reluBackward x', F),
+        c.ptr(grad, n, 'reluBackward grad', F),
+        c.ptr(out, n, 'reluBackward out', F),
+        n,
+      ];
+      if (!c.par('reluBackward', 'cp_relu_backward_task', args, n, cheap))
+        k.cp_relu_backward(args[0], args[1], args[2], n);
     },
 
     sgdUpdate({ param, grad, momentumBuf, n, lr, momentum, dampening, nesterov, weightDecay, firstStep, maximize }) {

@@ -38,8 +38,15 @@ export const MATMUL_MIN_FLOPS = 2 ** 21;
 const CHEAP_UNARY: ReadonlySet<UnaryOp> = new Set<UnaryOp>(['neg', 'abs', 'sign', 'relu', 'floor', 'sqrt', 'recip']);
 const CHEAP_BINARY: ReadonlySet<BinaryOp> = new Set<BinaryOp>(['add', 'sub', 'mul', 'div', 'max', 'min']);
 
-/** Rows (or columns) per matmul task: each task repacks the other operand, so bands are kept wide. */
-const matmulBand = (dim: number): number => (dim < 512 ? 64 : 128);
+/**
+ * Rows (or columns) per matmul task: each task repacks the other operand whole, so there are only two
+ * bands per thread (enough for the calling thread to take over a late worker's share), in multiples of the
+ * micro-kernel's 8 columns, at least 32. NOTE: unlike the elementwise chunks this may depend on the thread
+ * count: every output element goes through the same K blocks in the same order whatever its band
+ * (`matmul_part`), so any band gives the same bits. Measured on the MLP's 256x128x784 (Aᵀ·B) on 2 threads:
+ * 4 bands of 200 columns instead of 7 of 128 (the last one 16 wide, so one thread ran 4 of them).
+ */
+const matmulBand = (dim: number, threads: number): number => Math.max(32, Math.ceil(dim / (2 * threads) / 8) * 8);
 /** A number of rows per chunk that makes about `elements` elements of rows of `row` elements. */
 const rowsOf = (elements: number, row: number): number => Math.max(1, Math.ceil(elements / Math.max(1, row)));
 
@@ -190,7 +197,7 @@ export function makeKernels(c: Ctx): Kernels {
       const [ta, tb] = [transA ? 1 : 0, transB ? 1 : 0];
       // Split the larger of m and n into bands (each task packs the other operand whole).
       const cols = n > m ? 1 : 0;
-      const band = c.grain(matmulBand(cols ? n : m), 4);
+      const band = c.grain(matmulBand(cols ? n : m, c.pool?.threads ?? 1), 4);
       const tasks = batch * Math.ceil((cols ? n : m) / band);
       const args = [pa, pb, po, batch, m, kk, n, ta, tb, aBatchStride, bBatchStride, cols, band];
       const big = 2 * batch * m * n * kk >= c.grain(MATMUL_MIN_FLOPS, 0);

@@ -32,6 +32,7 @@ export const TASK_FUNCTIONS = [
   'cp_compare_task',
   'cp_where_task',
   'cp_arg_reduce_task',
+  'cp_relu_backward_task',
 ] as const;
 
 /** A task export of the module. */

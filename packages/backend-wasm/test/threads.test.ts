@@ -160,7 +160,7 @@ describe('the same bits at 1, 2 and 4 threads', () => {
     });
   });
 
-  it('softmax, cross-entropy, SGD and Adam', async () => {
+  it('softmax, cross-entropy and its gradient, relu gradient, SGD and Adam', async () => {
     await sameBitsAtEveryCount((be) => {
       const [rows, cols] = [3000, 37];
       const n = rows * cols;
@@ -178,6 +178,11 @@ describe('the same bits at 1, 2 and 4 threads', () => {
       const loss = be.alloc('float32', rows);
       fused.softmaxCrossEntropy!({ logits: x, labels, out: loss, rows, cols });
       const ce = be.readSync(loss);
+      const dlogits = be.alloc('float32', n);
+      fused.softmaxCrossEntropyBackward!({ logits: x, labels, grad: loss, gradStride: 1, out: dlogits, rows, cols });
+      const ceGrad = be.readSync(dlogits);
+      fused.reluBackward!({ x: dlogits, grad: x, out, n });
+      const reluGrad = be.readSync(out);
       const [param, grad, m, v, buf] = [1, 2, 3, 4, 5].map((s) => put(be, f32(n, 10 + s)));
       const adam = { param, grad, expAvg: m, expAvgSq: v, maxExpAvgSq: null, n, lr: 1e-3, beta1: 0.9 };
       fused.adamUpdate!({
@@ -203,7 +208,7 @@ describe('the same bits at 1, 2 and 4 threads', () => {
         firstStep: false,
         maximize: false,
       });
-      return [sm, lsm, ce, ...after, be.readSync(param), be.readSync(buf)];
+      return [sm, lsm, ce, ceGrad, reluGrad, ...after, be.readSync(param), be.readSync(buf)];
     });
   });
 

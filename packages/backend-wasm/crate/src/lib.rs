@@ -193,6 +193,18 @@ pub unsafe extern "C" fn cp_adam(param: P, grad: P, m: P, v: P, vmax: P, n: usiz
     optim::adam(&o, u(param), u(grad), u(m), u(v), u(vmax), n)
 }
 
+/// The gradient of the per-row softmax cross-entropy with respect to the logits, times `grad`.
+#[no_mangle]
+pub unsafe extern "C" fn cp_softmax_cross_entropy_backward(x: P, labels: P, grad: P, grad_stride: usize, out: P, rows: usize, cols: usize) {
+    softmax::softmax_cross_entropy_backward(f(x), i(labels), f(grad), grad_stride, f(out), rows, cols)
+}
+
+/// relu's gradient: `out = x > 0 ? grad : 0`.
+#[no_mangle]
+pub unsafe extern "C" fn cp_relu_backward(x: P, grad: P, out: P, n: usize) {
+    ew::relu_backward(u(x), u(grad), u(out), n)
+}
+
 /// Clamp to [lo, hi].
 #[no_mangle]
 pub unsafe extern "C" fn cp_clamp(x: P, out: P, n: usize, lo: f32, hi: f32) {

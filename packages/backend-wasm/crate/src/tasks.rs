@@ -33,6 +33,13 @@ pub unsafe extern "C" fn cp_unary_task(dtype: u32, op: u32, x: P, out: P, n: usi
     cp_unary(dtype, op, x + 4 * lo, out + 4 * lo, hi - lo)
 }
 
+/// Chunk of `cp_relu_backward` over elements.
+#[no_mangle]
+pub unsafe extern "C" fn cp_relu_backward_task(x: P, grad: P, out: P, n: usize, chunk: usize, task: usize) {
+    let (lo, hi) = span(chunk, task, n);
+    cp_relu_backward(x + 4 * lo, grad + 4 * lo, out + 4 * lo, hi - lo)
+}
+
 /// Chunk of `cp_binary_scalar` over elements.
 #[no_mangle]
 pub unsafe extern "C" fn cp_binary_scalar_task(dtype: u32, op: u32, x: P, s: u32, reverse: u32, out: P, n: usize, chunk: usize, task: usize) {

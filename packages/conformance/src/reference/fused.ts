@@ -61,6 +61,25 @@ export const referenceFused: { [K in FusedKernelName]: (args: FusedKernelArgs[K]
       dst[r] = f32(max + logSum - src[r * cols + lab[r]]);
     }
   },
+  softmaxCrossEntropyBackward({ logits, labels, grad, gradStride, out, rows, cols }, mem) {
+    const src = mem(logits);
+    const lab = mem(labels);
+    const g = mem(grad);
+    const dst = mem(out);
+    for (let r = 0; r < rows; r++) {
+      const { max, logSum } = rowLogSum(src, r * cols, cols);
+      for (let c = 0; c < cols; c++) {
+        const p = Math.exp(src[r * cols + c] - max - logSum);
+        dst[r * cols + c] = f32((p - (c === lab[r] ? 1 : 0)) * g[r * gradStride]);
+      }
+    }
+  },
+  reluBackward({ x, grad, out, n }, mem) {
+    const xs = mem(x);
+    const gs = mem(grad);
+    const dst = mem(out);
+    for (let i = 0; i < n; i++) dst[i] = xs[i] > 0 ? gs[i] : 0;
+  },
   sgdUpdate(args, mem) {
     const { param, grad, momentumBuf, n, lr, momentum, dampening, nesterov, weightDecay, firstStep, maximize } = args;
     const p = mem(param);

@@ -12,7 +12,7 @@ import { sameShape } from '../tensor/shape.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
 import { anomalyState, runRuleChecked } from './anomaly.js';
 import { noGrad } from './grad-mode.js';
-import { releaseNode, runRule } from './node.js';
+import { type Grads, releaseNode, runRule } from './node.js';
 
 /** Options of `backward()`. */
 export interface BackwardOptions {
@@ -83,13 +83,14 @@ function checkExistingGrads(order: readonly Tensor[]): void {
 }
 
 /**
- * Adds `g` into `t.grad`, in place when the backend allows; the first gradient is stored as a private copy.
- * A leaf's gradient is kept; a retained gradient of a non-leaf is returned, to live as long as its tensor.
+ * Adds `g` into `t.grad`, in place when the backend allows; the first gradient is stored as a private copy,
+ * or as itself when it is `owned` (made by a rule for this tensor alone, see `fresh`). A leaf's gradient is
+ * kept; a retained gradient of a non-leaf is returned, to live as long as its tensor.
  */
-function accumulate(t: Tensor, g: Tensor): Tensor | null {
+function accumulate(t: Tensor, g: Tensor, owned = false): Tensor | null {
   checkFits(g, t, 'the gradient');
   if (t.grad === null || t.grad.isDisposed) {
-    return store(t, g.clone());
+    return store(t, owned ? g : g.clone());
   }
   const prev = t.grad;
   const backend = prev.backend;
@@ -120,6 +121,18 @@ function store(t: Tensor, grad: Tensor): Tensor | null {
   }
   t.grad = keep(grad);
   return null;
+}
+
+/**
+ * True when `gi`, the gradient a rule returned for input `k`, is a new tensor only that input receives: not
+ * the output's gradient or a saved tensor passed through, not returned for another input too, and the only
+ * view of its storage. NOTE: a leaf then stores it as its `.grad` without a copy (later backward passes add
+ * into it in place), so anything else that could see it would see those writes.
+ */
+function fresh(gi: Tensor, k: number, all: Grads, gradOut: Tensor, saved: readonly Tensor[]): boolean {
+  if (gi === gradOut || gi.storage.refs !== 1 || saved.includes(gi)) return false;
+  for (let j = 0; j < all.length; j++) if (j !== k && all[j] === gi) return false;
+  return true;
 }
 
 function onesFor(root: Tensor): Tensor {
@@ -166,6 +179,8 @@ export function backward(root: Tensor, grad?: Tensor, options?: BackwardOptions)
       if (topLevel) noteBackward(order);
       const retainedGrads: [Tensor, Tensor][] = [];
       const grads = new Map<Tensor, Tensor>();
+      // Gradients a rule (or a sum of two) made and handed to one input only: a leaf may take one as its .grad.
+      const owned = new Set<Tensor>();
       grads.set(root, grad ?? onesFor(root));
       for (let i = order.length - 1; i >= 0; i--) {
         const t = order[i];
@@ -175,7 +190,7 @@ export function backward(root: Tensor, grad?: Tensor, options?: BackwardOptions)
         g = runHooks(t, g);
         const node = t._node;
         if (!node) {
-          accumulate(t, g);
+          accumulate(t, g, owned.has(g));
           continue;
         }
         if (t._retainGrad) {
@@ -195,7 +210,10 @@ export function backward(root: Tensor, grad?: Tensor, options?: BackwardOptions)
           const gi = inputGrads[k];
           if (!gi || !input.requiresGrad) return;
           const prev = grads.get(input);
-          grads.set(input, prev ? prev.add(gi) : gi);
+          const next = prev ? prev.add(gi) : gi;
+          if (prev || fresh(gi, k, inputGrads, gradOut, node.saved)) owned.add(next);
+          else owned.delete(next);
+          grads.set(input, next);
         });
         if (!retain) releaseNode(node);
       }

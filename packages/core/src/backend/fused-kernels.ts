@@ -134,11 +134,37 @@ export interface BoxTransformArgs {
   gradOut: Handle | null;
 }
 
+/**
+ * Arguments of `softmaxCrossEntropyBackward`, the gradient of `softmaxCrossEntropy` with respect to the logits:
+ * `out[r, c] = (softmax(logits[r, :])[c] - (c === labels[r] ? 1 : 0))·grad[r·gradStride]`, with `gradStride`
+ * 1 (a gradient per row) or 0 (one for every row). `labels` is int32 and in range; `out` is `[rows, cols]` and
+ * is not `logits`.
+ */
+export interface SoftmaxCrossEntropyBackwardArgs {
+  logits: Handle;
+  labels: Handle;
+  grad: Handle;
+  gradStride: 0 | 1;
+  out: Handle;
+  rows: number;
+  cols: number;
+}
+
+/** Arguments of `reluBackward`: `out = x > 0 ? grad : 0` (0 for NaN x as well). `out` may be `grad`. */
+export interface ReluBackwardArgs {
+  x: Handle;
+  grad: Handle;
+  out: Handle;
+  n: number;
+}
+
 /** Argument types of every optional fused kernel, by name. */
 export interface FusedKernelArgs {
   softmax: SoftmaxArgs;
   logSoftmax: SoftmaxArgs;
   softmaxCrossEntropy: SoftmaxCrossEntropyArgs;
+  softmaxCrossEntropyBackward: SoftmaxCrossEntropyBackwardArgs;
+  reluBackward: ReluBackwardArgs;
   sgdUpdate: SgdUpdateArgs;
   adamUpdate: AdamUpdateArgs;
   clamp: ClampArgs;
@@ -159,6 +185,8 @@ export const FUSED_KERNEL_NAMES: readonly FusedKernelName[] = [
   'softmax',
   'logSoftmax',
   'softmaxCrossEntropy',
+  'softmaxCrossEntropyBackward',
+  'reluBackward',
   'sgdUpdate',
   'adamUpdate',
   'clamp',

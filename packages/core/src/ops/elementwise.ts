@@ -7,7 +7,7 @@
 import type { DType } from '../backend/dtype.js';
 import type { BinaryOp, UnaryOp } from '../backend/kernels.js';
 import { INT32_BINARY_OPS, INT32_UNARY_OPS } from '../backend/ops.generated.js';
-import { backendOf, empty, recorder, runKernel, withOp } from '../engine/dispatch.js';
+import { backendOf, empty, hasFused, recorder, runFused, runKernel, withOp } from '../engine/dispatch.js';
 import { ArgumentError } from '../errors.js';
 import { zerosLike } from '../tensor/creation.js';
 import { broadcastLayout, type Shape, sameShape } from '../tensor/shape.js';
@@ -294,6 +294,22 @@ export const erf = (x: Tensor): Tensor => unary('erf', x);
 /** Rounds down (gradient 0). */
 export const floor = (x: Tensor): Tensor => unary('floor', x);
 
+/** relu's gradient `x > 0 ? g : 0`: one fused kernel where the backend has it, else compare and where. */
+function reluGrad(g: Tensor, x: Tensor): Tensor {
+  const backend = backendOf('relu', g, x);
+  if (
+    !hasFused(backend, 'reluBackward') ||
+    g.dtype !== 'float32' ||
+    x.dtype !== 'float32' ||
+    !sameShape(g.shape, x.shape)
+  )
+    return where(compare('gt', x, 0), g, 0);
+  const out = empty(backend, x.shape, 'float32', [g, x]);
+  const args = { x: x.storage.handle, grad: g.storage.handle, out: out.storage.handle, n: x.size };
+  runFused(backend, 'reluBackward', args, 'relu', [g, x]);
+  return out;
+}
+
 /** The gradient of a unary op from `g`, its input `x` and its output `out`. */
 type UnaryRule = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
 
@@ -320,7 +336,7 @@ const unaryRules: { [P in UnaryOp]: UnaryRule } = {
   acos: (g, x) => neg(mul(g, rsqrt(sub(1, mul(x, x))))),
   erf: (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))),
   floor: zeroGrad,
-  relu: (g, x) => where(compare('gt', x, 0), g, 0),
+  relu: (g, x) => reluGrad(g, x),
   sigmoid: (g, _x, out) => mul(g, mul(out, sub(1, out))),
   tanh: (g, _x, out) => mul(g, sub(1, mul(out, out))),
 };

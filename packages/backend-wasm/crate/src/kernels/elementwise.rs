@@ -389,3 +389,18 @@ pub unsafe fn cast(from: u32, to: u32, x: *const u8, out: *mut u8, n: usize) {
         _ => core::ptr::copy(x, out, n * 4),
     }
 }
+
+/// relu's gradient: `out = x > 0 ? grad : +0` (NaN x gives 0), as a mask of the comparison over grad's bits.
+/// `out` may be `grad`.
+pub unsafe fn relu_backward(x: *const u32, grad: *const u32, out: *mut u32, n: usize) {
+    let z = f32x4_splat(0.0);
+    let lane = |xv: v128, gv: v128| v128_and(gv, f32x4_gt(xv, z));
+    let mut i = 0;
+    while i + 4 <= n {
+        st(out.add(i), lane(ld(x.add(i)), ld(grad.add(i))));
+        i += 4;
+    }
+    if i < n {
+        st_partial(out.add(i), n - i, lane(ld_partial(x.add(i), n - i, 0), ld_partial(grad.add(i), n - i, 0)));
+    }
+}

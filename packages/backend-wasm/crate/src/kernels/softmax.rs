@@ -1,4 +1,4 @@
-//! Fused softmax, logSoftmax and softmax cross-entropy over the rows of `[rows, cols]`: subtract the row
+//! Fused softmax, logSoftmax, softmax cross-entropy and its gradient over the rows of `[rows, cols]`: subtract the row
 //! max, then exponentials, their (sequential) sum and the final division in double, rounding each output once
 //! (as the reference does). The exponentials are recomputed in the second pass instead of stored.
 
@@ -60,5 +60,25 @@ pub unsafe fn softmax_cross_entropy(x: *const f32, labels: *const i32, out: *mut
         let m = row_max_f32(xr, cols) as f64;
         let picked = *xr.add(*labels.add(r) as usize) as f64;
         *out.add(r) = (ln(sum_exp(xr, cols, m)) - (picked - m)) as f32;
+    }
+}
+
+/// `out[r, c] = (softmax(x[r])[c] - [c == labels[r]])·grad[r·grad_stride]`, the probability, the one-hot
+/// subtraction and the product in double, rounded once. `out` must not overlap `x`.
+pub unsafe fn softmax_cross_entropy_backward(x: *const f32, labels: *const i32, grad: *const f32, grad_stride: usize, out: *mut f32, rows: usize, cols: usize) {
+    if cols == 0 {
+        return;
+    }
+    for r in 0..rows {
+        let (xr, or) = (x.add(r * cols), out.add(r * cols));
+        let m = row_max_f32(xr, cols) as f64;
+        let s = sum_exp(xr, cols, m);
+        let (vm, vs) = (f64x2_splat(m), f64x2_splat(s));
+        let vg = f64x2_splat(*grad.add(r * grad_stride) as f64);
+        map1(xr as *const u32, or as *mut u32, cols, |v| via_f64(v, |d| f64x2_mul(f64x2_div(math::exp(f64x2_sub(d, vm)), vs), vg)));
+        // NOTE: the label's element is recomputed with the one subtracted before the product (not (p·g) - g).
+        let l = *labels.add(r) as usize;
+        let p = f64x2_extract_lane::<0>(math::exp(f64x2_splat(*xr.add(l) as f64 - m))) / s;
+        *or.add(l) = ((p - 1.0) * (*grad.add(r * grad_stride) as f64)) as f32;
     }
 }

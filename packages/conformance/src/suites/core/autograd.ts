@@ -26,6 +26,35 @@ export function autogradSuite(_ctx: SuiteContext): void {
       expect(x.grad!.toArray()).toEqual([1, 1]);
     });
 
+    test("a leaf takes a rule's new gradient as its .grad without a copy, and shared gradients stay apart", () => {
+      const x = cp.tensor([1, 2, 3, 4, 5, 6]).reshape(2, 3);
+      const w = cp.tensor([0.5, -1, 2]).reshape(1, 3).requiresGrad_();
+      const b = cp.tensor([0.25]).requiresGrad_();
+      const p = cp.profile(() => cp.F.linear(x, w, b).sum().backward());
+      expect(p.rows.some((r) => r.op === 'clone')).toBe(false);
+      expect(w.grad!.toArray()).toEqual([[5, 7, 9]]);
+      expect(b.grad!.toArray()).toEqual([2]);
+      cp.F.linear(x, w, b).sum().backward();
+      expect(w.grad!.toArray()).toEqual([[10, 14, 18]]);
+      expect(b.grad!.toArray()).toEqual([4]);
+      // add hands one gradient to both inputs, and a reshape's gradient is a view: each leaf gets its own copy.
+      const [u, v] = [cp.tensor([1, 2], { requiresGrad: true }), cp.tensor([3, 4], { requiresGrad: true })];
+      for (let i = 0; i < 2; i++) u.add(v).reshape(2, 1).sum().backward();
+      expect([u.grad!.toArray(), v.grad!.toArray()]).toEqual([
+        [2, 2],
+        [2, 2],
+      ]);
+      const s = cp.tensor([1, 2], { requiresGrad: true });
+      const kept = s.mul(3);
+      kept.retainGrad();
+      kept.mul(2).sum().backward(undefined, { retainGraph: true });
+      kept.mul(2).sum().backward();
+      expect([kept.grad!.toArray(), s.grad!.toArray()]).toEqual([
+        [4, 4],
+        [12, 12],
+      ]);
+    });
+
     test('a second backward through a freed graph is an error unless retainGraph was passed', () => {
       const x = cp.tensor([1, 2], { requiresGrad: true });
       const y = x.exp().sum();

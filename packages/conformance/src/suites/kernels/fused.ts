@@ -1,6 +1,7 @@
 /**
  * The fused softmax family and projections, each against its float64 reference: softmax, logSoftmax and
- * softmaxCrossEntropy within bounds derived from the row (see docs/numerics.md); clamp exactly; renormSlices
+ * softmaxCrossEntropy and its gradient within bounds derived from the row (see docs/numerics.md); reluBackward and
+ * clamp exactly; renormSlices
  * (slices inside the bounds bit-for-bit unchanged, others within a relative bound); simplexProject within
  * an absolute bound plus its defining properties. A fused kernel the backend does not provide is skipped.
  */
@@ -119,6 +120,73 @@ export const fusedSuite: Suite = (ctx) => {
         });
       },
       needsFused('softmaxCrossEntropy'),
+    );
+
+    propTest(
+      ctx,
+      "fused softmaxCrossEntropyBackward equals (softmax(row) - onehot)·grad within the row's softmax bound",
+      rowsCols.chain((d) =>
+        fc.tuple(
+          fc.constant(d),
+          logits(d.rows * d.cols),
+          fc.array(fc.integer({ min: 0, max: d.cols - 1 }), { minLength: d.rows, maxLength: d.rows }),
+          fc.constantFrom(0 as const, 1 as const),
+          data('float32', Math.max(1, d.rows), { min: -10, max: 10 }),
+        ),
+      ),
+      ([{ rows, cols }, X, L, gradStride, G], s) => {
+        const x = s.input(X);
+        const labels = s.input(Int32Array.from(L));
+        const grad = s.input(G);
+        const out = s.output('float32', rows * cols);
+        s.runFused('softmaxCrossEntropyBackward', { logits: x, labels, grad, gradStride, out, rows, cols });
+        const ref = s.resolve(out);
+        const probs = Array.from(X, () => 0);
+        for (let r = 0; r < rows; r++) {
+          const { max, logSum } = rowLogSum(X, r * cols, cols);
+          for (let c = 0; c < cols; c++) probs[r * cols + c] = Math.exp(X[r * cols + c] - max - logSum);
+        }
+        // NOTE: the error of the probability is carried by |grad|; the product is rounded once more.
+        const pBounds = softmaxBounds('softmax', X, probs, rows, cols);
+        const bounds = pBounds.map(
+          (b, i) => b * Math.abs(G[Math.floor(i / cols) * gradStride]) + EPS32 * Math.abs(ref[i]) + TINY,
+        );
+        s.check(`fused softmaxCrossEntropyBackward [${rows}, ${cols}], gradStride ${gradStride}`, out, bounded, {
+          bounds,
+          inputs: () => `logits = ${show(X)}, labels = ${show(L)}, grad = ${show(G)}`,
+        });
+      },
+      needsFused('softmaxCrossEntropyBackward'),
+    );
+
+    propTest(
+      ctx,
+      'fused reluBackward equals x > 0 ? grad : +0 exactly (NaN x gives 0, -0 grads kept), also in place',
+      fc
+        .integer({ min: 0, max: 40 })
+        .chain((n) =>
+          fc.tuple(
+            fc.oneof(
+              data('float32', n, { min: -5, max: 5 }),
+              fc.constant(arrayOf('float32', [Number.NaN, -0, 0, Number.POSITIVE_INFINITY, -1, 2])),
+            ),
+            data('float32', Math.max(n, 6), { min: -5, max: 5 }),
+            fc.boolean(),
+          ),
+        ),
+      ([X, G0, inPlace], s) => {
+        const n = X.length;
+        const G = G0.slice(0, n);
+        if (n >= 2) G[1] = -0;
+        const x = s.input(X);
+        const grad = s.input(G);
+        const out = inPlace && s.backend.capabilities.inPlace ? grad : s.output('float32', n);
+        s.runFused('reluBackward', { x, grad, out, n });
+        s.check(`fused reluBackward of ${n}`, out, exact(), {
+          inputs: (i) => `x = ${show(X, i)}, grad = ${show(G, i)}`,
+        });
+      },
+      needsFused('reluBackward'),
     );
   });
 

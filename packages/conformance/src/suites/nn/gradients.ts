@@ -5,6 +5,7 @@
 import * as cp from '@cp/core';
 import { describe, expect, test } from 'vitest';
 import type { SuiteContext } from '../../context.js';
+import { onBackend, withoutFused } from '../constraints/helpers.js';
 import { expectClose, tidyTest, withParams } from './helpers.js';
 
 const { F, nn } = cp;
@@ -16,7 +17,7 @@ function expectGradcheck(fn: (...xs: cp.Tensor[]) => cp.Tensor, inputs: cp.Tenso
 }
 
 /** Gradient checks. */
-export function nnGradientsSuite(_ctx: SuiteContext): void {
+export function nnGradientsSuite(ctx: SuiteContext): void {
   describe('nn gradients', () => {
     const x = () => cp.tensor([0.3, -1.2, 2.5, 0.7, -0.4, 1.1]);
     const y = () => cp.tensor([0.1, 0.4, 2, -1, 0.6, 0.9]);
@@ -116,6 +117,69 @@ export function nnGradientsSuite(_ctx: SuiteContext): void {
         m.dispose();
       }),
     );
+
+    test(
+      'linear is one op whose values and gradients are those of matmul(x, weightᵀ) + bias',
+      tidyTest(() => {
+        const data = (n: number, k: number) => Array.from({ length: n }, (_, i) => Math.sin(i * k + 1));
+        for (const [shape, withBias] of [
+          [[2, 3, 5], true],
+          [[5], true],
+          [[4, 5], false],
+        ] as const) {
+          const x = cp
+            .tensor(
+              data(
+                shape.reduce((a, b) => a * b, 1),
+                1.3,
+              ),
+            )
+            .reshape(...shape)
+            .requiresGrad_();
+          const w = cp.tensor(data(20, 0.7)).reshape(4, 5).requiresGrad_();
+          const b = withBias ? cp.tensor([0.5, -1, 0.25, 2]).requiresGrad_() : null;
+          const run = cp.profile(() => F.linear(x, w, b));
+          expect(run.rows.map((r) => r.op)).toEqual(['linear']);
+          const y = run.value;
+          const ref = b ? cp.matmul(x, w.t()).add(b) : cp.matmul(x, w.t());
+          expect(y.shape).toEqual(ref.shape);
+          expectClose(y, Array.from(ref.dataSync()));
+          const c = cp.tensor(data(y.size, 2.1)).reshape(...y.shape);
+          const grads = (out: cp.Tensor) => {
+            for (const t of [x, w, b]) if (t) t.grad = null;
+            out.mul(c).sum().backward();
+            return [x, w, b].map((t) => (t ? Array.from(t.grad!.dataSync()) : []));
+          };
+          const [gy, gr] = [grads(y), grads(ref)];
+          for (const [i, g] of gy.entries()) expectClose(cp.tensor(g), gr[i]);
+        }
+      }),
+    );
+
+    test('relu and crossEntropy give the gradients of their core fallbacks through the fused kernels', () => {
+      const grads = (backend: cp.Backend, reduction: 'mean' | 'sum' | 'none'): number[][] =>
+        onBackend(backend, () =>
+          cp.tidy(() => {
+            const gen = new cp.Generator(5);
+            const x = cp.randn([6, 5], { generator: gen }).requiresGrad_();
+            const w = cp.randn([4, 5], { generator: gen }).requiresGrad_();
+            const labels = cp.tensor([0, 3, 1, 1, 2, 3], { dtype: 'int32' });
+            const h = F.relu(x.matmul(w.t()));
+            const loss = F.crossEntropy(h, labels, { reduction });
+            (reduction === 'none' ? loss.mul(cp.tensor([1, -2, 0.5, 3, 0, 1])).sum() : loss.mul(1.5)).backward();
+            return [x, w].map((t) => Array.from(t.grad!.dataSync()));
+          }),
+        );
+      for (const reduction of ['mean', 'sum', 'none'] as const) {
+        const [fused, fallback] = [grads(ctx.backend(), reduction), grads(withoutFused(ctx.backend()), reduction)];
+        for (const [k, g] of fused.entries()) {
+          for (const [i, v] of g.entries()) {
+            const d = Math.abs(v - fallback[k][i]);
+            expect(d, `${reduction}: input ${k}, element ${i}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(v)));
+          }
+        }
+      }
+    });
 
     test(
       'LayerNorm passes gradcheck in its input, weight and bias',

@@ -142,6 +142,23 @@ interface FusedCrossEntropyOps {
 const record = recorder<FusedCrossEntropyOps>({
   // The gradient of each row is `(softmax(x) - onehot)·g`.
   crossEntropy: (g, [x, labels], { rows, classes, reduction }) => {
+    const backend = backendOf('crossEntropy', g, x);
+    if (hasFused(backend, 'softmaxCrossEntropyBackward')) {
+      // NOTE: the mean's 1/rows is applied to g first, in float32, exactly as the composite below does.
+      const grad = reduction === 'mean' ? div(g, rows) : g;
+      const out = empty(backend, [rows, classes], 'float32', [g, x]);
+      const args = {
+        logits: x.storage.handle,
+        labels: labels.storage.handle,
+        grad: grad.storage.handle,
+        gradStride: reduction === 'none' ? 1 : 0,
+        out: out.storage.handle,
+        rows,
+        cols: classes,
+      } as const;
+      if (rows > 0) runFused(backend, 'softmaxCrossEntropyBackward', args, 'crossEntropy', [g, x]);
+      return [out];
+    }
     const gRows =
       reduction === 'none' ? reshape(g, [rows]) : expand(reshape(reduction === 'sum' ? g : div(g, rows), [1]), [rows]);
     const onehot = cast(
