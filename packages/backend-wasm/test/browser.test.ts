@@ -2,15 +2,10 @@
 // served cross-origin isolated, runs threaded (Web Workers over shared memory, the page's main thread spinning
 // instead of Atomics.wait) with a worker taking tasks and the right product; served without the COOP/COEP
 // headers it falls back to one thread and says why.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
+import { hasChromium, runInChromium } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const packages = fileURLToPath(new URL('../..', import.meta.url));
 
 const page = `<!doctype html>
@@ -31,49 +26,10 @@ try {
 </script>`;
 
 /** Serves packages/ (and the page at /) and returns what the page reported, from one Chromium run. */
-async function runPage(isolated: boolean): Promise<string> {
-  const types: Record<string, string> = { js: 'text/javascript', wasm: 'application/wasm' };
-  let resolve: (s: string) => void = () => {};
-  const result = new Promise<string>((r) => (resolve = r));
-  const server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const headers: Record<string, string> = isolated
-      ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }
-      : {};
-    if (url.pathname === '/result') {
-      resolve(decodeURIComponent(url.search.slice(1)));
-      res.end();
-    } else if (url.pathname === '/') {
-      res.writeHead(200, { ...headers, 'content-type': 'text/html' }).end(page);
-    } else {
-      try {
-        const body = await readFile(packages + url.pathname.slice(1));
-        const type = types[url.pathname.split('.').pop() ?? ''] ?? 'application/octet-stream';
-        res.writeHead(200, { ...headers, 'content-type': type }).end(body);
-      } catch {
-        res.writeHead(404).end();
-      }
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  const args = [
-    '--headless=new',
-    '--no-sandbox',
-    '--disable-gpu',
-    `--user-data-dir=/tmp/cp-chromium-threads-${process.pid}-${isolated}`,
-  ];
-  const chrome = spawn(CHROMIUM, [...args, `http://127.0.0.1:${port}/`], { stdio: 'ignore' });
-  const timeout = new Promise<string>((r) => setTimeout(() => r('timeout'), 30_000));
-  try {
-    return await Promise.race([result, timeout]);
-  } finally {
-    chrome.kill();
-    server.close();
-  }
-}
+const runPage = (isolated: boolean): Promise<string> =>
+  runInChromium({ root: packages, page, isolated, timeoutMs: 30_000 });
 
-it.skipIf(!existsSync(CHROMIUM))(
+it.skipIf(!hasChromium)(
   'in Chromium a cross-origin isolated page runs 2 threads, a plain page 1 and says why',
   async () => {
     const iso = JSON.parse(await runPage(true));
