@@ -2,9 +2,12 @@
  * The reparametrization of a box `[lo, hi]` and its VJP in one pass (the fused `boxTransform`): each raw value
  * goes to `lo + softplus(r)` (lower bound only), `hi - softplus(-r)` (upper only) or `lo + w·σ(r)` measured from
  * the nearer bound (both), and optionally its gradient `g·T'(r)` (`σ(r)`, `σ(-r)` or `w·σ(r)σ(-r)`). All in double
- * from `t = e^-|r|`, rounded to float32 once; the wasm crate's box_transform.rs is the same formula. Accepts
+ * from `t = e^-|r|`, rounded to float32 once (a gradient below the smallest normal float32 becomes ±0); the wasm crate's box_transform.rs is the same formula. Accepts
  * `out === raw` and `grad.out === grad.grad`.
  */
+
+/** The smallest normal float32, 2^-126. */
+const MIN_NORMAL = 2 ** -126;
 
 /** `out = T(raw)` and, with `grad`, `grad.out = grad.grad·T'(raw)`, over `n` elements. */
 export function boxTransform(
@@ -40,7 +43,12 @@ export function boxTransform(
       d = 1;
     }
     // NOTE: the gradient is read before the value is written, so out may alias grad's buffers only as documented.
-    if (grad) grad.out[i] = grad.grad[i] * d;
+    if (grad) {
+      const g = grad.grad[i] * d;
+      // NOTE: a subnormal float32 gradient is worthless to an optimizer and slow in float32 arithmetic; the wasm
+      // kernel flushes it for speed, and this one does the same so both backends agree.
+      grad.out[i] = Math.abs(g) < MIN_NORMAL ? 0 : g;
+    }
     out[i] = v;
   }
 }

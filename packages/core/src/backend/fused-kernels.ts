@@ -121,7 +121,8 @@ export interface L1BallProjectArgs {
  * Arguments of `boxTransform`: the reparametrization of the box `[lo, hi]` (either bound may be infinite; both
  * are float32 values) and, when `grad` is not null, its VJP. `out = T(raw)` with `T(r) = lo + softplus(r)` (lower
  * bound only), `hi - softplus(-r)` (upper only), `lo + (hi - lo)·σ(r)` (both), `r` (neither); and
- * `gradOut = grad·T'(raw)` (`σ(r)`, `σ(-r)`, `(hi - lo)·σ(r)·σ(-r)`, 1). Computed in float64 and rounded once.
+ * `gradOut = grad·T'(raw)` (`σ(r)`, `σ(-r)`, `(hi - lo)·σ(r)·σ(-r)`, 1). Computed in float64 and rounded once; a
+ * gradient below the smallest normal float32 (2^-126) in magnitude is written as ±0.
  * `out` may be `raw`; `gradOut` may be `grad`. `gradOut` is null exactly when `grad` is.
  */
 export interface BoxTransformArgs {

@@ -81,16 +81,17 @@ const WARM_STEPS = 2;
 
 /**
  * The polar factor of `x` by third-order Newton–Schulz steps started from `x` itself, given its Gram matrix `g`
- * (`XᵀX` tall, `XXᵀ` wide), or null when the warm start is not close enough: the error is not below
- * `WARM_START`, or it is not within half the accepted Gram error after `WARM_STEPS` steps (the result is checked
- * through the k×k Gram `G·p(G)²`; the other half of the margin covers the rounding of the product).
+ * (`XᵀX` tall, `XXᵀ` wide) and the largest entry of `|g − I|` (`known`, computed from `g` when not given), or null
+ * when the warm start is not close enough: the error is not below `WARM_START`, or it is not within half the
+ * accepted Gram error after `WARM_STEPS` steps (the result is checked through the k×k Gram `G·p(G)²`; the other
+ * half of the margin covers the rounding of the product).
  */
-export function warmPolar(x: Tensor, g: Tensor): Tensor | null {
+export function warmPolar(x: Tensor, g: Tensor, known?: number): Tensor | null {
   const { m, n, tall } = dimsOf(x);
   const k = Math.min(m, n);
   const I = eye(k, k, { backend: x.backend });
   const accept = (ACCEPT / 2) * Math.max(8, k);
-  let err = g.sub(I).abs().max().item();
+  let err = known ?? g.sub(I).abs().max().item();
   if (!(err < WARM_START)) return null;
   let y = x;
   let gram = g;
@@ -115,16 +116,9 @@ export class OrthogonalConstraint extends Constraint {
     const { m, n, tall } = dimsOf(x);
     const k = Math.min(m, n);
     const g = gram(x, tall);
-    if (
-      g
-        .sub(eye(k, k, { backend: x.backend }))
-        .abs()
-        .max()
-        .item() <=
-      ACCEPT * Math.max(8, k)
-    )
-      return;
-    let y = warmPolar(x, g) ?? newtonSchulzPolar(x);
+    const err = g.sub(eye(k, k, { backend: x.backend })).abs().max().item();
+    if (err <= ACCEPT * Math.max(8, k)) return;
+    let y = warmPolar(x, g, err) ?? newtonSchulzPolar(x);
     if (!y) {
       // NOTE: zero/rank-deficient policy: the polar factor is not unique; cp shifts the matrix (scaled to
       // max |x| = 1) by 1e-3 times the (rectangular) identity, so the zero matrix maps to the identity and the
