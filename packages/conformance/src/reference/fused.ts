@@ -192,7 +192,8 @@ export const referenceFused: { [K in FusedKernelName]: (args: FusedKernelArgs[K]
             ? sigmoid64(-v)
             : 1;
       dst[i] = f32(value);
-      if (g && gdst) gdst[i] = f32(g[i] * slope);
+      // NOTE: a gradient below the smallest normal float32 is written as zero (the kernels' contract).
+      if (g && gdst) gdst[i] = Math.abs(g[i] * slope) < 2 ** -126 ? 0 : f32(g[i] * slope);
     }
   },
   l1BallProject({ x, out, rows, cols, radius }, mem) {

@@ -1,6 +1,7 @@
 /**
  * The orthogonal projection's two paths: the warm start (a matrix near an orthogonal one, as after an optimizer
- * step, takes one or two third-order steps: at most 9 matmuls) and the full Newton–Schulz iteration (a matrix far
+ * step, takes one or two third-order steps: at most 9 matmuls, 3 for a small step whose error bound
+ * vouches for it) and the full Newton–Schulz iteration (a matrix far
  * from orthogonal: the first projection, a loaded or hand-written value, a large step). Both land within the
  * orthogonality tolerance and on the float64 polar factor; the matmul kernel calls tell the paths apart.
  */
@@ -88,6 +89,8 @@ export function orthogonalWarmSuite(ctx: SuiteContext): void {
               const before = matmuls();
               c.project_(x);
               const used = matmuls() - before;
+              // NOTE: a small step is accepted on the bound from E and E²: the Gram matrix, E², the product.
+              if (eps === 1e-3) expect(used, `${label}: matmuls`).toBe(3);
               if (warm) expect(used, `${label}: matmuls`).toBeLessThanOrEqual(9);
               else expect(used, `${label}: matmuls`).toBeGreaterThan(9);
               expect(c.check(x).ok, `${label}: check`).toBe(true);

@@ -2,7 +2,7 @@
  * The fused `boxTransform` (a box reparametrization and its VJP) against the float64 reference: every bound kind
  * (lower only, upper only, both, neither), raw values far into the flat tails, with and without the gradient,
  * in place (`out === raw`, `gradOut === grad`) or not; values within 2 ulp (plus 2 ulp of the bounds), gradients
- * within 2 ulp. A backend without the kernel is skipped.
+ * within 2 ulp; a gradient below the smallest normal float32 is zero. A backend without the kernel is skipped.
  */
 import fc from 'fast-check';
 import { describe } from 'vitest';
@@ -58,6 +58,24 @@ export const fusedReparamSuite: Suite = (ctx) => {
             inputs: (i) => `raw = ${raw[i]}, grad = ${grad[i]}`,
           });
         }
+      },
+      needsFused('boxTransform'),
+    );
+
+    propTest(
+      ctx,
+      'fused boxTransform writes a gradient below the smallest normal float32 as zero, never as a subnormal',
+      fc.record({ raw: fc.float({ min: -120, max: -88, noNaN: true }), grad: fc.float({ min: -2, max: 2, noNaN: true }) }),
+      ({ raw, grad }, s) => {
+        const r = s.input(arrayOf('float32', Float32Array.of(raw, -raw)));
+        const g = s.input(arrayOf('float32', Float32Array.of(grad, grad)));
+        const gOut = s.output('float32', 2);
+        s.runFused('boxTransform', { raw: r, out: s.output('float32', 2), n: 2, lo: 0, hi: Infinity, grad: g, gradOut: gOut });
+        // NOTE: σ(raw) < 2^-126 here, so the first gradient is 0; σ(-raw) rounds to 1, so the second is grad.
+        s.check('fused boxTransform flushed VJP', gOut, bounded, {
+          bounds: [0, 0],
+          inputs: () => `raw = ${raw}, grad = ${grad}`,
+        });
       },
       needsFused('boxTransform'),
     );

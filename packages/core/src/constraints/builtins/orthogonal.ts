@@ -6,11 +6,13 @@
  * The projection after an optimizer step starts warm: the previous value was orthogonal, so the Gram matrix G of
  * the new one is close to I, and one third-order step `X ← X·p(G)`, `p(G) = (15I − 10G + 3G²)/8`, reaches float32
  * accuracy. Its result is verified in the small k×k space (the Gram of `X·p(G)` is `G·p(G)²`, as p(G) commutes
- * with G), so a warm step costs two large matmuls (G and the product) and three k×k ones. When the warm start is
+ * with G), so a warm step costs two large matmuls (G and the product) and one k×k one (E²) when a bound on the new
+ * error from E and E² vouches for it (see `warmStepBound`), three otherwise. When the warm start is
  * not close (the first projection, a value loaded or written by hand, a large step), the full iteration runs.
  */
 
 import { ArgumentError, fmtShape } from '../../errors.js';
+import { stack } from '../../ops/movement.js';
 import { eye } from '../../tensor/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Constraint, ConstraintError, type ConstraintSlice } from '../constraint.js';
@@ -80,11 +82,28 @@ const WARM_START = 0.1;
 const WARM_STEPS = 2;
 
 /**
+ * A bound on the largest entry of `|G·p(G)² − I|`, the Gram error after one warm step, from `E = G − I` and `E²`
+ * (exact arithmetic on the float32 G, as the k×k check assumes): `G·p(G)² − I = 5E³/8 − 15E⁴/64 + 9E⁵/64` (the
+ * step is the second-order Taylor polynomial of `G^(-1/2)`), and by Cauchy–Schwarz an entry of `E²·E` is at most
+ * `b·a`, of `E²·E²` at most `b²`, of `E²·E²·E` at most `b·f·a`, with `a` and `b` the largest row norms of `E` and
+ * `E²` and `f = ||E²||_F >= ||E||_2²` (the maxima over the batch). One read for the three numbers.
+ */
+function warmStepBound(e: Tensor, e2: Tensor): number {
+  const rowNorm2 = (t: Tensor) => t.square().sum(-1).max();
+  const [a2, b2, f2] = stack([rowNorm2(e), rowNorm2(e2), e2.square().sum(-1).sum(-1).max()]).dataSync();
+  const [a, b, f] = [Math.sqrt(a2), Math.sqrt(b2), Math.sqrt(f2)];
+  return (5 / 8) * a * b + (15 / 64) * b * b + (9 / 64) * a * b * f;
+}
+
+/**
  * The polar factor of `x` by third-order Newton–Schulz steps started from `x` itself, given its Gram matrix `g`
  * (`XᵀX` tall, `XXᵀ` wide) and the largest entry of `|g − I|` (`known`, computed from `g` when not given), or null
  * when the warm start is not close enough: the error is not below `WARM_START`, or it is not within half the
- * accepted Gram error after `WARM_STEPS` steps (the result is checked through the k×k Gram `G·p(G)²`; the other
- * half of the margin covers the rounding of the product).
+ * accepted Gram error after `WARM_STEPS` steps (the other half of the margin covers the rounding of the product).
+ * Each step is `X·p(G)` with `p(G) = I − E/2 + 3E²/8`, `E = G − I`. The first is accepted without further
+ * products when `warmStepBound` vouches for it (the usual case after an optimizer step: one Gram matrix, one k×k
+ * square, one product with x); otherwise, and after later steps, the result is checked through the k×k Gram
+ * `G·p(G)²`.
  */
 export function warmPolar(x: Tensor, g: Tensor, known?: number): Tensor | null {
   const { m, n, tall } = dimsOf(x);
@@ -96,9 +115,11 @@ export function warmPolar(x: Tensor, g: Tensor, known?: number): Tensor | null {
   let y = x;
   let gram = g;
   for (let i = 0; i < WARM_STEPS; i++) {
-    const g2 = gram.matmul(gram);
-    const p = I.mul(15).sub(gram.mul(10)).add(g2.mul(3)).div(8);
+    const e = gram.sub(I);
+    const e2 = e.matmul(e);
+    const p = I.sub(e.mul(0.5)).add(e2.mul(3 / 8));
     y = tall ? y.matmul(p) : p.matmul(y);
+    if (i === 0 && warmStepBound(e, e2) <= accept) return y;
     gram = gram.matmul(p.matmul(p));
     err = gram.sub(I).abs().max().item();
     if (err <= accept) return y;
