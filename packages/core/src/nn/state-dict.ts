@@ -20,6 +20,7 @@ import {
   registerGradConstraint,
   transformedValue,
 } from '../constraints/registry/index.js';
+import { forgetDerivative } from '../constraints/registry/derivatives.js';
 import { recordJointGroup } from '../constraints/registry/joint.js';
 import {
   isJointSpec,
@@ -308,7 +309,10 @@ export function planStateDictLoad(
         for (const s of staged.values()) {
           if (s.value !== s.src) s.param.copy_(s.value);
           else if (s.built) s.param.copy_(s.src);
-          if (s.raw) rawOf(s.param)?.copy_(s.raw);
+          if (s.raw) {
+            forgetDerivative(s.param);
+            rawOf(s.param)?.copy_(s.raw);
+          }
         }
         for (const j of joints.fresh) recordJointGroup(j.params, j.constraint);
       }),

@@ -3,7 +3,8 @@
 //! measured from the nearer bound (both), and optionally its gradient `g·T'(r)` (σ(r), σ(-r) or
 //! `w·σ(r)σ(-r)`). All in double from `t = e^-|r|` (polynomials sized for the float32 result: relative errors
 //! below 3e-10), rounded to float32 once, four elements a
-//! loop; a gradient below the smallest normal float32 becomes ±0. `out` may be `raw`, `grad_out` may be `grad`.
+//! loop; the derivative is rounded to float32 (0 below 2^-100) and the VJP is its float32 product with the
+//! gradient. `out` may be `raw`, `grad_out` may be `grad`.
 
 use core::arch::wasm32::*;
 
@@ -91,23 +92,23 @@ fn eval(r: v128, kind: u32, lo: f64, hi: f64) -> (v128, v128) {
     }
 }
 
-/// The smallest normal float32, 2^-126: gradients below it in magnitude are flushed to zero.
-const MIN_NORMAL: f64 = 1.1754943508222875e-38;
+/// Derivatives below this count as 0: an element that deep in a flat tail (raw below about -69) would get a
+/// gradient below 2^-100 times the incoming one.
+// NOTE: such gradients are mostly subnormal in float32, and every float op on a subnormal takes a slow microcode
+// path on x86 (wasm has no flush-to-zero mode): they made Adam's update 30 times slower.
+const FLAT: f64 = 7.888_609_052_210_118e-31; // 2^-100
 
-/// `g·d` in double, flushed to ±0 when below `MIN_NORMAL` in magnitude, so the float32 gradient is never subnormal.
-// NOTE: a subnormal gradient (a raw value far in a flat tail, such as the -87 that `positive()` gives a value at
-// its floor) is worthless to any optimizer, but every float op on it takes a slow microcode path on x86, which
-// has no flush-to-zero mode in wasm: it made Adam's update 30 times slower.
+/// The derivative rounded to float32 and taken as 0 below `FLAT`, for two f64x2 halves (as one f32x4).
 #[inline(always)]
-fn flushed_product(g: v128, d: v128) -> v128 {
-    let p = f64x2_mul(g, d);
-    v128_andnot(p, f64x2_lt(f64x2_abs(p), f64x2_splat(MIN_NORMAL)))
+fn slope4(d0: v128, d1: v128) -> v128 {
+    let flat = |d: v128| v128_andnot(d, f64x2_lt(d, f64x2_splat(FLAT)));
+    i32x4_shuffle::<0, 1, 4, 5>(f32x4_demote_f64x2_zero(flat(d0)), f32x4_demote_f64x2_zero(flat(d1)))
 }
 
-/// Four float32 values from `p` (the first `len` of them; the others read as 0), widened to two f64x2 halves.
+/// Four float32 values from `p` (the first `len` of them; the others read as 0).
 #[inline(always)]
-unsafe fn load4(p: *const f32, len: usize) -> (v128, v128) {
-    let v = if len == 4 {
+unsafe fn load4(p: *const f32, len: usize) -> v128 {
+    if len == 4 {
         // SAFETY: the caller guarantees four readable floats at p when len == 4 (wasm allows unaligned loads).
         v128_load(p as *const v128)
     } else {
@@ -116,14 +117,18 @@ unsafe fn load4(p: *const f32, len: usize) -> (v128, v128) {
             *x = *p.add(j);
         }
         f32x4(a[0], a[1], a[2], a[3])
-    };
+    }
+}
+
+/// The two f64x2 halves of an f32x4.
+#[inline(always)]
+fn widen(v: v128) -> (v128, v128) {
     (f64x2_promote_low_f32x4(v), f64x2_promote_low_f32x4(i32x4_shuffle::<2, 3, 0, 1>(v, v)))
 }
 
-/// Rounds two f64x2 halves to float32 and stores the first `len` of the four at `p`.
+/// Stores the first `len` lanes of `v` at `p`.
 #[inline(always)]
-unsafe fn store4(p: *mut f32, len: usize, lo: v128, hi: v128) {
-    let v = i32x4_shuffle::<0, 1, 4, 5>(f32x4_demote_f64x2_zero(lo), f32x4_demote_f64x2_zero(hi));
+unsafe fn store4(p: *mut f32, len: usize, v: v128) {
     if len == 4 {
         // SAFETY: the caller guarantees four writable floats at p when len == 4.
         v128_store(p as *mut v128, v);
@@ -135,23 +140,38 @@ unsafe fn store4(p: *mut f32, len: usize, lo: v128, hi: v128) {
     }
 }
 
-/// `out = T(raw)` and, when `with_grad`, `grad_out = grad·T'(raw)` (subnormal results flushed to ±0), over `n`
-/// float32 elements, four at a time. Each group of four is read whole before it is written, so aliasing as
-/// documented is safe.
+/// `out = T(raw)`; when `with_slope`, `slope = T'(raw)` (float32, 0 below `FLAT`); when `with_grad`,
+/// `grad_out = grad·slope` as a float32 product; over `n` float32 elements, four at a time. Each group of four is
+/// read whole before it is written, so aliasing as documented is safe.
 #[allow(clippy::too_many_arguments)]
-pub unsafe fn box_transform(raw: *const f32, out: *mut f32, n: usize, lo: f64, hi: f64, with_grad: bool, grad: *const f32, grad_out: *mut f32) {
+pub unsafe fn box_transform(
+    raw: *const f32,
+    out: *mut f32,
+    n: usize,
+    lo: f64,
+    hi: f64,
+    with_grad: bool,
+    grad: *const f32,
+    grad_out: *mut f32,
+    with_slope: bool,
+    slope: *mut f32,
+) {
     let k = kind(lo, hi);
     let mut i = 0;
     while i < n {
         let len = (n - i).min(4);
-        let (r0, r1) = load4(raw.add(i), len);
+        let (r0, r1) = widen(load4(raw.add(i), len));
         let (v0, d0) = eval(r0, k, lo, hi);
         let (v1, d1) = eval(r1, k, lo, hi);
+        let d = slope4(d0, d1);
         if with_grad {
-            let (g0, g1) = load4(grad.add(i), len);
-            store4(grad_out.add(i), len, flushed_product(g0, d0), flushed_product(g1, d1));
+            store4(grad_out.add(i), len, f32x4_mul(load4(grad.add(i), len), d));
         }
-        store4(out.add(i), len, v0, v1);
+        if with_slope {
+            store4(slope.add(i), len, d);
+        }
+        let v = i32x4_shuffle::<0, 1, 4, 5>(f32x4_demote_f64x2_zero(v0), f32x4_demote_f64x2_zero(v1));
+        store4(out.add(i), len, v);
         i += 4;
     }
 }
