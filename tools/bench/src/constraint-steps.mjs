@@ -74,7 +74,10 @@ if (values.cell) {
     const cells = engines.flatMap((e) => {
       const ms = median(times.get(key(e, c)));
       const none = median(times.get(key(e, null)));
-      return [ms.toFixed(2), c === null ? '–' : `${ms / none - 1 >= 0 ? '+' : ''}${((ms / none - 1) * 100).toFixed(0)}%`];
+      return [
+        ms.toFixed(2),
+        c === null ? '–' : `${ms / none - 1 >= 0 ? '+' : ''}${((ms / none - 1) * 100).toFixed(0)}%`,
+      ];
     });
     console.log(`| ${c ?? 'none'} | ${cells.join(' | ')} |`);
   }

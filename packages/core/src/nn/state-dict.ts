@@ -8,6 +8,7 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import type { Constraint } from '../constraints/constraint.js';
 import { fromSpec } from '../constraints/names.js';
+import { forgetDerivative } from '../constraints/registry/derivatives.js';
 import {
   applyConstraints,
   type ConstraintSpec,
@@ -20,7 +21,6 @@ import {
   registerGradConstraint,
   transformedValue,
 } from '../constraints/registry/index.js';
-import { forgetDerivative } from '../constraints/registry/derivatives.js';
 import { recordJointGroup } from '../constraints/registry/joint.js';
 import {
   isJointSpec,

@@ -120,7 +120,8 @@ export class Snapshot {
     params: Iterable<Parameter>,
   ) {
     for (const p of params) {
-      for (const t of [p, rawOf(p)]) if (t) this.values.push({ target: t, copy: keep(noGrad(() => t.clone())), param: p });
+      for (const t of [p, rawOf(p)])
+        if (t) this.values.push({ target: t, copy: keep(noGrad(() => t.clone())), param: p });
     }
     for (const [p, s] of opt.state) this.state.set(p, copyState(s));
   }

@@ -77,7 +77,10 @@ export const fusedReparamSuite: Suite = (ctx) => {
     propTest(
       ctx,
       'fused boxTransform takes a derivative below 2^-100 as zero (a raw value deep in a flat tail)',
-      fc.record({ raw: fc.float({ min: -120, max: -70, noNaN: true }), grad: fc.float({ min: -2, max: 2, noNaN: true }) }),
+      fc.record({
+        raw: fc.float({ min: -120, max: -70, noNaN: true }),
+        grad: fc.float({ min: -2, max: 2, noNaN: true }),
+      }),
       ({ raw, grad }, s) => {
         const r = s.input(arrayOf('float32', Float32Array.of(raw, -raw)));
         const g = s.input(arrayOf('float32', Float32Array.of(grad, grad)));

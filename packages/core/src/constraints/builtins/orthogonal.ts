@@ -155,7 +155,11 @@ export class OrthogonalConstraint extends Constraint {
     const { m, n, tall } = dimsOf(x);
     const k = Math.min(m, n);
     const g = gram(x, tall);
-    const err = g.sub(eye(k, k, { backend: x.backend })).abs().max().item();
+    const err = g
+      .sub(eye(k, k, { backend: x.backend }))
+      .abs()
+      .max()
+      .item();
     if (err <= ACCEPT * Math.max(8, k)) return;
     let y = warmPolar(x, g, err) ?? newtonSchulzPolar(x);
     if (!y) {

@@ -41,7 +41,8 @@ import { Journal } from './journal.js';
  * How the step updates one parameter: the one decision, from what its constraint and its update rule declare.
  * `free`: no value constraint. `projection`: update, then project in place; `checked` when the result is read
  * back (the constraint is not an exact projection, or the rule may make non-finite values from finite ones).
- * `reparametrization`: update the raw tensor with the transform's VJP, then `value = transform(raw)`, checked.
+ * `reparametrization`: update the raw tensor with the transform's VJP, then `value = transform(raw)`, checked (an
+ * elementwise transform's derivative is kept for the next step when the step commits: registry/derivatives.ts).
  * `joint`: update, then project the parameter's joint group once all its members are updated; `checked` is
  * decided per group (see `planGroups`).
  */
