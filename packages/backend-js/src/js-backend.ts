@@ -155,10 +155,10 @@ function makeFused(st: Storage): Required<FusedKernels> {
     l1BallProject({ x, out, rows, cols, radius }) {
       l1BallProject(st.f32(x, 'l1BallProject'), st.f32(out, 'l1BallProject'), rows, cols, radius);
     },
-    boxTransform({ raw, out, n, lo, hi, grad, gradOut }) {
+    boxTransform({ raw, out, n, lo, hi, grad, gradOut, slope }) {
       const op = 'boxTransform';
       const g = grad === null || gradOut === null ? null : { grad: st.f32(grad, op), out: st.f32(gradOut, op) };
-      boxTransform(st.f32(raw, op), st.f32(out, op), n, lo, hi, g);
+      boxTransform(st.f32(raw, op), st.f32(out, op), n, lo, hi, g, slope === null ? null : st.f32(slope, op));
     },
   };
 }

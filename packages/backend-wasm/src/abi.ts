@@ -142,9 +142,10 @@ export interface KernelExports {
     n: number,
     lo: number,
     hi: number,
-    withGrad: number,
+    mode: number,
     grad: Ptr,
     gradOut: Ptr,
+    slope: Ptr,
   ): void;
 }
 

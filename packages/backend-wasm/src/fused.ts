@@ -126,15 +126,15 @@ export function makeFused(c: Ctx): Required<FusedKernels> {
       c.withTemp(8 * cols, (scratch) => k.cp_l1_ball_project(px, po, rows, cols, radius, scratch));
     },
 
-    boxTransform({ raw, out, n, lo, hi, grad, gradOut }) {
+    boxTransform({ raw, out, n, lo, hi, grad, gradOut, slope }) {
       const pr = c.ptr(raw, n, 'boxTransform raw', F);
       const po = c.ptr(out, n, 'boxTransform out', F);
-      if (grad === null || gradOut === null) {
-        k.cp_box_transform(pr, po, n, lo, hi, 0, pr, po);
-        return;
-      }
-      const pg = c.ptr(grad, n, 'boxTransform grad', F);
-      k.cp_box_transform(pr, po, n, lo, hi, 1, pg, c.ptr(gradOut, n, 'boxTransform gradOut', F));
+      const withGrad = grad !== null && gradOut !== null;
+      // NOTE: an unused pointer is passed as `raw` (never dereferenced: the mode bit is off).
+      const pg = withGrad ? c.ptr(grad, n, 'boxTransform grad', F) : pr;
+      const pgo = withGrad ? c.ptr(gradOut, n, 'boxTransform gradOut', F) : pr;
+      const ps = slope === null ? pr : c.ptr(slope, n, 'boxTransform slope', F);
+      k.cp_box_transform(pr, po, n, lo, hi, (withGrad ? 1 : 0) | (slope === null ? 0 : 2), pg, pgo, ps);
     },
   };
 }

@@ -2,11 +2,21 @@
  * The reparametrization of a box `[lo, hi]` and its VJP in one pass (the fused `boxTransform`): each raw value
  * goes to `lo + softplus(r)` (lower bound only), `hi - softplus(-r)` (upper only) or `lo + w·σ(r)` measured from
  * the nearer bound (both), and optionally its gradient `g·T'(r)` (`σ(r)`, `σ(-r)` or `w·σ(r)σ(-r)`). All in double
- * from `t = e^-|r|`, rounded to float32 once; the wasm crate's box_transform.rs is the same formula. Accepts
+ * from `t = e^-|r|`, rounded to float32 once; the derivative is rounded to float32 (0 below 2^-100) and the VJP is its float32 product
+ * with the gradient. The wasm crate's box_transform.rs is the same formula. Accepts
  * `out === raw` and `grad.out === grad.grad`.
  */
 
-/** `out = T(raw)` and, with `grad`, `grad.out = grad.grad·T'(raw)`, over `n` elements. */
+/**
+ * Derivatives below this count as 0: an element that deep in a flat tail (raw below about -69) would get a
+ * gradient below 2^-100 times the incoming one, mostly subnormal in float32, which slows every float op on it.
+ */
+const FLAT = 2 ** -100;
+
+/**
+ * `out = T(raw)`; with `slope`, `slope[i] = T'(raw[i])` (float32, 0 below 2^-100); with `grad`,
+ * `grad.out = grad.grad·T'(raw)` as a float32 product; over `n` elements.
+ */
 export function boxTransform(
   raw: Float32Array,
   out: Float32Array,
@@ -14,6 +24,7 @@ export function boxTransform(
   lo: number,
   hi: number,
   grad: { grad: Float32Array; out: Float32Array } | null,
+  slope: Float32Array | null = null,
 ): void {
   const hasLo = Number.isFinite(lo);
   const hasHi = Number.isFinite(hi);
@@ -40,7 +51,10 @@ export function boxTransform(
       d = 1;
     }
     // NOTE: the gradient is read before the value is written, so out may alias grad's buffers only as documented.
-    if (grad) grad.out[i] = grad.grad[i] * d;
+    const d32 = d < FLAT ? 0 : Math.fround(d);
+    if (slope) slope[i] = d32;
+    // NOTE: the product of two float32 values is exact in double, so storing it rounds it as a float32 multiply.
+    if (grad) grad.out[i] = grad.grad[i] * d32;
     out[i] = v;
   }
 }

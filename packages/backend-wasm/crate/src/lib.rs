@@ -232,6 +232,6 @@ pub unsafe extern "C" fn cp_l1_ball_project(x: P, out: P, rows: usize, cols: usi
 /// Box reparametrization `out = T(raw)` and, with `with_grad` 1, its VJP `grad_out = grad·T'(raw)`.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn cp_box_transform(raw: P, out: P, n: usize, lo: f64, hi: f64, with_grad: u32, grad: P, grad_out: P) {
-    bx::box_transform(f(raw), f(out), n, lo, hi, with_grad != 0, f(grad), f(grad_out))
+pub unsafe extern "C" fn cp_box_transform(raw: P, out: P, n: usize, lo: f64, hi: f64, mode: u32, grad: P, grad_out: P, slope: P) {
+    bx::box_transform(f(raw), f(out), n, lo, hi, mode & 1 != 0, f(grad), f(grad_out), mode & 2 != 0, f(slope))
 }

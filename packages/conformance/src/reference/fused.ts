@@ -168,11 +168,12 @@ export const referenceFused: { [K in FusedKernelName]: (args: FusedKernelArgs[K]
       for (let c = 0; c < cols; c++) dst[r * cols + c] = f32(y[c]);
     }
   },
-  boxTransform({ raw, out, n, lo, hi, grad, gradOut }, mem) {
+  boxTransform({ raw, out, n, lo, hi, grad, gradOut, slope }, mem) {
     const r = Array.from(mem(raw));
     const g = grad === null ? null : Array.from(mem(grad));
     const dst = mem(out);
     const gdst = gradOut === null ? null : mem(gradOut);
+    const sdst = slope === null ? null : mem(slope);
     const sp = (v: number) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
     for (let i = 0; i < n; i++) {
       const v = r[i];
@@ -184,7 +185,7 @@ export const referenceFused: { [K in FusedKernelName]: (args: FusedKernelArgs[K]
           : Number.isFinite(hi)
             ? hi - sp(-v)
             : v;
-      const slope = both
+      const d = both
         ? (hi - lo) * sigmoid64(v) * sigmoid64(-v)
         : Number.isFinite(lo)
           ? sigmoid64(v)
@@ -192,7 +193,10 @@ export const referenceFused: { [K in FusedKernelName]: (args: FusedKernelArgs[K]
             ? sigmoid64(-v)
             : 1;
       dst[i] = f32(value);
-      if (g && gdst) gdst[i] = f32(g[i] * slope);
+      // NOTE: the derivative is rounded to float32 and taken as 0 below 2^-100 (the kernels' contract).
+      const d32 = d < 2 ** -100 ? 0 : f32(d);
+      if (sdst) sdst[i] = d32;
+      if (g && gdst) gdst[i] = f32(g[i] * d32);
     }
   },
   l1BallProject({ x, out, rows, cols, radius }, mem) {

@@ -119,9 +119,11 @@ export interface L1BallProjectArgs {
 
 /**
  * Arguments of `boxTransform`: the reparametrization of the box `[lo, hi]` (either bound may be infinite; both
- * are float32 values) and, when `grad` is not null, its VJP. `out = T(raw)` with `T(r) = lo + softplus(r)` (lower
- * bound only), `hi - softplus(-r)` (upper only), `lo + (hi - lo)·σ(r)` (both), `r` (neither); and
- * `gradOut = grad·T'(raw)` (`σ(r)`, `σ(-r)`, `(hi - lo)·σ(r)·σ(-r)`, 1). Computed in float64 and rounded once.
+ * are float32 values), and optionally its derivative and its VJP. `out = T(raw)` with `T(r) = lo + softplus(r)`
+ * (lower bound only), `hi - softplus(-r)` (upper only), `lo + (hi - lo)·σ(r)` (both), `r` (neither), computed in
+ * float64 and rounded once. The derivative `d = T'(raw)` (`σ(r)`, `σ(-r)`, `(hi - lo)·σ(r)·σ(-r)`, 1) is computed
+ * in float64, rounded to float32, and taken as 0 below 2^-100. When `slope` is not null it receives `d`; when
+ * `grad` is not null, `gradOut = grad·d` as a float32 product (so it equals `grad.mul(slope)` bit for bit).
  * `out` may be `raw`; `gradOut` may be `grad`. `gradOut` is null exactly when `grad` is.
  */
 export interface BoxTransformArgs {
@@ -132,6 +134,7 @@ export interface BoxTransformArgs {
   hi: number;
   grad: Handle | null;
   gradOut: Handle | null;
+  slope: Handle | null;
 }
 
 /**

@@ -197,6 +197,12 @@ export abstract class Constraint {
    * value must equal `transform(raw)` bit for bit (the step compares it with the parameter).
    */
   transformVjp?(raw: Tensor, grad: Tensor): { value: Tensor; grad: Tensor };
+  /**
+   * Optional, for an elementwise transform with `transformVjp`: `transform(raw)` (bit for bit) and its derivative
+   * elementwise, such that `transformVjp(raw, grad).grad` equals `grad.mul(derivative)` bit for bit. The
+   * optimizer's step computes each new value with it and keeps the derivative for the next step's VJP.
+   */
+  transformAndDerivative?(raw: Tensor): { value: Tensor; derivative: Tensor };
 
   /** True when the constraint supports `{ mode: 'reparametrize' }`. */
   get reparametrizable(): boolean {

@@ -30,31 +30,31 @@ function simplexThreshold(u: Float64Array, n: number, radius: number): number {
   if (radius <= 0) return 0;
   // NOTE: θ = max over k of (sum of the k largest - radius)/k, so -radius is a lower bound, and every set
   // {u > τ} with τ <= θ holds the whole active set.
+  // NOTE: the sums run in four lanes by position, combined as (s0 + s2) + (s1 + s3), as the fused kernels add.
   let len = 0;
-  let sum = 0;
+  const lanes = new Float64Array(4);
   for (let j = 0; j < n; j++) {
     const y = u[j];
     u[len] = y;
-    if (y > -radius) {
-      len++;
-      sum += y;
-    }
+    const keep = y > -radius;
+    if (keep) len++;
+    lanes[j & 3] += keep ? y : 0;
   }
+  let sum = lanes[0] + lanes[2] + (lanes[1] + lanes[3]);
   for (let pass = 0; pass < MICHELOT_PASSES; pass++) {
     const t = (sum - radius) / len;
     let kept = 0;
-    let next = 0;
+    lanes.fill(0);
     for (let i = 0; i < len; i++) {
       const y = u[i];
       u[kept] = y;
-      if (y > t) {
-        kept++;
-        next += y;
-      }
+      const keep = y > t;
+      if (keep) kept++;
+      lanes[i & 3] += keep ? y : 0;
     }
     if (kept === len) return t;
     len = kept;
-    sum = next;
+    sum = lanes[0] + lanes[2] + (lanes[1] + lanes[3]);
   }
   return condatThreshold(u, len, radius);
 }

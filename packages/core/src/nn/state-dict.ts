@@ -8,6 +8,7 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import type { Constraint } from '../constraints/constraint.js';
 import { fromSpec } from '../constraints/names.js';
+import { forgetDerivative } from '../constraints/registry/derivatives.js';
 import {
   applyConstraints,
   type ConstraintSpec,
@@ -308,7 +309,10 @@ export function planStateDictLoad(
         for (const s of staged.values()) {
           if (s.value !== s.src) s.param.copy_(s.value);
           else if (s.built) s.param.copy_(s.src);
-          if (s.raw) rawOf(s.param)?.copy_(s.raw);
+          if (s.raw) {
+            forgetDerivative(s.param);
+            rawOf(s.param)?.copy_(s.raw);
+          }
         }
         for (const j of joints.fresh) recordJointGroup(j.params, j.constraint);
       }),

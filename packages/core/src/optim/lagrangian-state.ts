@@ -6,6 +6,7 @@
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import type { ConstraintKind } from '../constraints/lagrangian/problem.js';
+import { forgetDerivative } from '../constraints/registry/derivatives.js';
 import { rawOf } from '../constraints/registry/store.js';
 import { keep } from '../engine/lifetime.js';
 import { ArgumentError } from '../errors.js';
@@ -110,7 +111,7 @@ function copyState(s: ParamState): ParamState {
 
 /** Parameters (with their raw tensors) and an optimizer's state as they were, to put back on a failure. */
 export class Snapshot {
-  private readonly values: { target: Tensor; copy: Tensor }[] = [];
+  private readonly values: { target: Tensor; copy: Tensor; param: Parameter }[] = [];
   private readonly state = new Map<Parameter, ParamState>();
 
   /** Copies `params`' values (and raw tensors) and `opt`'s state. */
@@ -119,7 +120,8 @@ export class Snapshot {
     params: Iterable<Parameter>,
   ) {
     for (const p of params) {
-      for (const t of [p, rawOf(p)]) if (t) this.values.push({ target: t, copy: keep(noGrad(() => t.clone())) });
+      for (const t of [p, rawOf(p)])
+        if (t) this.values.push({ target: t, copy: keep(noGrad(() => t.clone())), param: p });
     }
     for (const [p, s] of opt.state) this.state.set(p, copyState(s));
   }
@@ -127,7 +129,10 @@ export class Snapshot {
   /** Puts the values and the state back (it may be called more than once). */
   restore(): void {
     noGrad(() => {
-      for (const { target, copy } of this.values) target.copy_(copy);
+      for (const { target, copy, param } of this.values) {
+        forgetDerivative(param);
+        target.copy_(copy);
+      }
     });
     for (const s of this.opt.state.values()) for (const v of Object.values(s)) if (isTensor(v)) v.dispose();
     this.opt.state.clear();

@@ -310,9 +310,12 @@ export function eye(n: number, m = n, options?: CreationOptions): Tensor {
   const shape = checkShape('eye', [n, m]);
   const r = resolveOptions('eye', options, 'float32');
   return generate(shape, r, (chunk, first) => {
-    for (let j = 0; j < chunk.length; j++) {
-      const k = first + j;
-      chunk[j] = Math.floor(k / m) === k % m ? 1 : 0;
+    chunk.fill(0);
+    // The diagonal entry of row i sits at i·(m + 1); visit only the rows this chunk holds.
+    const end = first + chunk.length;
+    for (let i = Math.floor(first / m); i < Math.min(n, m) && i * (m + 1) < end; i++) {
+      const k = i * (m + 1);
+      if (k >= first) chunk[k - first] = 1;
     }
   });
 }

@@ -1,7 +1,8 @@
 //! The simplex and L1-ball projections of rows, in linear time: one pass finds the max (and any NaN), then
 //! Michelot's fixed point `τ ← (Σ_{u > τ} u − radius) / |{u > τ}|` from the lower bound `τ = −radius`, each pass
-//! compacting the candidates and summing them without a branch or a division in its loop (about 2n element
-//! visits on typical rows); after `MICHELOT_PASSES` passes, Condat's algorithm (Condat 2016, "Fast projection
+//! compacting the candidates and summing them in four lanes by position (two f64x2 accumulators, combined as
+//! `(s0 + s2) + (s1 + s3)`, as backend-js and core's host fallback do), without a branch or a division in its
+//! loop (about 3n element visits on typical rows); after `MICHELOT_PASSES` passes, Condat's algorithm (Condat 2016, "Fast projection
 //! onto the simplex and the l1 ball", expected linear time) settles the remaining candidates. The threshold is
 //! computed from the final active set's double sum, so it is the sort-based one's up to double rounding.
 //! Everything runs in double on `x - max(x)` (the largest entry exactly 0, so a radius far below max|x|
@@ -97,41 +98,106 @@ unsafe fn condat_threshold(aux: *mut f64, n: usize, radius: f64) -> f64 {
 /// pathological row could need one per element).
 const MICHELOT_PASSES: usize = 4;
 
-/// The threshold θ of the projection `max(u − θ, 0)` of `u_j = value(j)`, j < n, onto `{y >= 0, Σ y = radius}`
-/// (see the module comment). The largest `u` must be 0 (its max subtracted). `aux` holds `n` doubles.
+/// Four partial sums by position mod 4 (lanes 0, 1 in `a`, 2, 3 in `b`), combined as `(s0 + s2) + (s1 + s3)`,
+/// as backend-js and core's host fallback compute them (bit for bit).
+#[derive(Clone, Copy)]
+struct Lanes {
+    a: v128,
+    b: v128,
+}
+
+impl Lanes {
+    fn zero() -> Self {
+        Lanes { a: f64x2_splat(0.0), b: f64x2_splat(0.0) }
+    }
+    fn total(self) -> f64 {
+        let t = f64x2_add(self.a, self.b);
+        f64x2_extract_lane::<0>(t) + f64x2_extract_lane::<1>(t)
+    }
+    /// Lane `j & 3` plus `y` (the scalar tail), as a scalar add.
+    fn add_at(&mut self, j: usize, y: f64) {
+        let v = if j & 2 == 0 { &mut self.a } else { &mut self.b };
+        *v = if j & 1 == 0 {
+            f64x2_replace_lane::<0>(*v, f64x2_extract_lane::<0>(*v) + y)
+        } else {
+            f64x2_replace_lane::<1>(*v, f64x2_extract_lane::<1>(*v) + y)
+        };
+    }
+}
+
+/// Appends the kept values among four (`y0`, `y1` and `y2`, `y3`, kept where `k0`, `k1` are all ones) at
+/// `aux[len..]`, in order, writing each before deciding to keep it (as the scalar loop does); returns the new length.
 #[inline(always)]
-unsafe fn threshold(value: impl Fn(usize) -> f64, n: usize, radius: f64, aux: *mut f64) -> f64 {
+unsafe fn compact4(aux: *mut f64, mut len: usize, y0: v128, y1: v128, k0: v128, k1: v128) -> usize {
+    let m = (i64x2_bitmask(k0) as usize) | ((i64x2_bitmask(k1) as usize) << 2);
+    let y = [f64x2_extract_lane::<0>(y0), f64x2_extract_lane::<1>(y0), f64x2_extract_lane::<0>(y1), f64x2_extract_lane::<1>(y1)];
+    for (l, v) in y.iter().enumerate() {
+        *aux.add(len) = *v;
+        len += (m >> l) & 1;
+    }
+    len
+}
+
+/// The threshold θ of the projection `max(u − θ, 0)` of `u_j = value(j)`, j < n, onto `{y >= 0, Σ y = radius}`
+/// (see the module comment). The largest `u` must be 0 (its max subtracted). `value4(j)` gives `u_j..u_j+3` as two
+/// f64x2 halves. `aux` holds `n` doubles. The candidates' sums go into four lanes by position (`Lanes`), so
+/// each pass is two f64x2 accumulators instead of one chain of dependent adds.
+#[inline(always)]
+unsafe fn threshold(value: impl Fn(usize) -> f64, value4: impl Fn(usize) -> (v128, v128), n: usize, radius: f64, aux: *mut f64) -> f64 {
     if radius <= 0.0 {
         return 0.0;
     }
     // NOTE: θ = max over k of (sum of the k largest − radius)/k, so −radius (k = 1, the max being 0) is a lower
     // bound, and every set {u > τ} with τ <= θ holds the whole active set.
-    let tau = -radius;
+    let tau = f64x2_splat(-radius);
     let mut len = 0usize;
-    let mut sum = 0f64;
-    for j in 0..n {
+    let mut sum = Lanes::zero();
+    let mut j = 0;
+    while j + 4 <= n {
+        let (y0, y1) = value4(j);
+        let (k0, k1) = (f64x2_gt(y0, tau), f64x2_gt(y1, tau));
+        sum.a = f64x2_add(sum.a, v128_and(y0, k0));
+        sum.b = f64x2_add(sum.b, v128_and(y1, k1));
+        len = compact4(aux, len, y0, y1, k0, k1);
+        j += 4;
+    }
+    while j < n {
         let y = value(j);
-        let keep = y > tau;
+        let keep = y > -radius;
         *aux.add(len) = y;
         len += keep as usize;
-        sum += if keep { y } else { 0.0 };
+        sum.add_at(j, if keep { y } else { 0.0 });
+        j += 1;
     }
+    let mut total = sum.total();
     for _ in 0..MICHELOT_PASSES {
-        let t = (sum - radius) / len as f64;
+        let t = (total - radius) / len as f64;
+        let tv = f64x2_splat(t);
         let mut kept = 0usize;
-        let mut next = 0f64;
-        for i in 0..len {
+        let mut next = Lanes::zero();
+        let mut i = 0;
+        while i + 4 <= len {
+            // SAFETY: i + 4 <= len <= n doubles of aux; the group is read before kept <= i reaches it.
+            let (y0, y1) = (v128_load(aux.add(i) as *const v128), v128_load(aux.add(i + 2) as *const v128));
+            let (k0, k1) = (f64x2_gt(y0, tv), f64x2_gt(y1, tv));
+            next.a = f64x2_add(next.a, v128_and(y0, k0));
+            next.b = f64x2_add(next.b, v128_and(y1, k1));
+            kept = compact4(aux, kept, y0, y1, k0, k1);
+            i += 4;
+        }
+        while i < len {
             let y = *aux.add(i);
             let keep = y > t;
             *aux.add(kept) = y;
             kept += keep as usize;
-            next += if keep { y } else { 0.0 };
+            next.add_at(i, if keep { y } else { 0.0 });
+            i += 1;
         }
         if kept == len {
             return t;
         }
         len = kept;
-        sum = next;
+        total = next.total();
     }
     condat_threshold(aux, len, radius)
 }
@@ -152,10 +218,25 @@ pub unsafe fn simplex_project(x: *const f32, out: *mut f32, rows: usize, cols: u
             }
             continue;
         }
-        let theta = threshold(|j| *xr.add(j) as f64 - m, cols, radius, aux);
-        for j in 0..cols {
+        let mv = f64x2_splat(m);
+        let value4 = |j: usize| {
+            let (a, b) = promote(ld(xr.add(j)));
+            (f64x2_sub(a, mv), f64x2_sub(b, mv))
+        };
+        let theta = threshold(|j| *xr.add(j) as f64 - m, value4, cols, radius, aux);
+        let shift = f64x2_splat(theta);
+        let mut j = 0;
+        while j + 4 <= cols {
+            let (a, b) = value4(j);
+            let (a, b) = (f64x2_sub(a, shift), f64x2_sub(b, shift));
+            let zero = f64x2_splat(0.0);
+            st(or.add(j), demote(v128_and(a, f64x2_gt(a, zero)), v128_and(b, f64x2_gt(b, zero))));
+            j += 4;
+        }
+        while j < cols {
             let y = *xr.add(j) as f64 - m - theta;
             *or.add(j) = (if y > 0.0 { y } else { 0.0 }) as f32;
+            j += 1;
         }
     }
 }
@@ -226,8 +307,27 @@ pub unsafe fn l1_ball_project(x: *const f32, out: *mut f32, rows: usize, cols: u
             continue;
         }
         let m = row_max(xr, cols, true) as f64;
-        let theta = threshold(|j| (*xr.add(j) as f64).abs() - m, cols, radius, aux);
-        for j in 0..cols {
+        let mv = f64x2_splat(m);
+        let value4 = |j: usize| {
+            let (a, b) = promote(f32x4_abs(ld(xr.add(j))));
+            (f64x2_sub(a, mv), f64x2_sub(b, mv))
+        };
+        let theta = threshold(|j| (*xr.add(j) as f64).abs() - m, value4, cols, radius, aux);
+        let shift = f64x2_splat(theta);
+        let sign = f32x4_splat(-0.0);
+        let mut j = 0;
+        while j + 4 <= cols {
+            let (a, b) = value4(j);
+            let (a, b) = (f64x2_sub(a, shift), f64x2_sub(b, shift));
+            let zero = f64x2_splat(0.0);
+            let (ka, kb) = (f64x2_gt(a, zero), f64x2_gt(b, zero));
+            // NOTE: the sign of x goes on wherever y > 0, also where y rounds to 0 in float32 (-0 as copysign gives).
+            let kept = i32x4_shuffle::<0, 2, 4, 6>(ka, kb);
+            let mag = demote(v128_and(a, ka), v128_and(b, kb));
+            st(or.add(j), v128_or(mag, v128_and(v128_and(ld(xr.add(j)), sign), kept)));
+            j += 4;
+        }
+        for j in j..cols {
             let v = *xr.add(j);
             let y = (v as f64).abs() - m - theta;
             *or.add(j) = if y > 0.0 { (y as f32).copysign(v) } else { 0.0 };

@@ -6,11 +6,13 @@
  * The projection after an optimizer step starts warm: the previous value was orthogonal, so the Gram matrix G of
  * the new one is close to I, and one third-order step `X ← X·p(G)`, `p(G) = (15I − 10G + 3G²)/8`, reaches float32
  * accuracy. Its result is verified in the small k×k space (the Gram of `X·p(G)` is `G·p(G)²`, as p(G) commutes
- * with G), so a warm step costs two large matmuls (G and the product) and three k×k ones. When the warm start is
+ * with G), so a warm step costs two large matmuls (G and the product) and one or two k×k ones (E², E³) when a
+ * bound on the new error vouches for it (see `bounds`), three otherwise. When the warm start is
  * not close (the first projection, a value loaded or written by hand, a large step), the full iteration runs.
  */
 
 import { ArgumentError, fmtShape } from '../../errors.js';
+import { stack } from '../../ops/movement.js';
 import { eye } from '../../tensor/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Constraint, ConstraintError, type ConstraintSlice } from '../constraint.js';
@@ -79,25 +81,63 @@ const WARM_START = 0.1;
 /** Warm steps before giving up on the warm start (each one cubes the error). */
 const WARM_STEPS = 2;
 
+/** The largest squared row norm of `t` (over the batch too), still on the backend. */
+function rowNorm2(t: Tensor): Tensor {
+  return t.square().sum(-1).max();
+}
+
 /**
- * The polar factor of `x` by third-order Newton–Schulz steps started from `x` itself, given its Gram matrix `g`
- * (`XᵀX` tall, `XXᵀ` wide), or null when the warm start is not close enough: the error is not below
- * `WARM_START`, or it is not within half the accepted Gram error after `WARM_STEPS` steps (the result is checked
- * through the k×k Gram `G·p(G)²`; the other half of the margin covers the rounding of the product).
+ * Bounds on the largest entry of `|G·p(G)² − I|`, the Gram error after one warm step, for the steps of order 3
+ * and 4, `p = I − E/2 + 3E²/8` and `p = I − E/2 + 3E²/8 − 5E³/16` (the Taylor polynomials of `G^(-1/2)`, with
+ * `E = G − I`), in exact arithmetic on the float32 G, as the k×k check assumes. The residuals are
+ * `5E³/8 − 15E⁴/64 + 9E⁵/64` and `−35E⁴/64 + 7E⁵/32 − 35E⁶/256 + 25E⁷/256`; by Cauchy–Schwarz an entry of `Eⁱ·Eʲ`
+ * is at most the largest row norm of `Eⁱ` times that of `Eʲ` (E is symmetric), and a row norm of `E²·Eʲ` at most
+ * `||E²||_F` times that of `Eʲ`. `a`, `b`, `c` are the largest row norms of E, E², E³ and `f = ||E²||_F` (the
+ * maxima over the batch).
  */
-export function warmPolar(x: Tensor, g: Tensor): Tensor | null {
+const bounds = {
+  third: (a: number, b: number, f: number) => (5 / 8) * a * b + (15 / 64) * b * b + (9 / 64) * a * b * f,
+  fourth: (b: number, c: number, f: number) =>
+    (35 / 64) * b * b + (7 / 32) * b * c + (35 / 256) * c * c + (25 / 256) * b * f * c,
+};
+
+/**
+ * The polar factor of `x` by Newton–Schulz steps started from `x` itself, given its Gram matrix `g` (`XᵀX` tall,
+ * `XXᵀ` wide) and the largest entry of `|g − I|` (`known`, computed from `g` when not given), or null when the
+ * warm start is not close enough: the error is not below `WARM_START`, or it is not within half the accepted
+ * Gram error after `WARM_STEPS` steps (the other half of the margin covers the rounding of the product). The
+ * first step is `X·p(G)` of order 3, or of order 4 (one more k×k product, E³), when the `bounds` vouch for it:
+ * the usual case after an optimizer step, one Gram matrix, one or two k×k products and one product with x.
+ * Otherwise each step is of order 3 and its result is checked through the k×k Gram `G·p(G)²`.
+ */
+export function warmPolar(x: Tensor, g: Tensor, known?: number): Tensor | null {
   const { m, n, tall } = dimsOf(x);
   const k = Math.min(m, n);
   const I = eye(k, k, { backend: x.backend });
   const accept = (ACCEPT / 2) * Math.max(8, k);
-  let err = g.sub(I).abs().max().item();
+  let err = known ?? g.sub(I).abs().max().item();
   if (!(err < WARM_START)) return null;
+  const times = (y: Tensor, p: Tensor) => (tall ? y.matmul(p) : p.matmul(y));
+  const e = g.sub(I);
+  const e2 = e.matmul(e);
+  const p3 = I.sub(e.mul(0.5)).add(e2.mul(3 / 8));
+  const [a2, b2, f2] = stack([rowNorm2(e), rowNorm2(e2), e2.square().sum(-1).sum(-1).max()]).dataSync();
+  const [a, b, f] = [Math.sqrt(a2), Math.sqrt(b2), Math.sqrt(f2)];
+  if (bounds.third(a, b, f) <= accept) return times(x, p3);
+  if (bounds.fourth(b, b * a, f) <= accept) {
+    // NOTE: a·b stands in for c only to decide whether E³ is worth computing; the bound then uses E³'s own c.
+    const e3 = e2.matmul(e);
+    if (bounds.fourth(b, Math.sqrt(rowNorm2(e3).item()), f) <= accept) return times(x, p3.sub(e3.mul(5 / 16)));
+  }
   let y = x;
   let gram = g;
+  let p = p3;
   for (let i = 0; i < WARM_STEPS; i++) {
-    const g2 = gram.matmul(gram);
-    const p = I.mul(15).sub(gram.mul(10)).add(g2.mul(3)).div(8);
-    y = tall ? y.matmul(p) : p.matmul(y);
+    if (i > 0) {
+      const ei = gram.sub(I);
+      p = I.sub(ei.mul(0.5)).add(ei.matmul(ei).mul(3 / 8));
+    }
+    y = times(y, p);
     gram = gram.matmul(p.matmul(p));
     err = gram.sub(I).abs().max().item();
     if (err <= accept) return y;
@@ -115,16 +155,13 @@ export class OrthogonalConstraint extends Constraint {
     const { m, n, tall } = dimsOf(x);
     const k = Math.min(m, n);
     const g = gram(x, tall);
-    if (
-      g
-        .sub(eye(k, k, { backend: x.backend }))
-        .abs()
-        .max()
-        .item() <=
-      ACCEPT * Math.max(8, k)
-    )
-      return;
-    let y = warmPolar(x, g) ?? newtonSchulzPolar(x);
+    const err = g
+      .sub(eye(k, k, { backend: x.backend }))
+      .abs()
+      .max()
+      .item();
+    if (err <= ACCEPT * Math.max(8, k)) return;
+    let y = warmPolar(x, g, err) ?? newtonSchulzPolar(x);
     if (!y) {
       // NOTE: zero/rank-deficient policy: the polar factor is not unique; cp shifts the matrix (scaled to
       // max |x| = 1) by 1e-3 times the (rectangular) identity, so the zero matrix maps to the identity and the

@@ -6,6 +6,7 @@
 import { type Held, type ReadPlan, runAsync, runSync } from '../../engine/read.js';
 import type { Parameter } from '../../nn/parameter.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { forgetDerivative } from './derivatives.js';
 import { assertFinite, guarded, rawFor, reparametrization, transformOf } from './enforce.js';
 import { projectedGroup, writeGroup } from './joint.js';
 import { enforcementOf, type JointGroup, jointGroupOf } from './store.js';
@@ -47,7 +48,10 @@ function* applyPlan(params: Parameter[], held: Held): ReadPlan<number> {
   }
   for (const [p, value, raw] of staged) {
     p.copy_(value);
-    if (raw) reparametrization(p).raw.copy_(raw);
+    if (raw) {
+      forgetDerivative(p);
+      reparametrization(p).raw.copy_(raw);
+    }
   }
   let count = staged.length;
   for (const [g, flat] of groups) {

@@ -13,6 +13,7 @@ import { stack } from '../../ops/movement.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { type Constraint, ConstraintError } from '../constraint.js';
 import { everyFinite } from '../finite.js';
+import { keptDerivative } from './derivatives.js';
 import { enforcementOf } from './store.js';
 
 /**
@@ -106,6 +107,12 @@ export function transformedValue(param: Parameter, raw: Tensor): Tensor {
  */
 export function* rawGrad(param: Parameter, grad: Tensor, held: Held): ReadPlan<Tensor> {
   const { c, raw } = reparametrization(param);
+  const kept = keptDerivative(param);
+  if (kept) {
+    // NOTE: the VJP from the derivative the last step kept is the one transformVjp would give, bit for bit.
+    if ((yield* readNumber(compare('ne', kept.value, param).float().sum())) === 0)
+      return held.hold(grad.mul(kept.derivative));
+  }
   const vjp = (): { value: Tensor; g: Tensor } =>
     c.transformVjp
       ? analyticVjp(c, param, raw, grad, held)
@@ -123,6 +130,22 @@ export function* rawGrad(param: Parameter, grad: Tensor, held: Held): ReadPlan<T
   if (!stale) return out.g;
   raw.copy_(yield* rawFor(c, param, held));
   return vjp().g;
+}
+
+/**
+ * `transform(raw)` for `param`, shape-checked but not yet checked for finiteness, with the derivative when `c`
+ * computes it in the same pass (`transformAndDerivative`; see derivatives.ts).
+ */
+export function transformWithDerivative(
+  c: Constraint,
+  param: Tensor,
+  raw: Tensor,
+): { value: Tensor; derivative: Tensor | null } {
+  if (!c.transformAndDerivative || !c.transformVjp) return { value: transformOf(c, param, raw), derivative: null };
+  const out = guarded(c, param, 'transformAndDerivative', () => noGrad(() => c.transformAndDerivative!(raw)));
+  checkShape(c, 'transformAndDerivative', out.value, param, 'a parameter');
+  checkShape(c, 'transformAndDerivative', out.derivative, param, 'a parameter');
+  return out;
 }
 
 /** `c.transformVjp(raw, grad)`, shape-checked, its gradient held in `held`. */

@@ -10,6 +10,7 @@ import { ArgumentError, fmtShape } from '../../errors.js';
 import type { Parameter } from '../../nn/parameter.js';
 import { isTensor } from '../../tensor/tensor.js';
 import { ConstraintError, type ConstraintLike, type ConstraintMode, toConstraint } from '../constraint.js';
+import { forgetDerivative } from './derivatives.js';
 import { assertFinite, guarded, rawFor, transformOf } from './enforce.js';
 import { effective, entryOf, jointGroupOf, type ParamEntry, type ValueEntry } from './store.js';
 
@@ -75,6 +76,7 @@ function* registerPlan(
     const value = held.hold(transformOf(constraint, param, raw));
     yield* assertFinite(value, param, constraint, current);
     param.copy_(value);
+    forgetDerivative(param);
     e.raw = held.release(raw);
   }
   e.value.push(entry);
@@ -86,6 +88,7 @@ function* registerPlan(
       e.value.splice(i, 1);
       e.effective = null;
       if (mode === 'reparametrize' && e.raw) {
+        forgetDerivative(param);
         e.raw.dispose();
         e.raw = null;
       }

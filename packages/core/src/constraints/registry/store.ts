@@ -9,6 +9,7 @@ import type { Parameter } from '../../nn/parameter.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { IntersectConstraint } from '../builtins/intersect.js';
 import { type Constraint, ConstraintError, type ConstraintMode } from '../constraint.js';
+import { forgetDerivative } from './derivatives.js';
 
 /** A value constraint and how it was registered. */
 export interface ValueEntry {
@@ -103,6 +104,7 @@ export function clearConstraints(param: Parameter): void {
   const e = registry.get(param);
   if (!e) return;
   e.raw?.dispose();
+  forgetDerivative(param);
   registry.delete(param);
 }
 

@@ -17,7 +17,8 @@
  */
 import { type Constraint, ConstraintError } from '../../constraints/constraint.js';
 import { countNonFinite, nonFiniteIndices } from '../../constraints/finite.js';
-import { assertFinite, guarded, rawGrad, transformOf } from '../../constraints/registry/enforce.js';
+import { keepDerivative } from '../../constraints/registry/derivatives.js';
+import { assertFinite, guarded, rawGrad, transformWithDerivative } from '../../constraints/registry/enforce.js';
 import { jointName, projectedGroup, projectGroupInPlace, writeGroup } from '../../constraints/registry/joint.js';
 import {
   constraintsOf,
@@ -40,7 +41,8 @@ import { Journal } from './journal.js';
  * How the step updates one parameter: the one decision, from what its constraint and its update rule declare.
  * `free`: no value constraint. `projection`: update, then project in place; `checked` when the result is read
  * back (the constraint is not an exact projection, or the rule may make non-finite values from finite ones).
- * `reparametrization`: update the raw tensor with the transform's VJP, then `value = transform(raw)`, checked.
+ * `reparametrization`: update the raw tensor with the transform's VJP, then `value = transform(raw)`, checked (an
+ * elementwise transform's derivative is kept for the next step when the step commits: registry/derivatives.ts).
  * `joint`: update, then project the parameter's joint group once all its members are updated; `checked` is
  * decided per group (see `planGroups`).
  */
@@ -128,8 +130,24 @@ function update(opt: Optimizer, journal: Journal, it: Item, target: Tensor = it.
   opt._update(target, grad, state, it.group);
 }
 
-/** Updates and constrains a checked parameter, then reads its new value back. */
-function* updateChecked(opt: Optimizer, journal: Journal, { it, how }: Planned, held: Held): ReadPlan<void> {
+/** A reparametrized parameter's new value and derivative, kept for its next step once the step commits. */
+interface Pending {
+  param: Parameter;
+  value: Tensor;
+  derivative: Tensor;
+}
+
+/**
+ * Updates and constrains a checked parameter, then reads its new value back. A reparametrization whose
+ * constraint computes its derivative with the value adds both to `pending`.
+ */
+function* updateChecked(
+  opt: Optimizer,
+  journal: Journal,
+  { it, how }: Planned,
+  held: Held,
+  pending: Pending[],
+): ReadPlan<void> {
   if (how.kind === 'projection') {
     update(opt, journal, it);
     journal.holdNewState();
@@ -140,7 +158,10 @@ function* updateChecked(opt: Optimizer, journal: Journal, { it, how }: Planned, 
     const gradRaw = yield* rawGrad(it.param, it.grad, held);
     update(opt, journal, it, how.raw, gradRaw);
     journal.holdNewState();
-    it.param.copy_(transformOf(how.constraint, it.param, how.raw));
+    const next = transformWithDerivative(how.constraint, it.param, how.raw);
+    it.param.copy_(next.value);
+    if (next.derivative)
+      pending.push({ param: it.param, value: held.hold(next.value), derivative: held.hold(next.derivative) });
     yield* assertFinite(it.param, it.param, how.constraint, { tensor: how.raw, what: 'the raw tensor' });
   }
 }
@@ -205,8 +226,9 @@ function* write(opt: Optimizer, planned: readonly Planned[], held: Held): ReadPl
   // A group's projection writes every member, also those without a gradient this step (or in another optimizer).
   for (const g of groups.keys()) for (const m of g.params) targets.add(m);
   const journal = new Journal([...targets]);
+  const pending: Pending[] = [];
   try {
-    for (const p of checked) yield* updateChecked(opt, journal, p, held);
+    for (const p of checked) yield* updateChecked(opt, journal, p, held, pending);
     for (const [g, ms] of checkedGroups) yield* updateCheckedGroup(opt, journal, g, ms, held);
     const readBack = [...checked, ...checkedGroups.flatMap(([, ms]) => ms)];
     if (readBack.length > 0) yield* checkState(opt, readBack);
@@ -225,6 +247,7 @@ function* write(opt: Optimizer, planned: readonly Planned[], held: Held): ReadPl
     throw e;
   }
   journal.commit();
+  for (const p of pending) keepDerivative(p.param, held.release(p.value), held.release(p.derivative));
 }
 
 /**
