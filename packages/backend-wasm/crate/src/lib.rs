@@ -12,7 +12,7 @@ mod ops;
 mod simd;
 mod tasks;
 
-use kernels::{box_transform as bx, elementwise as ew, matmul, movement as mv, optim, projections as pj, reduce, simplex as sx, softmax, sort_scan};
+use kernels::{box_transform as bx, elementwise as ew, lstm, matmul, movement as mv, optim, projections as pj, reduce, simplex as sx, softmax, sort_scan};
 
 #[global_allocator]
 static NO_HEAP: alloc::NoHeap = alloc::NoHeap;
@@ -234,4 +234,18 @@ pub unsafe extern "C" fn cp_l1_ball_project(x: P, out: P, rows: usize, cols: usi
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn cp_box_transform(raw: P, out: P, n: usize, lo: f64, hi: f64, with_grad: u32, grad: P, grad_out: P) {
     bx::box_transform(f(raw), f(out), n, lo, hi, with_grad != 0, f(grad), f(grad_out))
+}
+
+/// One LSTM step over `rows` rows: gate activations, the new cell state and the new hidden state.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn cp_lstm_cell(pre: P, c: P, gates: P, c_out: P, h: P, rows: usize, hidden: usize) {
+    lstm::lstm_cell(u(pre), u(c), u(gates), u(c_out), u(h), hidden, 0, rows)
+}
+
+/// The gradient of `cp_lstm_cell` over `rows` rows.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn cp_lstm_cell_backward(gates: P, c: P, c_out: P, dh: P, dc: P, dpre: P, dc_prev: P, rows: usize, hidden: usize) {
+    lstm::lstm_cell_backward(u(gates), u(c), u(c_out), u(dh), u(dc), u(dpre), u(dc_prev), hidden, 0, rows)
 }
