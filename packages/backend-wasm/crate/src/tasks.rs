@@ -222,3 +222,18 @@ pub unsafe extern "C" fn cp_lstm_cell_backward_task(gates: P, c: P, c_out: P, dh
     let (lo, hi) = span(chunk, task, rows);
     lstm::lstm_cell_backward(u(gates), u(c), u(c_out), u(dh), u(dc), u(dpre), u(dc_prev), hidden, lo, hi)
 }
+
+/// Chunk of `cp_copy_strided` over the first dimension of `shape` (rows are disjoint in the output).
+#[no_mangle]
+pub unsafe extern "C" fn cp_copy_strided_task(width: u32, x: P, x_off: isize, xs: P, out: P, out_off: isize, os: P, rank: usize, shape: P, chunk: usize, task: usize) {
+    let (local, lo, _) = rows_of(rank, shape, chunk, task);
+    let (sx, so) = (*(xs as *const i32) as isize, *(os as *const i32) as isize);
+    cp_copy_strided(width, x, x_off + lo * sx, xs, out, out_off + lo * so, os, rank, local.as_ptr() as P)
+}
+
+/// Chunk of `cp_fill32` over elements.
+#[no_mangle]
+pub unsafe extern "C" fn cp_fill32_task(out: P, n: usize, bits: u32, chunk: usize, task: usize) {
+    let (lo, hi) = span(chunk, task, n);
+    cp_fill32(out + 4 * lo, hi - lo, bits)
+}
