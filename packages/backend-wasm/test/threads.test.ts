@@ -354,9 +354,31 @@ describe('the same bits at 1, 2 and 4 threads', () => {
     await sameBitsAtEveryCount(train);
   });
 
+  it('copyStrided (a permute that moves 16 channels first) and fill, split by rows and elements', async () => {
+    await sameBitsAtEveryCount((be) => {
+      const [n, l, ch] = [64, 676, 16];
+      const x = put(be, f32(n * l * ch, 41));
+      const out = be.alloc('float32', n * l * ch);
+      const shape = [n, l, ch];
+      be.kernels.copyStrided({
+        dtype: 'float32',
+        x,
+        xOffset: 0,
+        xStrides: [l * ch, ch, 1],
+        out,
+        outOffset: 0,
+        outStrides: [l * ch, 1, l],
+        shape,
+      });
+      const permuted = be.readSync(out);
+      be.kernels.fill({ dtype: 'float32', out, offset: 3, n: n * l * ch - 5, value: -2.5 });
+      return [permuted, be.readSync(out)];
+    });
+  });
+
   it('the fused LSTM cell and its gradient, split by rows', async () => {
     await sameBitsAtEveryCount((be) => {
-      const [rows, hidden] = [45, 64];
+      const [rows, hidden] = [2000, 64];
       const [n, g] = [rows * hidden, 4 * rows * hidden];
       const [pre, c, dh, dc] = [f32(g, 31), f32(n, 32), f32(n, 33), f32(n, 34)].map((v) => put(be, v));
       const [gates, cOut, h, dpre, dcPrev] = [g, n, n, g, n].map((size) => be.alloc('float32', size));

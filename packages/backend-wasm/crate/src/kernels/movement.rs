@@ -48,6 +48,13 @@ pub unsafe fn gather_rows<T: Copy>(x: *const T, index: *const i32, s: *const i32
         // NOTE: the unfold of convolution and pooling (one element per row): a plain indexed load per
         // element, walked one outer row at a time (a one-element copy call per element cost 3-4x).
         let (s0, s1) = (*s as isize, *s.add(1) as isize);
+        if count == 1 {
+            // The max pools' pick of each window's argmax: one element per outer row.
+            for o in lo..hi {
+                *out.add(o) = *x.add(o * size + *index.offset(o as isize * s0) as usize);
+            }
+            return;
+        }
         let mut r = lo;
         while r < hi {
             let (o, c0) = (r / count, r % count);
