@@ -102,6 +102,21 @@ pub unsafe extern "C" fn cp_matmul(a: P, b: P, out: P, batch: usize, m: usize, k
 /// Strided copy; `width` is the element size (4 or 1), offsets in elements.
 #[no_mangle]
 pub unsafe extern "C" fn cp_copy_strided(width: u32, x: P, x_off: isize, xs: P, out: P, out_off: isize, os: P, rank: usize, shape: P) {
+    let (sx, so, sh) = (i(xs), i(os), i(shape));
+    // A batch of transposes (x contiguous along one of the last two dims, out along the other): blocked.
+    if width == 4 && rank == 3 {
+        let (xp, op) = ((x as *const u32).offset(x_off), u(out).offset(out_off));
+        let st = |s: *const i32, d: usize| *s.add(d) as isize;
+        let dim = |d: usize| *sh.add(d) as usize;
+        if st(sx, 1) == 1 && st(so, 2) == 1 {
+            mv::transpose_batch(xp, st(sx, 0), st(sx, 2), op, st(so, 0), st(so, 1), dim(0), dim(1), dim(2));
+            return;
+        }
+        if st(sx, 2) == 1 && st(so, 1) == 1 {
+            mv::transpose_batch(xp, st(sx, 0), st(sx, 1), op, st(so, 0), st(so, 2), dim(0), dim(2), dim(1));
+            return;
+        }
+    }
     if width == 4 {
         mv::copy_strided(u(x), x_off, i(xs), u(out), out_off, i(os), rank, i(shape))
     } else {
