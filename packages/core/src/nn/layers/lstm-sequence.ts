@@ -114,7 +114,9 @@ const record = recorder<SequenceOps>({
           inSize + hidden,
         ])
       : null;
-    const db = biases > 0 && (needs[5] || needs[6]) ? sum(DP, [0, 1]) : null;
+    // NOTE: db sums each step's rows first (a reduce over T outer rows splits across threads; one over the
+    // middle of [1, T·N, 4H] would not), then the T partial sums.
+    const db = biases > 0 && (needs[5] || needs[6]) ? sum(sum(reshape(DP, [T, -1, 4 * hidden]), 1), 0) : null;
     const dx = needs[0] ? reshape(matmul(reshape(DP, [DP.shape[1], 4 * hidden]), wIh), [T, -1, inSize]) : null;
     return [
       dx,
