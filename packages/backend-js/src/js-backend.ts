@@ -12,6 +12,7 @@ import { cast, toInt32Saturating } from './kernels/cast.js';
 import { compare } from './kernels/compare.js';
 import { copyStrided, fill } from './kernels/copy-strided.js';
 import { gather, scatterAdd } from './kernels/gather.js';
+import { lstmCell, lstmCellBackward } from './kernels/lstm-cell.js';
 import { matmul } from './kernels/matmul.js';
 import { adamUpdate, sgdUpdate } from './kernels/optimizer-updates.js';
 import { clamp, renormSlices } from './kernels/projections.js';
@@ -159,6 +160,14 @@ function makeFused(st: Storage): Required<FusedKernels> {
       const op = 'boxTransform';
       const g = grad === null || gradOut === null ? null : { grad: st.f32(grad, op), out: st.f32(gradOut, op) };
       boxTransform(st.f32(raw, op), st.f32(out, op), n, lo, hi, g, slope === null ? null : st.f32(slope, op));
+    },
+    lstmCell({ pre, c, gates, cOut, h, rows, hidden }) {
+      const f = (x: number) => st.f32(x, 'lstmCell');
+      lstmCell(f(pre), f(c), f(gates), f(cOut), f(h), rows, hidden);
+    },
+    lstmCellBackward({ gates, c, cOut, dh, dc, dpre, dcPrev, rows, hidden }) {
+      const f = (x: number) => st.f32(x, 'lstmCellBackward');
+      lstmCellBackward(f(gates), f(c), f(cOut), f(dh), f(dc), f(dpre), f(dcPrev), rows, hidden);
     },
   };
 }

@@ -110,6 +110,8 @@ describe('storage', () => {
       'clamp',
       'l1BallProject',
       'logSoftmax',
+      'lstmCell',
+      'lstmCellBackward',
       'reluBackward',
       'renormSlices',
       'sgdUpdate',

@@ -147,6 +147,18 @@ export interface KernelExports {
     gradOut: Ptr,
     slope: Ptr,
   ): void;
+  cp_lstm_cell(pre: Ptr, c: Ptr, gates: Ptr, cOut: Ptr, h: Ptr, rows: number, hidden: number): void;
+  cp_lstm_cell_backward(
+    gates: Ptr,
+    c: Ptr,
+    cOut: Ptr,
+    dh: Ptr,
+    dc: Ptr,
+    dpre: Ptr,
+    dcPrev: Ptr,
+    rows: number,
+    hidden: number,
+  ): void;
 }
 
 /** Highest rank the strided kernels take (MAX_RANK in crate/src/kernels/nd.rs). */

@@ -43,13 +43,13 @@ export class Ctx {
    * Runs task export `fn` over `units` units in chunks of `chunk` (args, then the chunk, then the task index)
    * on the pool, and returns true; returns false, having run nothing, when there is no pool or the call
    * makes fewer than 2 chunks (the caller then runs the whole-call kernel). NOTE: the chunk depends on the
-   * shape only (raised to a multiple of 16 when there would be more than MAX_TASKS), never on the thread
-   * count, and each task computes its units exactly as the whole call would: same bits on any pool.
+   * shape only (raised to a multiple of 16 only when there would be more than MAX_TASKS), never on the
+   * thread count, and each task computes its units exactly as the whole call would: same bits on any pool.
    * Element chunks are multiples of 4 so that SIMD groups fall where the whole call puts them.
    */
   par(op: string, fn: TaskFunction, args: readonly number[], units: number, chunk: number): boolean {
     if (this.pool === null) return false;
-    const size = Math.max(chunk, Math.ceil(units / MAX_TASKS / 16) * 16);
+    const size = units > chunk * MAX_TASKS ? Math.ceil(units / MAX_TASKS / 16) * 16 : chunk;
     const tasks = Math.ceil(units / size);
     if (tasks < 2) return false;
     this.pool.run(op, fn, [...args, size], tasks);

@@ -1,13 +1,14 @@
 /**
  * The fused kernels of the wasm backend (every optional one): softmax family (with the cross-entropy
  * gradient), relu's gradient (split like the cheap elementwise kernels), torch-style SGD and
- * Adam/AdamW updates in one in-place pass, and the constraint projections. Scalar coefficients (bias
+ * Adam/AdamW updates in one in-place pass, the constraint projections, and the LSTM cell with its
+ * gradient (split over rows). Scalar coefficients (bias
  * corrections, 1 - dampening) are computed here in double, exactly as the reference backend computes them.
  */
 import { ArgumentError } from '@cp/core';
 import type { FusedKernels } from '@cp/core/backend';
 import type { Ctx } from './context.js';
-import { CHEAP_CHUNK } from './kernels.js';
+import { CHEAP_CHUNK, COSTLY_CHUNK } from './kernels.js';
 
 const F = 'float32';
 /** Elements per task of the softmax family (rows are kept whole) and of the optimizer updates. */
@@ -20,6 +21,8 @@ export function makeFused(c: Ctx): Required<FusedKernels> {
   const rowsOf = (cols: number) => Math.max(1, Math.ceil(c.grain(SOFTMAX_CHUNK, 1) / Math.max(1, cols)));
   const opt = c.grain(OPTIMIZER_CHUNK, 16);
   const cheap = c.grain(CHEAP_CHUNK, 16);
+  // Rows of the LSTM cell per task: about COSTLY_CHUNK gate elements (each evaluates sigmoid or tanh).
+  const lstmRows = (hidden: number) => Math.max(1, Math.ceil(c.grain(COSTLY_CHUNK, 1) / (4 * Math.max(1, hidden))));
   const softmax =
     (log: number) =>
     ({ x, out, rows, cols }: { x: number; out: number; rows: number; cols: number }) => {
@@ -135,6 +138,40 @@ export function makeFused(c: Ctx): Required<FusedKernels> {
       const pgo = withGrad ? c.ptr(gradOut, n, 'boxTransform gradOut', F) : pr;
       const ps = slope === null ? pr : c.ptr(slope, n, 'boxTransform slope', F);
       k.cp_box_transform(pr, po, n, lo, hi, (withGrad ? 1 : 0) | (slope === null ? 0 : 2), pg, pgo, ps);
+    },
+
+    lstmCell({ pre, c: cell, gates, cOut, h, rows, hidden }) {
+      const [n, g] = [rows * hidden, 4 * rows * hidden];
+      const args = [
+        c.ptr(pre, g, 'lstmCell pre', F),
+        c.ptr(cell, n, 'lstmCell c', F),
+        c.ptr(gates, g, 'lstmCell gates', F),
+        c.ptr(cOut, n, 'lstmCell cOut', F),
+        c.ptr(h, n, 'lstmCell h', F),
+        rows,
+        hidden,
+      ];
+      if (!c.par('lstmCell', 'cp_lstm_cell_task', args, rows, lstmRows(hidden)))
+        k.cp_lstm_cell(args[0], args[1], args[2], args[3], args[4], rows, hidden);
+    },
+
+    lstmCellBackward({ gates, c: cell, cOut, dh, dc, dpre, dcPrev, rows, hidden }) {
+      const [n, g] = [rows * hidden, 4 * rows * hidden];
+      const args = [
+        c.ptr(gates, g, 'lstmCellBackward gates', F),
+        c.ptr(cell, n, 'lstmCellBackward c', F),
+        c.ptr(cOut, n, 'lstmCellBackward cOut', F),
+        c.ptr(dh, n, 'lstmCellBackward dh', F),
+        c.ptr(dc, n, 'lstmCellBackward dc', F),
+        c.ptr(dpre, g, 'lstmCellBackward dpre', F),
+        c.ptr(dcPrev, n, 'lstmCellBackward dcPrev', F),
+        rows,
+        hidden,
+      ];
+      if (!c.par('lstmCellBackward', 'cp_lstm_cell_backward_task', args, rows, lstmRows(hidden))) {
+        const [a0, a1, a2, a3, a4, a5, a6] = args;
+        k.cp_lstm_cell_backward(a0, a1, a2, a3, a4, a5, a6, rows, hidden);
+      }
     },
   };
 }

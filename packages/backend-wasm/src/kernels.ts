@@ -50,6 +50,20 @@ const matmulBand = (dim: number, threads: number): number => Math.max(32, Math.c
 /** A number of rows per chunk that makes about `elements` elements of rows of `row` elements. */
 const rowsOf = (elements: number, row: number): number => Math.max(1, Math.ceil(elements / Math.max(1, row)));
 
+/**
+ * The copy's dims with the innermost row made long: when the last dim is short (a permute that moves a few
+ * channels last, say) and another, longer dim writes contiguously, the two are swapped. Only the order the
+ * elements are visited in changes (each is written once, and `out` is never `x`), not a value.
+ */
+function innerContiguous(shape: readonly number[], xs: readonly number[], os: readonly number[]): number[][] {
+  const last = shape.length - 1;
+  const d = os.indexOf(1);
+  if (last < 1 || d < 0 || d === last || shape[last] >= 64 || shape[d] <= shape[last])
+    return [[...shape], [...xs], [...os]];
+  const swap = (a: readonly number[]) => a.map((v, i) => (i === d ? a[last] : i === last ? a[d] : v));
+  return [swap(shape), swap(xs), swap(os)];
+}
+
 /** Thrown for an op/dtype pair outside the contract (e.g. int32 `exp`, bool `add`). */
 export class WasmUnsupportedError extends UnsupportedError {
   override name = 'WasmUnsupportedError';
@@ -209,16 +223,23 @@ export function makeKernels(c: Ctx): Kernels {
     copyStrided({ dtype, x, xOffset, xStrides, out, outOffset, outStrides, shape }) {
       const px = c.span(x, xOffset, shape, xStrides, 'copyStrided x', dtype);
       const po = c.span(out, outOffset, shape, outStrides, 'copyStrided out', dtype);
-      if (numel(shape) === 0) return;
-      const [rank, sp, sx, so] = c.dims(shape, xStrides, outStrides);
-      k.cp_copy_strided(WIDTH[dtype], px, xOffset, sx, po, outOffset, so, rank, sp);
+      const n = numel(shape);
+      if (n === 0) return;
+      const [s, xs, os] = innerContiguous(shape, xStrides, outStrides);
+      const [rank, sp, sx, so] = c.dims(s, xs, os);
+      const args = [WIDTH[dtype], px, xOffset, sx, po, outOffset, so, rank, sp];
+      const rows = s.length === 0 ? 1 : s[0];
+      if (!c.par('copyStrided', 'cp_copy_strided_task', args, rows, rowsOf(cheap, n / rows))) {
+        k.cp_copy_strided(WIDTH[dtype], px, xOffset, sx, po, outOffset, so, rank, sp);
+      }
     },
 
     fill({ dtype, out, offset, n, value }) {
       const po = c.ptr(out, offset + n, 'fill out', dtype) + offset * WIDTH[dtype];
       if (n === 0) return;
-      if (dtype === 'bool') k.cp_fill8(po, n, scalarBits(value, dtype));
-      else k.cp_fill32(po, n, scalarBits(value, dtype));
+      const bits = scalarBits(value, dtype);
+      if (dtype === 'bool') k.cp_fill8(po, n, bits);
+      else if (!c.par('fill', 'cp_fill32_task', [po, n, bits], n, 2 * cheap)) k.cp_fill32(po, n, bits);
     },
 
     gather({ dtype, x, index, out, outer, size, inner, count, indexStrides }) {

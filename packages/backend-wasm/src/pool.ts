@@ -33,6 +33,10 @@ export const TASK_FUNCTIONS = [
   'cp_where_task',
   'cp_arg_reduce_task',
   'cp_relu_backward_task',
+  'cp_lstm_cell_task',
+  'cp_lstm_cell_backward_task',
+  'cp_copy_strided_task',
+  'cp_fill32_task',
 ] as const;
 
 /** A task export of the module. */

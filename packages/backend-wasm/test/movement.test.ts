@@ -1,5 +1,5 @@
 // Differential tests of copyStrided, fill, gather and scatterAdd against @cp/backend-js: exact for every dtype,
-// including negative strides (flip), offsets, broadcast reads (stride 0) and size-0 shapes.
+// including negative strides (flip), offsets, broadcast reads (stride 0), size-0 shapes and batches of transposes.
 import type { DType } from '@cp/core/backend';
 import fc from 'fast-check';
 import { afterEach, describe, it } from 'vitest';
@@ -65,6 +65,44 @@ describe('copyStrided', () => {
       );
     });
   }
+});
+
+describe('copyStrided as a batch of transposes', () => {
+  it('a permute of the last two dims (either direction, flipped batch, ragged 4x4 blocks) matches the reference', () => {
+    for (const [b, r, c] of [
+      [3, 7, 10],
+      [2, 4, 4],
+      [1, 1, 9],
+      [2, 13, 3],
+      [64, 16, 21],
+    ]) {
+      for (const [xStrides, outStrides, xOffset] of [
+        [[r * c, 1, r], [r * c, c, 1], 0],
+        [[r * c, c, 1], [r * c, 1, r], 0],
+        [[-r * c, 1, r], [r * c, c, 1], (b - 1) * r * c],
+      ] as [number[], number[], number][]) {
+        const n = b * r * c;
+        const { got, want } = runBoth(
+          {
+            x: { dtype: 'float32', init: data('float32', n, r * c, { specials: true }) },
+            out: { dtype: 'float32', size: n },
+          },
+          (be, h) =>
+            be.kernels.copyStrided({
+              dtype: 'float32',
+              x: h.x,
+              xOffset,
+              xStrides,
+              out: h.out,
+              outOffset: 0,
+              outStrides,
+              shape: [b, r, c],
+            }),
+        );
+        expectExact(got.out, want.out, `copyStrided transposes [${b}, ${r}, ${c}] x ${xStrides}`);
+      }
+    }
+  });
 });
 
 /** A non-overlapping destination layout: keeps the dim order but recomputes strides to be injective. */

@@ -1,5 +1,5 @@
 // The threaded wasm backend: how the thread count is chosen and reported, lazy workers, the same bits at
-// every thread count (each split kernel, a seeded MLP and a seeded CNN trained with Adam), and the pool's failure modes
+// every thread count (each split kernel, a seeded MLP, CNN and LSTM trained with Adam), and the pool's failure modes
 // (a trapping task, a dead worker) ending in a BackendError instead of a hang.
 import { spawnSync } from 'node:child_process';
 import { ArgumentError, BackendError, manualSeed, nn, optim, randint, randn, setBackendSync } from '@cp/core';
@@ -350,6 +350,63 @@ describe('the same bits at 1, 2 and 4 threads', () => {
         loss.dispose();
       }
       return model.parameters().map((p) => p.dataSync() as TypedArray);
+    };
+    await sameBitsAtEveryCount(train);
+  });
+
+  it('copyStrided (a permute that moves 16 channels first) and fill, split by rows and elements', async () => {
+    await sameBitsAtEveryCount((be) => {
+      const [n, l, ch] = [64, 676, 16];
+      const x = put(be, f32(n * l * ch, 41));
+      const out = be.alloc('float32', n * l * ch);
+      const shape = [n, l, ch];
+      be.kernels.copyStrided({
+        dtype: 'float32',
+        x,
+        xOffset: 0,
+        xStrides: [l * ch, ch, 1],
+        out,
+        outOffset: 0,
+        outStrides: [l * ch, 1, l],
+        shape,
+      });
+      const permuted = be.readSync(out);
+      be.kernels.fill({ dtype: 'float32', out, offset: 3, n: n * l * ch - 5, value: -2.5 });
+      return [permuted, be.readSync(out)];
+    });
+  });
+
+  it('the fused LSTM cell and its gradient, split by rows', async () => {
+    await sameBitsAtEveryCount((be) => {
+      const [rows, hidden] = [2000, 64];
+      const [n, g] = [rows * hidden, 4 * rows * hidden];
+      const [pre, c, dh, dc] = [f32(g, 31), f32(n, 32), f32(n, 33), f32(n, 34)].map((v) => put(be, v));
+      const [gates, cOut, h, dpre, dcPrev] = [g, n, n, g, n].map((size) => be.alloc('float32', size));
+      be.fused!.lstmCell!({ pre, c, gates, cOut, h, rows, hidden });
+      be.fused!.lstmCellBackward!({ gates, c, cOut, dh, dc, dpre, dcPrev, rows, hidden });
+      return [gates, cOut, h, dpre, dcPrev].map((x) => be.readSync(x));
+    });
+  });
+
+  it('a seeded two-layer bidirectional LSTM trained with Adam ends with bit-identical parameters', async () => {
+    const train = (be: WasmBackend): TypedArray[] => {
+      setBackendSync(be);
+      manualSeed(99);
+      const rnn = new nn.LSTM(12, 64, { numLayers: 2, bidirectional: true, batchFirst: true });
+      const head = new nn.Linear(128, 10);
+      const params = [...rnn.parameters(), ...head.parameters()];
+      const opt = new optim.Adam(params, { lr: 1e-3 });
+      const x = randn([40, 6, 12]);
+      const y = randint(0, 10, [40]);
+      for (let step = 0; step < 3; step++) {
+        const [out] = rnn.call(x);
+        const loss = nn.functional.crossEntropy(head.call(out.mean(1)), y);
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
+        loss.dispose();
+      }
+      return params.map((p) => p.dataSync() as TypedArray);
     };
     await sameBitsAtEveryCount(train);
   });

@@ -12,7 +12,7 @@ mod ops;
 mod simd;
 mod tasks;
 
-use kernels::{box_transform as bx, elementwise as ew, matmul, movement as mv, optim, projections as pj, reduce, simplex as sx, softmax, sort_scan};
+use kernels::{box_transform as bx, elementwise as ew, lstm, matmul, movement as mv, optim, projections as pj, reduce, simplex as sx, softmax, sort_scan};
 
 #[global_allocator]
 static NO_HEAP: alloc::NoHeap = alloc::NoHeap;
@@ -102,6 +102,21 @@ pub unsafe extern "C" fn cp_matmul(a: P, b: P, out: P, batch: usize, m: usize, k
 /// Strided copy; `width` is the element size (4 or 1), offsets in elements.
 #[no_mangle]
 pub unsafe extern "C" fn cp_copy_strided(width: u32, x: P, x_off: isize, xs: P, out: P, out_off: isize, os: P, rank: usize, shape: P) {
+    let (sx, so, sh) = (i(xs), i(os), i(shape));
+    // A batch of transposes (x contiguous along one of the last two dims, out along the other): blocked.
+    if width == 4 && rank == 3 {
+        let (xp, op) = ((x as *const u32).offset(x_off), u(out).offset(out_off));
+        let st = |s: *const i32, d: usize| *s.add(d) as isize;
+        let dim = |d: usize| *sh.add(d) as usize;
+        if st(sx, 1) == 1 && st(so, 2) == 1 {
+            mv::transpose_batch(xp, st(sx, 0), st(sx, 2), op, st(so, 0), st(so, 1), dim(0), dim(1), dim(2));
+            return;
+        }
+        if st(sx, 2) == 1 && st(so, 1) == 1 {
+            mv::transpose_batch(xp, st(sx, 0), st(sx, 1), op, st(so, 0), st(so, 2), dim(0), dim(2), dim(1));
+            return;
+        }
+    }
     if width == 4 {
         mv::copy_strided(u(x), x_off, i(xs), u(out), out_off, i(os), rank, i(shape))
     } else {
@@ -234,4 +249,18 @@ pub unsafe extern "C" fn cp_l1_ball_project(x: P, out: P, rows: usize, cols: usi
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn cp_box_transform(raw: P, out: P, n: usize, lo: f64, hi: f64, mode: u32, grad: P, grad_out: P, slope: P) {
     bx::box_transform(f(raw), f(out), n, lo, hi, mode & 1 != 0, f(grad), f(grad_out), mode & 2 != 0, f(slope))
+}
+
+/// One LSTM step over `rows` rows: gate activations, the new cell state and the new hidden state.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn cp_lstm_cell(pre: P, c: P, gates: P, c_out: P, h: P, rows: usize, hidden: usize) {
+    lstm::lstm_cell(u(pre), u(c), u(gates), u(c_out), u(h), hidden, 0, rows)
+}
+
+/// The gradient of `cp_lstm_cell` over `rows` rows.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn cp_lstm_cell_backward(gates: P, c: P, c_out: P, dh: P, dc: P, dpre: P, dc_prev: P, rows: usize, hidden: usize) {
+    lstm::lstm_cell_backward(u(gates), u(c), u(c_out), u(dh), u(dc), u(dpre), u(dc_prev), hidden, 0, rows)
 }

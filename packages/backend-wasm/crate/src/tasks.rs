@@ -4,7 +4,7 @@
 //! the shape alone, never from the thread count, and every unit is computed exactly as the whole-call
 //! kernel computes it, so a call split over any number of threads gives the same bits as the serial call.
 
-use crate::kernels::{matmul, movement as mv, nd::MAX_RANK, reduce};
+use crate::kernels::{lstm, matmul, movement as mv, nd::MAX_RANK, reduce};
 use crate::*;
 
 /// Bytes of the per-thread block a worker passes to `cp_thread_init`.
@@ -207,4 +207,33 @@ pub unsafe extern "C" fn cp_scatter_add_task(dtype: u32, src: P, index: P, strid
         let (s, t) = (src as *const i32, out as *mut i32);
         mv::scatter_add_block(s, i(index), i(strides), t, size, inner, count, ro, co, i32::wrapping_add)
     }
+}
+
+/// Chunk of `cp_lstm_cell` over rows.
+#[no_mangle]
+pub unsafe extern "C" fn cp_lstm_cell_task(pre: P, c: P, gates: P, c_out: P, h: P, rows: usize, hidden: usize, chunk: usize, task: usize) {
+    let (lo, hi) = span(chunk, task, rows);
+    lstm::lstm_cell(u(pre), u(c), u(gates), u(c_out), u(h), hidden, lo, hi)
+}
+
+/// Chunk of `cp_lstm_cell_backward` over rows.
+#[no_mangle]
+pub unsafe extern "C" fn cp_lstm_cell_backward_task(gates: P, c: P, c_out: P, dh: P, dc: P, dpre: P, dc_prev: P, rows: usize, hidden: usize, chunk: usize, task: usize) {
+    let (lo, hi) = span(chunk, task, rows);
+    lstm::lstm_cell_backward(u(gates), u(c), u(c_out), u(dh), u(dc), u(dpre), u(dc_prev), hidden, lo, hi)
+}
+
+/// Chunk of `cp_copy_strided` over the first dimension of `shape` (rows are disjoint in the output).
+#[no_mangle]
+pub unsafe extern "C" fn cp_copy_strided_task(width: u32, x: P, x_off: isize, xs: P, out: P, out_off: isize, os: P, rank: usize, shape: P, chunk: usize, task: usize) {
+    let (local, lo, _) = rows_of(rank, shape, chunk, task);
+    let (sx, so) = (*(xs as *const i32) as isize, *(os as *const i32) as isize);
+    cp_copy_strided(width, x, x_off + lo * sx, xs, out, out_off + lo * so, os, rank, local.as_ptr() as P)
+}
+
+/// Chunk of `cp_fill32` over elements.
+#[no_mangle]
+pub unsafe extern "C" fn cp_fill32_task(out: P, n: usize, bits: u32, chunk: usize, task: usize) {
+    let (lo, hi) = span(chunk, task, n);
+    cp_fill32(out + 4 * lo, hi - lo, bits)
 }

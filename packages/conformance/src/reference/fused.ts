@@ -217,4 +217,36 @@ export const referenceFused: { [K in FusedKernelName]: (args: FusedKernelArgs[K]
       for (let c = 0; c < cols; c++) dst[r * cols + c] = f32(y[c] > 0 ? Math.sign(row[c]) * y[c] : 0);
     }
   },
+  lstmCell({ pre, c, gates, cOut, h, rows, hidden }, mem) {
+    const [p, cs, gs, co, hs] = [mem(pre), mem(c), mem(gates), mem(cOut), mem(h)];
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < hidden; j++) {
+        const at = (gate: number) => r * 4 * hidden + gate * hidden + j;
+        const [i, f, g, o] = [sigmoid64(p[at(0)]), sigmoid64(p[at(1)]), Math.tanh(p[at(2)]), sigmoid64(p[at(3)])];
+        const next = f * cs[r * hidden + j] + i * g;
+        [i, f, g, o].forEach((v, gate) => {
+          gs[at(gate)] = f32(v);
+        });
+        co[r * hidden + j] = f32(next);
+        hs[r * hidden + j] = f32(o * Math.tanh(next));
+      }
+    }
+  },
+  lstmCellBackward({ gates, c, cOut, dh, dc, dpre, dcPrev, rows, hidden }, mem) {
+    const [gs, cs, co, dhs, dcs, dp, dcp] = [mem(gates), mem(c), mem(cOut), mem(dh), mem(dc), mem(dpre), mem(dcPrev)];
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < hidden; j++) {
+        const at = (gate: number) => r * 4 * hidden + gate * hidden + j;
+        const [i, f, g, o] = [gs[at(0)], gs[at(1)], gs[at(2)], gs[at(3)]];
+        const s = r * hidden + j;
+        const t = Math.tanh(co[s]);
+        const all = dcs[s] + dhs[s] * o * (1 - t * t);
+        dp[at(0)] = f32(all * g * i * (1 - i));
+        dp[at(1)] = f32(all * cs[s] * f * (1 - f));
+        dp[at(2)] = f32(all * i * (1 - g * g));
+        dp[at(3)] = f32(dhs[s] * t * o * (1 - o));
+        dcp[s] = f32(all * f);
+      }
+    }
+  },
 };

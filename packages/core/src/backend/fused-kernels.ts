@@ -161,6 +161,40 @@ export interface ReluBackwardArgs {
   n: number;
 }
 
+/**
+ * Arguments of `lstmCell`, one LSTM step from the gate pre-activations `pre` `[rows, 4·hidden]` (i, f, g, o)
+ * and the cell state `c` `[rows, hidden]`: `gates` gets `[σ(i), σ(f), tanh(g), σ(o)]`, `cOut = σ(f)·c +
+ * σ(i)·tanh(g)` and `h = σ(o)·tanh(cOut)`, each rounded to float32 as the composed ops round them. The outputs
+ * are distinct from the inputs and each other.
+ */
+export interface LstmCellArgs {
+  pre: Handle;
+  c: Handle;
+  gates: Handle;
+  cOut: Handle;
+  h: Handle;
+  rows: number;
+  hidden: number;
+}
+
+/**
+ * Arguments of `lstmCellBackward`, the gradient of `lstmCell`: from its `gates`, the cell states `c` (before)
+ * and `cOut` (after) and the gradients `dh`, `dc` of `h` and `cOut`, with `t = tanh(cOut)` and
+ * `dcAll = dc + dh·o·(1 - t²)`: `dpre = [dcAll·g·i(1-i), dcAll·c·f(1-f), dcAll·i·(1-g²), dh·t·o(1-o)]`
+ * `[rows, 4·hidden]` and `dcPrev = dcAll·f`. The outputs are distinct from the inputs and each other.
+ */
+export interface LstmCellBackwardArgs {
+  gates: Handle;
+  c: Handle;
+  cOut: Handle;
+  dh: Handle;
+  dc: Handle;
+  dpre: Handle;
+  dcPrev: Handle;
+  rows: number;
+  hidden: number;
+}
+
 /** Argument types of every optional fused kernel, by name. */
 export interface FusedKernelArgs {
   softmax: SoftmaxArgs;
@@ -175,6 +209,8 @@ export interface FusedKernelArgs {
   simplexProject: SimplexProjectArgs;
   l1BallProject: L1BallProjectArgs;
   boxTransform: BoxTransformArgs;
+  lstmCell: LstmCellArgs;
+  lstmCellBackward: LstmCellBackwardArgs;
 }
 
 /** The name of an optional fused kernel. */
@@ -197,4 +233,6 @@ export const FUSED_KERNEL_NAMES: readonly FusedKernelName[] = [
   'simplexProject',
   'l1BallProject',
   'boxTransform',
+  'lstmCell',
+  'lstmCellBackward',
 ];

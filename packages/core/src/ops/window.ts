@@ -112,21 +112,47 @@ function windowTable(w: Window2d, tapsLast: boolean): { table: Int32Array; padde
   return { table, padded };
 }
 
+/**
+ * The index table of the rows layout over `channels` planes: entry `(l·C + c)·taps + k` is tap k of output l
+ * in channel c, read from the flat `[C·inH·inW]` sample (`c·plane + r·inW + col`), or the padding slot
+ * `C·plane`.
+ */
+function rowsTable(w: Window2d, channels: number): { table: Int32Array; padded: boolean } {
+  const { table: taps, padded } = windowTable(w, true);
+  const k = w.rows.taps * w.cols.taps;
+  const L = w.rows.outSize * w.cols.outSize;
+  const plane = w.rows.inSize * w.cols.inSize;
+  const table = new Int32Array(L * channels * k);
+  for (let l = 0; l < L; l++)
+    for (let c = 0; c < channels; c++)
+      for (let t = 0; t < k; t++) {
+        const v = taps[l * k + t];
+        table[(l * channels + c) * k + t] = v === plane ? channels * plane : c * plane + v;
+      }
+  return { table, padded };
+}
+
 const MAX_CACHED = 256;
 const tables = new Map<string, { table: Int32Array; padded: boolean }>();
 
 /**
- * The int32 index table of a geometry, uploaded to `backend`; `padded` says whether any tap reads the
- * padding slot. The host table is cached per geometry.
+ * The int32 index table of a geometry, uploaded to `backend` (the rows layout of `unfold2dRows` when
+ * `channels` > 0); `padded` says whether any tap reads the padding slot. The host table is cached per
+ * geometry.
  * NOTE: the uploaded tensor is per call (the op scope frees it, or the graph node that saves it), never
  * cached on the backend: a cache would be storage no lifetime rule owns. Uploading K·L int32s costs far less
  * than the product they feed.
  */
-export function windowIndex(backend: Backend, w: Window2d, tapsLast = false): { index: Tensor; padded: boolean } {
-  const key = `${w.rows.key}|${w.cols.key}|${tapsLast}`;
+export function windowIndex(
+  backend: Backend,
+  w: Window2d,
+  tapsLast = false,
+  channels = 0,
+): { index: Tensor; padded: boolean } {
+  const key = `${w.rows.key}|${w.cols.key}|${tapsLast}|${channels}`;
   let entry = tables.get(key);
   if (!entry) {
-    entry = windowTable(w, tapsLast);
+    entry = channels > 0 ? rowsTable(w, channels) : windowTable(w, tapsLast);
     if (tables.size >= MAX_CACHED) tables.delete(tables.keys().next().value as string);
     tables.set(key, entry);
   }
@@ -178,6 +204,25 @@ export function unfold2d(x: Tensor, w: Window2d, padValue: number, tapsLast = fa
       indexStrides: [0, 1, 0],
     };
     return reshape(unfoldBy(src, index, plan, [n * c, taps * L, 1]), tapsLast ? [n, c, L, taps] : [n, c, taps, L]);
+  });
+}
+
+/**
+ * Unfold (im2col) of x `[N, C, inH, inW]` in the rows layout `[N·L, C·taps]`: one row per output position of
+ * every sample, channels then taps along it, so that a convolution of the whole batch is ONE product with the
+ * `[O, C·taps]` weight (a product per sample is too small to split across threads). Padding taps read 0.
+ */
+export function unfold2dRows(x: Tensor, w: Window2d): Tensor {
+  return withOp('unfold', () => {
+    const [n, c] = x.shape;
+    const sample = c * w.rows.inSize * w.cols.inSize;
+    const { index, padded } = windowIndex(x.backend, w, true, c);
+    const flat = reshape(x, [n, sample]);
+    const src = padded ? cat([flat, full([n, 1], 0, { backend: x.backend })], 1) : flat;
+    const row = c * w.rows.taps * w.cols.taps;
+    const L = w.rows.outSize * w.cols.outSize;
+    const plan: GatherPlan = { outer: n, size: src.shape[1], inner: 1, count: L * row, indexStrides: [0, 1, 0] };
+    return reshape(unfoldBy(src, index, plan, [n, L * row, 1]), [n * L, row]);
   });
 }
 

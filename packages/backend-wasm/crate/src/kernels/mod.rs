@@ -3,6 +3,7 @@
 
 pub mod box_transform;
 pub mod elementwise;
+pub mod lstm;
 pub mod matmul;
 pub mod movement;
 pub mod nd;

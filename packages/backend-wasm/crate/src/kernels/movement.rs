@@ -22,6 +22,48 @@ pub unsafe fn copy_strided<T: Copy>(x: *const T, x_off: isize, xs: *const i32, o
     })
 }
 
+/// A batch of 2-D transposes of 32-bit elements: `out[b·ob + r·ors + c] = x[b·xb + c·xcs + r]` for `b < nb`,
+/// `r < rows`, `c < cols` (x contiguous along r, out along c: the permute of a convolution's `[N, L, O]`
+/// product to `[N, O, L]`). 4x4 blocks are loaded as 4 vectors and transposed with shuffles; a strided
+/// element-by-element copy visits one cache line per element.
+pub unsafe fn transpose_batch(x: *const u32, xb: isize, xcs: isize, out: *mut u32, ob: isize, ors: isize, nb: usize, rows: usize, cols: usize) {
+    use crate::simd::{ld, st};
+    use core::arch::wasm32::*;
+    for b in 0..nb as isize {
+        let (src, dst) = (x.offset(b * xb), out.offset(b * ob));
+        let at = |r: usize, c: usize| (src.offset(c as isize * xcs + r as isize), dst.offset(r as isize * ors + c as isize));
+        let mut r = 0;
+        while r + 4 <= rows {
+            let mut c = 0;
+            while c + 4 <= cols {
+                let v = [0, 1, 2, 3].map(|q| ld(at(r, c + q).0));
+                let t0 = i32x4_shuffle::<0, 4, 1, 5>(v[0], v[1]);
+                let t1 = i32x4_shuffle::<2, 6, 3, 7>(v[0], v[1]);
+                let t2 = i32x4_shuffle::<0, 4, 1, 5>(v[2], v[3]);
+                let t3 = i32x4_shuffle::<2, 6, 3, 7>(v[2], v[3]);
+                st(at(r, c).1, i32x4_shuffle::<0, 1, 4, 5>(t0, t2));
+                st(at(r + 1, c).1, i32x4_shuffle::<2, 3, 6, 7>(t0, t2));
+                st(at(r + 2, c).1, i32x4_shuffle::<0, 1, 4, 5>(t1, t3));
+                st(at(r + 3, c).1, i32x4_shuffle::<2, 3, 6, 7>(t1, t3));
+                c += 4;
+            }
+            for c in c..cols {
+                for p in 0..4 {
+                    let (s, d) = at(r + p, c);
+                    *d = *s;
+                }
+            }
+            r += 4;
+        }
+        for r in r..rows {
+            for c in 0..cols {
+                let (s, d) = at(r, c);
+                *d = *s;
+            }
+        }
+    }
+}
+
 /// `out[0..n) = v`.
 pub unsafe fn fill<T: Copy>(out: *mut T, n: usize, v: T) {
     for i in 0..n {
@@ -48,6 +90,13 @@ pub unsafe fn gather_rows<T: Copy>(x: *const T, index: *const i32, s: *const i32
         // NOTE: the unfold of convolution and pooling (one element per row): a plain indexed load per
         // element, walked one outer row at a time (a one-element copy call per element cost 3-4x).
         let (s0, s1) = (*s as isize, *s.add(1) as isize);
+        if count == 1 {
+            // The max pools' pick of each window's argmax: one element per outer row.
+            for o in lo..hi {
+                *out.add(o) = *x.add(o * size + *index.offset(o as isize * s0) as usize);
+            }
+            return;
+        }
         let mut r = lo;
         while r < hi {
             let (o, c0) = (r / count, r % count);

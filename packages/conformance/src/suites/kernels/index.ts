@@ -4,6 +4,7 @@ import { binarySuite } from './binary.js';
 import { castCopySuite } from './cast-copy.js';
 import { compareWhereSuite } from './compare-where.js';
 import { fusedSuite } from './fused.js';
+import { fusedLstmSuite } from './fused-lstm.js';
 import { fusedOptimSuite } from './fused-optim.js';
 import { fusedProjectionsSuite } from './fused-projections.js';
 import { fusedReparamSuite } from './fused-reparam.js';
@@ -27,4 +28,5 @@ export const KERNEL_SUITES: readonly Suite[] = [
   fusedOptimSuite,
   fusedProjectionsSuite,
   fusedReparamSuite,
+  fusedLstmSuite,
 ];

@@ -156,6 +156,25 @@ export const reduceSuite: Suite = (ctx) => {
       scratchTest(ctx, `float32 '${op}' returns the first NaN's index, and handles ±Infinity and ±0`, (s) => {
         for (const row of SPECIAL_ROWS) argCase(s, op, 'float32', row, 1, row.length, 1);
       });
+      scratchTest(
+        ctx,
+        `float32 '${op}' gives the same indices for the specials side by side, as rows and as columns`,
+        (s) => {
+          for (const size of [1, 2, 3, 4]) {
+            const rows = SPECIAL_ROWS.filter((r) => r.length === size);
+            const k = rows.length;
+            if (k === 0) continue;
+            // Each row repeated 3 times with its neighbours, so every row lands in every SIMD lane position.
+            const many = [...rows, ...rows, ...rows, rows[0]];
+            argCase(s, op, 'float32', many.flat(), many.length, size, 1);
+            const columns = Array.from(
+              { length: size * many.length },
+              (_, i) => many[i % many.length][Math.floor(i / many.length)],
+            );
+            argCase(s, op, 'float32', columns, 1, size, many.length);
+          }
+        },
+      );
     }
   });
 };

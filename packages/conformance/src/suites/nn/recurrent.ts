@@ -2,11 +2,13 @@
  * RNN, LSTM and GRU against PyTorch 1.13 (values in torch-recurrent-values.ts): parameter names, shapes and
  * order; outputs, final states and the gradients of input, initial state and every parameter, for stacked,
  * bidirectional, batch-first, bias-free, unbatched and zero-state runs; a PyTorch LSTM state dict loaded
- * from safetensors; init bounds; dropout between layers; gradcheck; bad inputs.
+ * from safetensors; init bounds; dropout between layers; gradcheck; the fused LSTM cell against its core
+ * fallback (bit for bit); bad inputs.
  */
 import * as cp from '@cp/core';
 import { describe, expect, test } from 'vitest';
 import type { SuiteContext } from '../../context.js';
+import { onBackend, withoutFused } from '../constraints/helpers.js';
 import { expectClose, stateDictFromBytes, type TorchEntry, tidyTest, torchSafetensors, wave } from './helpers.js';
 import { TORCH } from './torch-recurrent-values.js';
 
@@ -34,7 +36,7 @@ const v = TORCH as unknown as Record<string, number[]>;
 const nested = (k: string): number[][] => (TORCH as unknown as Record<string, number[][]>)[k];
 
 /** Recurrent layer behaviour. */
-export function nnRecurrentSuite(_ctx: SuiteContext): void {
+export function nnRecurrentSuite(ctx: SuiteContext): void {
   describe('nn recurrent', () => {
     for (const [name, make, lstm, batchFirst] of CASES) {
       test(`${name}: PyTorch parameter names, shapes, outputs, states and every gradient`, () => {
@@ -168,6 +170,29 @@ export function nnRecurrentSuite(_ctx: SuiteContext): void {
           m.dispose();
         }
       });
+    });
+
+    test('LSTM through the fused cell kernels gives the bits of its core fallback, values and every gradient', () => {
+      const run = (backend: cp.Backend): number[][] =>
+        onBackend(backend, () =>
+          cp.tidy(() => {
+            const m = new nn.LSTM(I, H, { numLayers: 2, bidirectional: true, generator: new cp.Generator(3) });
+            const x = cp.randn([T, N, I], { generator: new cp.Generator(4) }).requiresGrad_();
+            const [out, [h, c]] = m.call(x);
+            out
+              .mul(wave([T, N, 2 * H], 7, 1))
+              .sum()
+              .add(h.sum())
+              .add(c.mul(2).sum())
+              .backward();
+            const values = [out, h, c].map((t) => Array.from(t.dataSync()));
+            const grads = [x, ...m.parameters()].map((t) => Array.from(t.grad!.dataSync()));
+            m.dispose();
+            return [...values, ...grads];
+          }),
+        );
+      const [fused, fallback] = [run(ctx.backend()), run(withoutFused(ctx.backend()))];
+      expect(fused).toEqual(fallback);
     });
 
     test('bad inputs and states raise errors naming the layer and the shapes', () => {

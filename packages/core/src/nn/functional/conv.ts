@@ -8,10 +8,11 @@ import { withOp } from '../../engine/dispatch.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../../errors.js';
 import { add } from '../../ops/elementwise.js';
 import { bmm } from '../../ops/linalg.js';
-import { expand, reshape } from '../../ops/movement.js';
-import { fold2d, slidingAxis, unfold2d, type Window2d } from '../../ops/window.js';
+import { expand, permute, reshape } from '../../ops/movement.js';
+import { fold2d, slidingAxis, unfold2d, unfold2dRows, type Window2d } from '../../ops/window.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { checkOptions, checkTensor, describe } from '../../tensor/validate.js';
+import { linear } from './linear.js';
 import { checkBatched, type SizeArg, tuple, windowOut } from './window-args.js';
 
 /** Options of `conv1d` and `conv2d`. */
@@ -138,6 +139,12 @@ function conv2dImpl(
     cols: slidingAxis(w, outW, kernel[1], stride[1], before[1], dilation[1]),
   };
   const K = kernel[0] * kernel[1];
+  if (groups === 1) {
+    // One product over the whole batch, `[N·L, C·K]·[O, C·K]ᵀ + bias`, then the `[N, O, L]` layout.
+    const rows = linear(unfold2dRows(x4, geom), reshape(w4, [o, cg * K]), bias);
+    const out = reshape(permute(reshape(rows, [n, outH * outW, o]), [0, 2, 1]), [n, o, outH, outW]);
+    return dims === 1 ? reshape(out, [n, o, outW]) : out;
+  }
   const cols = reshape(unfold2d(x4, geom, 0), [n, groups, (c / groups) * K, outH * outW]);
   const product = groupedProduct(reshape(w4, [groups, o / groups, cg * K]), cols, false);
   const out = addBias(reshape(product, [n, o, outH, outW]), bias);

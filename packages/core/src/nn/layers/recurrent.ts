@@ -15,7 +15,8 @@ import { uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { checkSize, zeroParameter } from './common.js';
-import { type DirectionWeights, GATES, type RecurrentMode, runDirection } from './recurrent-cells.js';
+import { lstmSequence } from './lstm-sequence.js';
+import { type DirectionWeights, GATES, type RecurrentMode, runDirection, type StepMode } from './recurrent-cells.js';
 
 /** Options of `RNN`, `LSTM` and `GRU`. */
 export interface RecurrentOptions {
@@ -157,24 +158,41 @@ abstract class RecurrentBase<In extends unknown[], Out> extends Module<In, Out> 
     const c = lstm ? this.#state(op, 'c0', c0, batch, unbatched) : null;
     const hs: Tensor[] = [];
     const cs: Tensor[] = [];
-    // The sequence as a list of [N, features] steps (see recurrent-cells.ts for why).
-    const unbind = (t: Tensor): Tensor[] => split(t, 1, 0).map((s) => squeeze(s, 0));
-    let steps = unbind(x);
-    for (let layer = 0; layer < this.numLayers; layer++) {
-      if (layer > 0 && this.dropout > 0 && this.training)
-        steps = unbind(dropout(stack(steps, 0), this.dropout, true, { generator: this.#generator }));
-      const outs: Tensor[][] = [];
-      for (let d = 0; d < this.#directions; d++) {
-        const k = layer * this.#directions + d;
-        const at = (s: Tensor): Tensor => squeeze(narrow(s, 0, k, 1), 0);
-        const r = runDirection(this.#mode, steps, at(h), c ? at(c) : null, this.#weights(layer, d), d === 1);
-        outs.push(r.outs);
-        hs.push(r.h);
-        if (r.c) cs.push(r.c);
+    const state = (s: Tensor, k: number): Tensor => squeeze(narrow(s, 0, k, 1), 0);
+    if (lstm) {
+      // One node per layer and direction over the whole [T, N, features] sequence (lstm-sequence.ts).
+      for (let layer = 0; layer < this.numLayers; layer++) {
+        if (layer > 0 && this.dropout > 0 && this.training)
+          x = dropout(x, this.dropout, true, { generator: this.#generator });
+        const outs: Tensor[] = [];
+        for (let d = 0; d < this.#directions; d++) {
+          const k = layer * this.#directions + d;
+          const r = lstmSequence(x, state(h, k), state(c as Tensor, k), this.#weights(layer, d), d === 1);
+          outs.push(r.out);
+          hs.push(r.h);
+          cs.push(r.c);
+        }
+        x = outs.length === 1 ? outs[0] : cat(outs, 2);
       }
-      steps = outs.length === 1 ? outs[0] : outs[0].map((fwd, t) => cat([fwd, outs[1][t]], 1));
+    } else {
+      // The sequence as a list of [N, features] steps (see recurrent-cells.ts for why).
+      const unbind = (t: Tensor): Tensor[] => split(t, 1, 0).map((s) => squeeze(s, 0));
+      let steps = unbind(x);
+      const mode = this.#mode as StepMode;
+      for (let layer = 0; layer < this.numLayers; layer++) {
+        if (layer > 0 && this.dropout > 0 && this.training)
+          steps = unbind(dropout(stack(steps, 0), this.dropout, true, { generator: this.#generator }));
+        const outs: Tensor[][] = [];
+        for (let d = 0; d < this.#directions; d++) {
+          const k = layer * this.#directions + d;
+          const r = runDirection(mode, steps, state(h, k), this.#weights(layer, d), d === 1);
+          outs.push(r.outs);
+          hs.push(r.h);
+        }
+        steps = outs.length === 1 ? outs[0] : outs[0].map((fwd, t) => cat([fwd, outs[1][t]], 1));
+      }
+      x = stack(steps, 0);
     }
-    x = stack(steps, 0);
     const fix = (t: Tensor): Tensor => (unbatched ? squeeze(t, 1) : t);
     return {
       output: unbatched ? squeeze(x, 1) : this.batchFirst ? transpose(x, 0, 1) : x,
