@@ -19,6 +19,7 @@ import { argReduce, reduceFloat, reduceI32 } from './kernels/reduce.js';
 import { l1BallProject, simplexProject } from './kernels/simplex.js';
 import { logSoftmax, softmax, softmaxCrossEntropy, softmaxCrossEntropyBackward } from './kernels/softmax.js';
 import { argsort, scan } from './kernels/sort-scan.js';
+import { syrk } from './kernels/syrk.js';
 import { unaryF32, unaryI32 } from './kernels/unary.js';
 import { where } from './kernels/where.js';
 import { defaultMaxBytes } from './memory-limit.js';
@@ -159,6 +160,10 @@ function makeFused(st: Storage): Required<FusedKernels> {
       const op = 'boxTransform';
       const g = grad === null || gradOut === null ? null : { grad: st.f32(grad, op), out: st.f32(gradOut, op) };
       boxTransform(st.f32(raw, op), st.f32(out, op), n, lo, hi, g, slope === null ? null : st.f32(slope, op));
+    },
+    syrk({ a, out, batch, n, k, transA }) {
+      if (out === a) throw new ArgumentError('js backend: syrk out must not be a');
+      syrk(st.f32(a, 'syrk'), st.f32(out, 'syrk'), batch, n, k, transA);
     },
   };
 }

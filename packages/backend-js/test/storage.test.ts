@@ -117,6 +117,7 @@ describe('storage', () => {
       'softmax',
       'softmaxCrossEntropy',
       'softmaxCrossEntropyBackward',
+      'syrk',
     ]);
   });
 

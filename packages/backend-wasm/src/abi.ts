@@ -147,6 +147,7 @@ export interface KernelExports {
     gradOut: Ptr,
     slope: Ptr,
   ): void;
+  cp_syrk(a: Ptr, out: Ptr, batch: number, n: number, k: number, transA: number, band: number): void;
 }
 
 /** Highest rank the strided kernels take (MAX_RANK in crate/src/kernels/nd.rs). */

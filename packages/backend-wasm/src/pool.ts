@@ -33,6 +33,7 @@ export const TASK_FUNCTIONS = [
   'cp_where_task',
   'cp_arg_reduce_task',
   'cp_relu_backward_task',
+  'cp_syrk_task',
 ] as const;
 
 /** A task export of the module. */

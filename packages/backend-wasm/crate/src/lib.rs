@@ -235,3 +235,9 @@ pub unsafe extern "C" fn cp_l1_ball_project(x: P, out: P, rows: usize, cols: usi
 pub unsafe extern "C" fn cp_box_transform(raw: P, out: P, n: usize, lo: f64, hi: f64, mode: u32, grad: P, grad_out: P, slope: P) {
     bx::box_transform(f(raw), f(out), n, lo, hi, mode & 1 != 0, f(grad), f(grad_out), mode & 2 != 0, f(slope))
 }
+
+/// Batched symmetric product `out[t] = op(A[t])·op(A[t])ᵀ` in bands of `band` rows (upper triangle, mirrored).
+#[no_mangle]
+pub unsafe extern "C" fn cp_syrk(a: P, out: P, batch: usize, n: usize, k: usize, ta: u32, band: usize) {
+    matmul::syrk(f(a), f(out), batch, n, k, ta != 0, band)
+}

@@ -7,6 +7,7 @@ import { fusedSuite } from './fused.js';
 import { fusedOptimSuite } from './fused-optim.js';
 import { fusedProjectionsSuite } from './fused-projections.js';
 import { fusedReparamSuite } from './fused-reparam.js';
+import { fusedSyrkSuite } from './fused-syrk.js';
 import { matmulGatherSuite } from './matmul-gather.js';
 import { reduceSuite } from './reduce.js';
 import { scanSortSuite } from './scan-sort.js';
@@ -27,4 +28,5 @@ export const KERNEL_SUITES: readonly Suite[] = [
   fusedOptimSuite,
   fusedProjectionsSuite,
   fusedReparamSuite,
+  fusedSyrkSuite,
 ];
