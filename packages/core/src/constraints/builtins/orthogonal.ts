@@ -111,26 +111,28 @@ const bounds = {
 
 /**
  * The polar factor of `x` by Newton–Schulz steps started from `x` itself, given its Gram matrix `g` (`XᵀX` tall,
- * `XXᵀ` wide) and the largest entry of `|g − I|` (`known`, computed from `g` when not given), or null when the
+ * `XXᵀ` wide) and, as `known`, the k×k identity, `E = g − I` and its largest entry `err` when the caller has them
+ * (else they are computed from `g`), or null when the
  * warm start is not close enough: the error is not below `WARM_START`, or it is not within half the accepted
  * Gram error after `WARM_STEPS` steps (the other half of the margin covers the rounding of the product). The
  * first step is `X·p(G)` of order 3, or of order 4 (one more k×k product, E³), when the `bounds` vouch for it:
  * the usual case after an optimizer step, one Gram matrix, one or two k×k products and one product with x.
  * Otherwise each step is of order 3 and its result is checked through the k×k Gram `G·p(G)²`.
  */
-export function warmPolar(x: Tensor, g: Tensor, known?: number): Tensor | null {
+export function warmPolar(x: Tensor, g: Tensor, known?: { I: Tensor; e: Tensor; err: number }): Tensor | null {
   const { m, n, tall } = dimsOf(x);
   const k = Math.min(m, n);
-  const I = eye(k, k, { backend: x.backend });
+  const I = known?.I ?? eye(k, k, { backend: x.backend });
+  const e = known?.e ?? g.sub(I);
   const accept = (ACCEPT / 2) * Math.max(8, k);
-  let err = known ?? g.sub(I).abs().max().item();
+  let err = known?.err ?? e.abs().max().item();
   if (!(err < WARM_START)) return null;
   const times = (y: Tensor, p: Tensor) => (tall ? y.matmul(p) : p.matmul(y));
-  const e = g.sub(I);
   // NOTE: E is symmetric (G is), so E·E = E·Eᵀ; the projection's G comes from `sym`, exactly symmetric.
   const e2 = sym(e, false);
   const p3 = I.sub(e.mul(0.5)).add(e2.mul(3 / 8));
-  const [a2, b2, f2] = stack([rowNorm2(e), rowNorm2(e2), e2.square().sum(-1).sum(-1).max()]).dataSync();
+  const rows2 = e2.square().sum(-1);
+  const [a2, b2, f2] = stack([rowNorm2(e), rows2.max(), rows2.sum(-1).max()]).dataSync();
   const [a, b, f] = [Math.sqrt(a2), Math.sqrt(b2), Math.sqrt(f2)];
   if (bounds.third(a, b, f) <= accept) return times(x, p3);
   if (bounds.fourth(b, b * a, f) <= accept) {
@@ -164,13 +166,11 @@ export class OrthogonalConstraint extends Constraint {
     const { m, n, tall } = dimsOf(x);
     const k = Math.min(m, n);
     const g = sym(x, tall);
-    const err = g
-      .sub(eye(k, k, { backend: x.backend }))
-      .abs()
-      .max()
-      .item();
+    const I = eye(k, k, { backend: x.backend });
+    const e = g.sub(I);
+    const err = e.abs().max().item();
     if (err <= ACCEPT * Math.max(8, k)) return;
-    let y = warmPolar(x, g, err) ?? newtonSchulzPolar(x);
+    let y = warmPolar(x, g, { I, e, err }) ?? newtonSchulzPolar(x);
     if (!y) {
       // NOTE: zero/rank-deficient policy: the polar factor is not unique; cp shifts the matrix (scaled to
       // max |x| = 1) by 1e-3 times the (rectangular) identity, so the zero matrix maps to the identity and the
