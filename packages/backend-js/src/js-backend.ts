@@ -20,6 +20,7 @@ import { argReduce, reduceFloat, reduceI32 } from './kernels/reduce.js';
 import { l1BallProject, simplexProject } from './kernels/simplex.js';
 import { logSoftmax, softmax, softmaxCrossEntropy, softmaxCrossEntropyBackward } from './kernels/softmax.js';
 import { argsort, scan } from './kernels/sort-scan.js';
+import { syrk } from './kernels/syrk.js';
 import { unaryF32, unaryI32 } from './kernels/unary.js';
 import { where } from './kernels/where.js';
 import { defaultMaxBytes } from './memory-limit.js';
@@ -168,6 +169,10 @@ function makeFused(st: Storage): Required<FusedKernels> {
     lstmCellBackward({ gates, c, cOut, dh, dc, dpre, dcPrev, rows, hidden }) {
       const f = (x: number) => st.f32(x, 'lstmCellBackward');
       lstmCellBackward(f(gates), f(c), f(cOut), f(dh), f(dc), f(dpre), f(dcPrev), rows, hidden);
+    },
+    syrk({ a, out, batch, n, k, transA }) {
+      if (out === a) throw new ArgumentError('js backend: syrk out must not be a');
+      syrk(st.f32(a, 'syrk'), st.f32(out, 'syrk'), batch, n, k, transA);
     },
   };
 }

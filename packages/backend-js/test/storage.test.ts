@@ -119,6 +119,7 @@ describe('storage', () => {
       'softmax',
       'softmaxCrossEntropy',
       'softmaxCrossEntropyBackward',
+      'syrk',
     ]);
   });
 

@@ -159,6 +159,7 @@ export interface KernelExports {
     rows: number,
     hidden: number,
   ): void;
+  cp_syrk(a: Ptr, out: Ptr, batch: number, n: number, k: number, transA: number, band: number): void;
 }
 
 /** Highest rank the strided kernels take (MAX_RANK in crate/src/kernels/nd.rs). */

@@ -1,19 +1,25 @@
 /**
  * The fused kernels of the wasm backend (every optional one): softmax family (with the cross-entropy
  * gradient), relu's gradient (split like the cheap elementwise kernels), torch-style SGD and
- * Adam/AdamW updates in one in-place pass, the constraint projections, and the LSTM cell with its
- * gradient (split over rows). Scalar coefficients (bias
+ * Adam/AdamW updates in one in-place pass, the constraint projections, the LSTM cell with its gradient (split
+ * over rows), and the symmetric product (syrk). Scalar coefficients (bias
  * corrections, 1 - dampening) are computed here in double, exactly as the reference backend computes them.
  */
 import { ArgumentError } from '@cp/core';
 import type { FusedKernels } from '@cp/core/backend';
 import type { Ctx } from './context.js';
-import { CHEAP_CHUNK, COSTLY_CHUNK } from './kernels.js';
+import { CHEAP_CHUNK, COSTLY_CHUNK, MATMUL_MIN_FLOPS } from './kernels.js';
 
 const F = 'float32';
 /** Elements per task of the softmax family (rows are kept whole) and of the optimizer updates. */
 export const SOFTMAX_CHUNK = 8192;
 export const OPTIMIZER_CHUNK = 8192;
+/**
+ * Rows per band of `syrk`, a task each: a band computes its diagonal block whole, so the waste is about
+ * SYRK_BAND/n of the work; the bands of one product shrink towards the bottom, which the claim queue balances.
+ * NOTE: fixed, so the serial call and any thread split compute the same bands.
+ */
+export const SYRK_BAND = 32;
 
 /** Builds the fused kernel table over one instance. */
 export function makeFused(c: Ctx): Required<FusedKernels> {
@@ -172,6 +178,17 @@ export function makeFused(c: Ctx): Required<FusedKernels> {
         const [a0, a1, a2, a3, a4, a5, a6] = args;
         k.cp_lstm_cell_backward(a0, a1, a2, a3, a4, a5, a6, rows, hidden);
       }
+    },
+
+    syrk({ a, out, batch, n, k: kk, transA }) {
+      if (out === a) throw new ArgumentError('wasm backend: syrk out must not be a');
+      const pa = c.ptr(a, batch * n * kk, 'syrk a', F);
+      const po = c.ptr(out, batch * n * n, 'syrk out', F);
+      const ta = transA ? 1 : 0;
+      const args = [pa, po, batch, n, kk, ta, SYRK_BAND];
+      const big = batch * n * n * kk >= c.grain(MATMUL_MIN_FLOPS, 0);
+      const tasks = batch * Math.ceil(n / SYRK_BAND);
+      if (!(big && c.parTasks('syrk', 'cp_syrk_task', args, tasks))) k.cp_syrk(pa, po, batch, n, kk, ta, SYRK_BAND);
     },
   };
 }

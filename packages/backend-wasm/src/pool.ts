@@ -37,6 +37,7 @@ export const TASK_FUNCTIONS = [
   'cp_lstm_cell_backward_task',
   'cp_copy_strided_task',
   'cp_fill32_task',
+  'cp_syrk_task',
 ] as const;
 
 /** A task export of the module. */

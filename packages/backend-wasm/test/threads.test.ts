@@ -126,6 +126,27 @@ describe('the same bits at 1, 2 and 4 threads', () => {
     });
   });
 
+  it('syrk in both forms, split into bands of rows, batched (the orthogonal Gram matrix 256x784 too)', async () => {
+    await sameBitsAtEveryCount((be) => {
+      const syrk = be.fused.syrk;
+      if (!syrk) throw new Error('the wasm backend has no fused syrk');
+      const outs: TypedArray[] = [];
+      for (const [batch, n, k] of [
+        [1, 256, 784],
+        [1, 301, 203],
+        [3, 70, 190],
+      ]) {
+        for (const transA of [false, true]) {
+          const a = put(be, f32(batch * n * k, n + k));
+          const out = be.alloc('float32', batch * n * n);
+          syrk({ a, out, batch, n, k, transA });
+          outs.push(be.readSync(out));
+        }
+      }
+      return outs;
+    });
+  });
+
   it('elementwise, broadcast, scalar and reduce kernels', async () => {
     await sameBitsAtEveryCount((be) => {
       const n = 100_003;

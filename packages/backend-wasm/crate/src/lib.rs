@@ -264,3 +264,9 @@ pub unsafe extern "C" fn cp_lstm_cell(pre: P, c: P, gates: P, c_out: P, h: P, ro
 pub unsafe extern "C" fn cp_lstm_cell_backward(gates: P, c: P, c_out: P, dh: P, dc: P, dpre: P, dc_prev: P, rows: usize, hidden: usize) {
     lstm::lstm_cell_backward(u(gates), u(c), u(c_out), u(dh), u(dc), u(dpre), u(dc_prev), hidden, 0, rows)
 }
+
+/// Batched symmetric product `out[t] = op(A[t])·op(A[t])ᵀ` in bands of `band` rows (upper triangle, mirrored).
+#[no_mangle]
+pub unsafe extern "C" fn cp_syrk(a: P, out: P, batch: usize, n: usize, k: usize, ta: u32, band: usize) {
+    matmul::syrk(f(a), f(out), batch, n, k, ta != 0, band)
+}

@@ -237,3 +237,13 @@ pub unsafe extern "C" fn cp_fill32_task(out: P, n: usize, bits: u32, chunk: usiz
     let (lo, hi) = span(chunk, task, n);
     cp_fill32(out + 4 * lo, hi - lo, bits)
 }
+
+/// Band `task` of `cp_syrk`: `band` rows of one product, the bands of each product in order, products in order.
+#[no_mangle]
+pub unsafe extern "C" fn cp_syrk_task(a: P, out: P, batch: usize, n: usize, k: usize, ta: u32, band: usize, task: usize) {
+    let per = n.div_ceil(band);
+    let (t, c) = (task / per, task % per);
+    debug_assert!(t < batch);
+    let (lo, hi) = span(band, c, n);
+    matmul::syrk_band(f(a), f(out), t, n, k, ta != 0, lo, hi)
+}

@@ -249,4 +249,18 @@ export const referenceFused: { [K in FusedKernelName]: (args: FusedKernelArgs[K]
       }
     }
   },
+  syrk({ a, out, batch, n, k, transA }, mem) {
+    const A = mem(a);
+    const dst = mem(out);
+    const at = (t: number, i: number, p: number) => A[t * n * k + (transA ? p * n + i : i * k + p)];
+    for (let t = 0; t < batch; t++) {
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let p = 0; p < k; p++) s += at(t, i, p) * at(t, j, p);
+          dst[t * n * n + i * n + j] = f32(s);
+        }
+      }
+    }
+  },
 };

@@ -195,6 +195,21 @@ export interface LstmCellBackwardArgs {
   hidden: number;
 }
 
+/**
+ * Arguments of `syrk`, the symmetric product: `out[t] = op(A[t])·op(A[t])ᵀ` (`n x n`) for each of `batch`
+ * matrices `A[t]`, stored `[n, k]` (`op(A) = A`) or `[k, n]` when `transA` (`op(A) = Aᵀ`), contiguous one after
+ * the other, as is `out`. A kernel may compute one triangle (half the multiply-adds of the matmul fallback) but
+ * the result must be exactly symmetric. `out` is not `a`.
+ */
+export interface SyrkArgs {
+  a: Handle;
+  out: Handle;
+  batch: number;
+  n: number;
+  k: number;
+  transA: boolean;
+}
+
 /** Argument types of every optional fused kernel, by name. */
 export interface FusedKernelArgs {
   softmax: SoftmaxArgs;
@@ -211,6 +226,7 @@ export interface FusedKernelArgs {
   boxTransform: BoxTransformArgs;
   lstmCell: LstmCellArgs;
   lstmCellBackward: LstmCellBackwardArgs;
+  syrk: SyrkArgs;
 }
 
 /** The name of an optional fused kernel. */
@@ -235,4 +251,5 @@ export const FUSED_KERNEL_NAMES: readonly FusedKernelName[] = [
   'boxTransform',
   'lstmCell',
   'lstmCellBackward',
+  'syrk',
 ];

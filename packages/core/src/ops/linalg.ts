@@ -4,7 +4,8 @@
  * (A^T·G and G·B^T) never copies a transposed operand.
  */
 
-import { backendOf, empty, recorder, runKernel, withOp } from '../engine/dispatch.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import { backendOf, empty, hasFused, recorder, runFused, runKernel, withOp } from '../engine/dispatch.js';
 import { DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { broadcastShapes, sameShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -43,6 +44,22 @@ export function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Ten
   };
   runKernel(backend, 'matmul', args, 'matmul', [a, b]);
   return record(out, 'matmul', { inputs: [a, b], saved: [a, b], ctx: { transA, transB } });
+}
+
+/**
+ * `op(a)·op(a)ᵀ` of a 3-D `[batch, rows, cols]` float32 tensor (`op` transposes the last two dims when
+ * `transA`): the backend's fused `syrk` (one triangle, mirrored, so the result is exactly symmetric) when it
+ * has one and no gradient is recorded, else `bmm` (the fallback, differentiable).
+ */
+export function syrk(a: Tensor, transA: boolean): Tensor {
+  const [batch, rows, cols] = a.shape;
+  const backend = backendOf('syrk', a);
+  if (!hasFused(backend, 'syrk') || (isGradEnabled() && a.requiresGrad)) return bmm(a, a, transA, !transA);
+  const n = transA ? cols : rows;
+  const out = empty(backend, [batch, n, n], 'float32', [a]);
+  const args = { a: a.storage.handle, out: out.storage.handle, batch, n, k: transA ? rows : cols, transA };
+  runFused(backend, 'syrk', args, 'syrk', [a]);
+  return out;
 }
 
 /** What `bmm` saves: both operands and the transpose flags. */

@@ -3,6 +3,8 @@
 //! by the packing routines only, so A^T·B and A·B^T run the same micro-kernel as A·B.
 //! `matmul_part` computes a band of rows or columns of one product for the worker pool: every output element
 //! goes through the same K blocks in the same order whatever the band, so any split gives the same bits.
+//! `syrk` computes `op(A)·op(A)ᵀ` from bands of rows, each only on and right of the diagonal (half the
+//! multiply-adds), and mirrors each band into the lower triangle, so the result is exactly symmetric.
 
 use crate::simd::*;
 use core::arch::wasm32::*;
@@ -77,6 +79,36 @@ pub unsafe fn matmul_part(a: *const f32, b: *const f32, out: *mut f32, t: usize,
         gemm(m, hi - lo, k, a, ars, acs, b.add(lo * bcs), brs, bcs, c.add(lo), n);
     } else {
         gemm(hi - lo, n, k, a.add(lo * ars), ars, acs, b, brs, bcs, c.add(lo * n), n);
+    }
+}
+
+/// Batched `out[t] = op(A[t])·op(A[t])ᵀ` (`n x n`; `A[t]` stored `[n, k]`, or `[k, n]` when `trans_a`, batches
+/// contiguous), band by band of `band` rows (see `syrk_band`).
+pub unsafe fn syrk(a: *const f32, out: *mut f32, batch: usize, n: usize, k: usize, trans_a: bool, band: usize) {
+    for t in 0..batch {
+        let mut lo = 0;
+        while lo < n {
+            syrk_band(a, out, t, n, k, trans_a, lo, n.min(lo + band));
+            lo += band;
+        }
+    }
+}
+
+/// Rows `[lo, hi)` of product `t` of `syrk`: columns `[lo, n)` by the matmul kernel (B is `op(A)ᵀ`, a view of
+/// A), then the band's part of the lower triangle, columns `[lo, hi)` below the diagonal, copied from its
+/// mirror image. Bands write disjoint elements: a band's gemm writes columns from its own `lo`, to the right
+/// of every earlier band's mirrored columns.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn syrk_band(a: *const f32, out: *mut f32, t: usize, n: usize, k: usize, trans_a: bool, lo: usize, hi: usize) {
+    // Element (i, p) of op(A) is at i·ars + p·acs; element (p, j) of op(A)ᵀ is element (j, p) of op(A).
+    let (ars, acs) = if trans_a { (1, n) } else { (k, 1) };
+    let (a, c) = (a.add(t * n * k), out.add(t * n * n));
+    let rows = a.add(lo * ars);
+    gemm(hi - lo, n - lo, k, rows, ars, acs, rows, acs, ars, c.add(lo * n + lo), n);
+    for i in lo..hi {
+        for j in i + 1..n {
+            *c.add(j * n + i) = *c.add(i * n + j);
+        }
     }
 }
 

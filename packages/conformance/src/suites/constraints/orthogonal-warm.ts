@@ -1,9 +1,10 @@
 /**
  * The orthogonal projection's two paths: the warm start (a matrix near an orthogonal one, as after an optimizer
- * step, takes one or two third-order steps: at most 9 matmuls, 3 or 4 for a step whose error bound
+ * step, takes one or two third-order steps: at most 9 products, 3 or 4 for a step whose error bound
  * vouches for it) and the full Newton–Schulz iteration (a matrix far
  * from orthogonal: the first projection, a loaded or hand-written value, a large step). Both land within the
- * orthogonality tolerance and on the float64 polar factor; the matmul kernel calls tell the paths apart.
+ * orthogonality tolerance and on the float64 polar factor; the matmul and syrk kernel calls (products) tell the
+ * paths apart, and on a backend with the fused syrk the Gram matrix and E² take it.
  */
 import * as cp from '@cp/core';
 import { describe, expect, test } from 'vitest';
@@ -12,25 +13,28 @@ import { bits, onBackend } from './helpers.js';
 
 const C = cp.constraints;
 
-/** The backend with its matmul kernel calls counted. */
-function countingMatmuls(backend: cp.Backend): { backend: cp.Backend; matmuls(): number } {
-  let n = 0;
-  const kernels = new Proxy(backend.kernels, {
-    get(target, key, receiver) {
-      const k = Reflect.get(target, key, receiver);
-      if (key !== 'matmul') return k;
-      return (args: Parameters<typeof target.matmul>[0]) => {
-        n++;
-        return target.matmul(args);
-      };
-    },
-  });
+/** The backend with its matmul and syrk kernel calls counted. */
+function countingMatmuls(backend: cp.Backend): { backend: cp.Backend; matmuls(): number; syrks(): number } {
+  const calls = { matmul: 0, syrk: 0 };
+  const counting = <T extends object>(table: T, name: 'matmul' | 'syrk') =>
+    new Proxy(table, {
+      get(target, key, receiver) {
+        const k = Reflect.get(target, key, receiver);
+        if (key !== name || typeof k !== 'function') return k;
+        return (args: unknown) => {
+          calls[name]++;
+          return k.call(target, args);
+        };
+      },
+    });
+  const kernels = counting(backend.kernels, 'matmul');
+  const fused = counting(backend.fused, 'syrk');
   const counted = new Proxy(backend, {
     get(target, key, receiver) {
-      return key === 'kernels' ? kernels : Reflect.get(target, key, receiver);
+      return key === 'kernels' ? kernels : key === 'fused' ? fused : Reflect.get(target, key, receiver);
     },
   });
-  return { backend: counted, matmuls: () => n };
+  return { backend: counted, matmuls: () => calls.matmul + calls.syrk, syrks: () => calls.syrk };
 }
 
 /** A deterministic matrix of `rows × cols` values in [-1, 1). */
@@ -70,7 +74,8 @@ export function orthogonalWarmSuite(ctx: SuiteContext): void {
       [16, 16],
     ] as const) {
       test(`[${rows}, ${cols}]: near-orthogonal input takes the warm start, a far one the full iteration; both on the polar factor`, () => {
-        const { backend, matmuls } = countingMatmuls(ctx.backend());
+        const { backend, matmuls, syrks } = countingMatmuls(ctx.backend());
+        const hasSyrk = typeof ctx.backend().fused.syrk === 'function';
         onBackend(backend, () =>
           cp.tidy(() => {
             const c = C.orthogonal();
@@ -87,12 +92,13 @@ export function orthogonalWarmSuite(ctx: SuiteContext): void {
                   ? cp.tensor(matrix(rows, cols, 99))
                   : q.add(cp.tensor(matrix(rows, cols, 3)).mul(eps / Math.sqrt(k)));
               const x = input.clone();
-              const before = matmuls();
+              const [before, syrkBefore] = [matmuls(), syrks()];
               c.project_(x);
               const used = matmuls() - before;
-              // NOTE: a small step is accepted on the order-3 bound (matmuls: the Gram matrix, E², the product); a
-              // larger one on the order-4 bound (and E³).
+              // NOTE: a small step is accepted on the order-3 bound (products: the Gram matrix, E², the product); a
+              // larger one on the order-4 bound (and E³). The Gram matrix and E² are symmetric products.
               if (eps === 1e-3) expect(used, `${label}: matmuls`).toBe(3);
+              if (eps !== null && eps !== 2e-2) expect(syrks() - syrkBefore, `${label}: syrks`).toBe(hasSyrk ? 2 : 0);
               if (eps === 3e-2) expect(used, `${label}: matmuls`).toBe(4);
               if (warm) expect(used, `${label}: matmuls`).toBeLessThanOrEqual(9);
               else expect(used, `${label}: matmuls`).toBeGreaterThan(9);

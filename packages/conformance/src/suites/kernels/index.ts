@@ -8,6 +8,7 @@ import { fusedLstmSuite } from './fused-lstm.js';
 import { fusedOptimSuite } from './fused-optim.js';
 import { fusedProjectionsSuite } from './fused-projections.js';
 import { fusedReparamSuite } from './fused-reparam.js';
+import { fusedSyrkSuite } from './fused-syrk.js';
 import { matmulGatherSuite } from './matmul-gather.js';
 import { reduceSuite } from './reduce.js';
 import { scanSortSuite } from './scan-sort.js';
@@ -29,4 +30,5 @@ export const KERNEL_SUITES: readonly Suite[] = [
   fusedProjectionsSuite,
   fusedReparamSuite,
   fusedLstmSuite,
+  fusedSyrkSuite,
 ];

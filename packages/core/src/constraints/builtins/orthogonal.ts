@@ -9,9 +9,11 @@
  * with G), so a warm step costs two large matmuls (G and the product) and one or two k×k ones (E², E³) when a
  * bound on the new error vouches for it (see `bounds`), three otherwise. When the warm start is
  * not close (the first projection, a value loaded or written by hand, a large step), the full iteration runs.
+ * The Gram matrix, E² and p² are symmetric products (`sym`): the backend's `syrk` computes half of each.
  */
 
 import { ArgumentError, fmtShape } from '../../errors.js';
+import { syrk } from '../../ops/linalg.js';
 import { stack } from '../../ops/movement.js';
 import { eye } from '../../tensor/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -33,14 +35,20 @@ function dimsOf(x: Tensor): { m: number; n: number; tall: boolean } {
   return { m, n, tall: m >= n };
 }
 
-/** `XᵀX` (tall) or `XXᵀ` (wide): the Gram matrix that is the identity on the set. */
-function gram(x: Tensor, tall: boolean): Tensor {
-  const xt = x.transpose(-2, -1);
-  return tall ? xt.matmul(x) : x.matmul(xt);
+/**
+ * `op(X)·op(X)ᵀ` over the last two dims, `op` a transpose when `trans`: with `trans = tall`, `XᵀX` (tall) or
+ * `XXᵀ` (wide), the Gram matrix that is the identity on the set. It is the backend's symmetric product (half the
+ * multiply-adds, exactly symmetric) when it has one and no gradient is recorded, else a differentiable matmul.
+ */
+function sym(x: Tensor, trans: boolean): Tensor {
+  const [r, c] = x.shape.slice(-2);
+  const k = trans ? c : r;
+  const batch = x.shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  return syrk(x.reshape([batch, r, c]), trans).reshape([...x.shape.slice(0, -2), k, k]);
 }
 
 function gramError(x: Tensor, tall: boolean, k: number): number {
-  return gram(x, tall)
+  return sym(x, tall)
     .sub(eye(k, k, { backend: x.backend }))
     .abs()
     .max()
@@ -60,14 +68,14 @@ export function newtonSchulzPolar(input: Tensor): Tensor | null {
   const scale = input.abs().max().item();
   if (!(scale > 0) || !Number.isFinite(scale)) return null;
   const x = input.div(scale);
-  const g = gram(x, tall);
+  const g = sym(x, tall);
   const bound = g.abs().sum(-1, { keepdim: true }).max(-2, { keepdim: true }).sqrt();
   if (!(bound.min().item() > 0)) return null;
   let y = x.div(bound);
   const I = eye(k, k, { backend: x.backend });
   let err = gramError(y, tall, k);
   for (let i = 0; i < MAX_ITERS && err > CONVERGED; i++) {
-    const corr = I.mul(1.5).sub(gram(y, tall).mul(0.5));
+    const corr = I.mul(1.5).sub(sym(y, tall).mul(0.5));
     y = tall ? y.matmul(corr) : corr.matmul(y);
     const next = gramError(y, tall, k);
     if (next >= err && next < 1e-4) break;
@@ -103,25 +111,28 @@ const bounds = {
 
 /**
  * The polar factor of `x` by Newton–Schulz steps started from `x` itself, given its Gram matrix `g` (`XᵀX` tall,
- * `XXᵀ` wide) and the largest entry of `|g − I|` (`known`, computed from `g` when not given), or null when the
+ * `XXᵀ` wide) and, as `known`, the k×k identity, `E = g − I` and its largest entry `err` when the caller has them
+ * (else they are computed from `g`), or null when the
  * warm start is not close enough: the error is not below `WARM_START`, or it is not within half the accepted
  * Gram error after `WARM_STEPS` steps (the other half of the margin covers the rounding of the product). The
  * first step is `X·p(G)` of order 3, or of order 4 (one more k×k product, E³), when the `bounds` vouch for it:
  * the usual case after an optimizer step, one Gram matrix, one or two k×k products and one product with x.
  * Otherwise each step is of order 3 and its result is checked through the k×k Gram `G·p(G)²`.
  */
-export function warmPolar(x: Tensor, g: Tensor, known?: number): Tensor | null {
+export function warmPolar(x: Tensor, g: Tensor, known?: { I: Tensor; e: Tensor; err: number }): Tensor | null {
   const { m, n, tall } = dimsOf(x);
   const k = Math.min(m, n);
-  const I = eye(k, k, { backend: x.backend });
+  const I = known?.I ?? eye(k, k, { backend: x.backend });
+  const e = known?.e ?? g.sub(I);
   const accept = (ACCEPT / 2) * Math.max(8, k);
-  let err = known ?? g.sub(I).abs().max().item();
+  let err = known?.err ?? e.abs().max().item();
   if (!(err < WARM_START)) return null;
   const times = (y: Tensor, p: Tensor) => (tall ? y.matmul(p) : p.matmul(y));
-  const e = g.sub(I);
-  const e2 = e.matmul(e);
+  // NOTE: E is symmetric (G is), so E·E = E·Eᵀ; the projection's G comes from `sym`, exactly symmetric.
+  const e2 = sym(e, false);
   const p3 = I.sub(e.mul(0.5)).add(e2.mul(3 / 8));
-  const [a2, b2, f2] = stack([rowNorm2(e), rowNorm2(e2), e2.square().sum(-1).sum(-1).max()]).dataSync();
+  const rows2 = e2.square().sum(-1);
+  const [a2, b2, f2] = stack([rowNorm2(e), rows2.max(), rows2.sum(-1).max()]).dataSync();
   const [a, b, f] = [Math.sqrt(a2), Math.sqrt(b2), Math.sqrt(f2)];
   if (bounds.third(a, b, f) <= accept) return times(x, p3);
   if (bounds.fourth(b, b * a, f) <= accept) {
@@ -135,10 +146,10 @@ export function warmPolar(x: Tensor, g: Tensor, known?: number): Tensor | null {
   for (let i = 0; i < WARM_STEPS; i++) {
     if (i > 0) {
       const ei = gram.sub(I);
-      p = I.sub(ei.mul(0.5)).add(ei.matmul(ei).mul(3 / 8));
+      p = I.sub(ei.mul(0.5)).add(sym(ei, false).mul(3 / 8));
     }
     y = times(y, p);
-    gram = gram.matmul(p.matmul(p));
+    gram = gram.matmul(sym(p, false));
     err = gram.sub(I).abs().max().item();
     if (err <= accept) return y;
     if (!(err < WARM_START)) return null;
@@ -154,14 +165,12 @@ export class OrthogonalConstraint extends Constraint {
     if (x.size === 0) return;
     const { m, n, tall } = dimsOf(x);
     const k = Math.min(m, n);
-    const g = gram(x, tall);
-    const err = g
-      .sub(eye(k, k, { backend: x.backend }))
-      .abs()
-      .max()
-      .item();
+    const g = sym(x, tall);
+    const I = eye(k, k, { backend: x.backend });
+    const e = g.sub(I);
+    const err = e.abs().max().item();
     if (err <= ACCEPT * Math.max(8, k)) return;
-    let y = warmPolar(x, g, err) ?? newtonSchulzPolar(x);
+    let y = warmPolar(x, g, { I, e, err }) ?? newtonSchulzPolar(x);
     if (!y) {
       // NOTE: zero/rank-deficient policy: the polar factor is not unique; cp shifts the matrix (scaled to
       // max |x| = 1) by 1e-3 times the (rectangular) identity, so the zero matrix maps to the identity and the
