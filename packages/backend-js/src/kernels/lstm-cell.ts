@@ -53,12 +53,10 @@ export function lstmCellBackward(
     const g0 = row * 4 * hidden;
     const s0 = row * hidden;
     for (let j = 0; j < hidden; j++) {
-      const [i, f, g, o] = [
-        gates[g0 + j],
-        gates[g0 + hidden + j],
-        gates[g0 + 2 * hidden + j],
-        gates[g0 + 3 * hidden + j],
-      ];
+      const i = gates[g0 + j];
+      const f = gates[g0 + hidden + j];
+      const g = gates[g0 + 2 * hidden + j];
+      const o = gates[g0 + 3 * hidden + j];
       const d = dh[s0 + j];
       const t = r(Math.tanh(cOut[s0 + j]));
       const all = r(dc[s0 + j] + r(r(d * o) * r(1 - r(t * t))));
